@@ -1,0 +1,212 @@
+namespace DepthwiseSharp;
+
+/// <summary>
+/// The sizes of one depthwise 1-D convolution: batch, length, channels, multiplier, kernel, stride, dilation and explicit padding.
+/// </summary>
+/// <remarks>
+/// <para>Effective kernel <c>ek = (k - 1) * d + 1</c>; output length <c>Lout = floor((L + padLeft + padRight - ek) / s) + 1</c>,
+/// or 0 when the padded length is shorter than <c>ek</c>.</para>
+/// <para>Memory layouts (row-major): input <c>(N, L, C)</c> or <c>(N, C, L)</c>; kernel <c>(k, C, M)</c>; bias <c>(C*M)</c>;
+/// output <c>(N, Lout, C*M)</c> or <c>(N, C*M, Lout)</c>, output channel <c>c*M + m</c>.</para>
+/// </remarks>
+public readonly record struct Conv1DGeometry
+{
+    /// <summary>Creates a geometry with explicit padding, validating every size.</summary>
+    /// <param name="batch">N, at least 0.</param>
+    /// <param name="length">L, at least 0.</param>
+    /// <param name="channels">C, at least 1.</param>
+    /// <param name="depthMultiplier">M, at least 1.</param>
+    /// <param name="kernelSize">k, at least 1.</param>
+    /// <param name="stride">s, at least 1.</param>
+    /// <param name="dilation">d, at least 1.</param>
+    /// <param name="padLeft">Zeros before the sequence, at least 0.</param>
+    /// <param name="padRight">Zeros after the sequence, at least 0.</param>
+    /// <param name="dataFormat">Where the channel axis sits.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is out of range, naming it and its value.</exception>
+    /// <exception cref="ArgumentException">An input, output or kernel would hold more than <see cref="int.MaxValue"/> elements.</exception>
+    public Conv1DGeometry(int batch, int length, int channels, int depthMultiplier, int kernelSize, int stride, int dilation,
+        int padLeft, int padRight, DataFormat dataFormat)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(depthMultiplier);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernelSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dilation);
+        ArgumentOutOfRangeException.ThrowIfNegative(padLeft);
+        ArgumentOutOfRangeException.ThrowIfNegative(padRight);
+        if (dataFormat is not (DataFormat.ChannelsLast or DataFormat.ChannelsFirst))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dataFormat), dataFormat, "Unknown data format.");
+        }
+
+        long effective = ((long)kernelSize - 1) * dilation + 1;
+        long padded = (long)length + padLeft + padRight;
+        long outLength = padded >= effective ? (padded - effective) / stride + 1 : 0;
+        CheckCount("input", (long)batch * length, channels);
+        CheckCount("output", (long)batch * outLength, (long)channels * depthMultiplier);
+        CheckCount("kernel", (long)kernelSize * channels, depthMultiplier);
+        if (effective > int.MaxValue || padded > int.MaxValue)
+        {
+            throw new ArgumentException($"The effective kernel size {effective} or padded length {padded} exceeds {int.MaxValue}.", nameof(kernelSize));
+        }
+
+        Batch = batch;
+        Length = length;
+        Channels = channels;
+        DepthMultiplier = depthMultiplier;
+        KernelSize = kernelSize;
+        Stride = stride;
+        Dilation = dilation;
+        PadLeft = padLeft;
+        PadRight = padRight;
+        DataFormat = dataFormat;
+        OutputLength = (int)outLength;
+    }
+
+    /// <summary>N.</summary>
+    public int Batch { get; }
+
+    /// <summary>L, the input length.</summary>
+    public int Length { get; }
+
+    /// <summary>C, the input channels.</summary>
+    public int Channels { get; }
+
+    /// <summary>M, the depth multiplier.</summary>
+    public int DepthMultiplier { get; }
+
+    /// <summary>k, the kernel size.</summary>
+    public int KernelSize { get; }
+
+    /// <summary>s, the stride.</summary>
+    public int Stride { get; }
+
+    /// <summary>d, the dilation.</summary>
+    public int Dilation { get; }
+
+    /// <summary>Zeros before the sequence.</summary>
+    public int PadLeft { get; }
+
+    /// <summary>Zeros after the sequence.</summary>
+    public int PadRight { get; }
+
+    /// <summary>The memory layout of input and output.</summary>
+    public DataFormat DataFormat { get; }
+
+    /// <summary>Lout.</summary>
+    public int OutputLength { get; }
+
+    /// <summary>C * M.</summary>
+    public int OutputChannels => Channels * DepthMultiplier;
+
+    /// <summary><c>(k - 1) * d + 1</c>.</summary>
+    public int EffectiveKernelSize => (KernelSize - 1) * Dilation + 1;
+
+    /// <summary>N * L * C.</summary>
+    public int InputCount => Batch * Length * Channels;
+
+    /// <summary>N * Lout * C * M.</summary>
+    public int OutputCount => Batch * OutputLength * OutputChannels;
+
+    /// <summary>k * C * M.</summary>
+    public int KernelCount => KernelSize * Channels * DepthMultiplier;
+
+    /// <summary>The input shape in this geometry's data format.</summary>
+    public int[] InputShape => DataFormat == DataFormat.ChannelsLast ? [Batch, Length, Channels] : [Batch, Channels, Length];
+
+    /// <summary>The output shape in this geometry's data format.</summary>
+    public int[] OutputShape => DataFormat == DataFormat.ChannelsLast
+        ? [Batch, OutputLength, OutputChannels]
+        : [Batch, OutputChannels, OutputLength];
+
+    /// <summary>The kernel shape <c>(k, C, M)</c>.</summary>
+    public int[] KernelShape => [KernelSize, Channels, DepthMultiplier];
+
+    /// <summary>Creates a geometry from a Keras padding mode.</summary>
+    /// <param name="batch">N.</param>
+    /// <param name="length">L.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="depthMultiplier">M.</param>
+    /// <param name="kernelSize">k.</param>
+    /// <param name="stride">s.</param>
+    /// <param name="dilation">d.</param>
+    /// <param name="padding">valid, same (TensorFlow's rule: the odd extra zero at the end) or causal ((k-1)*d zeros on the left).</param>
+    /// <param name="dataFormat">The layout.</param>
+    /// <returns>The geometry.</returns>
+    /// <exception cref="ArgumentException">"Computed output size would be zero or negative." for valid padding with L &lt; ek; any invalid size.</exception>
+    public static Conv1DGeometry ForPadding(int batch, int length, int channels, int depthMultiplier, int kernelSize, int stride,
+        int dilation, Padding padding, DataFormat dataFormat)
+    {
+        var (left, right) = Pads(length, kernelSize, stride, dilation, padding);
+        return new Conv1DGeometry(batch, length, channels, depthMultiplier, kernelSize, stride, dilation, left, right, dataFormat);
+    }
+
+    /// <summary>The output length for a Keras padding mode, or null when <paramref name="length"/> is unknown.</summary>
+    /// <param name="length">L, or null.</param>
+    /// <param name="kernelSize">k.</param>
+    /// <param name="stride">s.</param>
+    /// <param name="dilation">d.</param>
+    /// <param name="padding">The padding mode.</param>
+    /// <returns>Lout.</returns>
+    /// <exception cref="ArgumentException">"Computed output size would be zero or negative." for valid padding with L &lt; ek.</exception>
+    public static int? OutputLengthFor(int? length, int kernelSize, int stride, int dilation, Padding padding)
+    {
+        if (length is not int l)
+        {
+            return null;
+        }
+
+        var (left, right) = Pads(l, kernelSize, stride, dilation, padding);
+        long effective = ((long)kernelSize - 1) * dilation + 1;
+        long padded = (long)l + left + right;
+        return padded >= effective ? (int)((padded - effective) / stride + 1) : 0;
+    }
+
+    /// <summary>The left and right zero padding of a Keras padding mode.</summary>
+    /// <param name="length">L.</param>
+    /// <param name="kernelSize">k.</param>
+    /// <param name="stride">s.</param>
+    /// <param name="dilation">d.</param>
+    /// <param name="padding">The padding mode.</param>
+    /// <returns>(padLeft, padRight).</returns>
+    /// <exception cref="ArgumentException">"Computed output size would be zero or negative." for valid padding with L &lt; ek.</exception>
+    public static (int Left, int Right) Pads(int length, int kernelSize, int stride, int dilation, Padding padding)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kernelSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dilation);
+        long effective = ((long)kernelSize - 1) * dilation + 1;
+        switch (padding)
+        {
+            case Padding.Valid:
+                if (length < effective)
+                {
+                    throw new ArgumentException(
+                        $"Computed output size would be zero or negative. Received: input length={length}, kernel_size={kernelSize}, dilation_rate={dilation} (effective kernel size {effective}), padding='valid'.",
+                        nameof(length));
+                }
+
+                return (0, 0);
+            case Padding.Same:
+                long outLength = ((long)length + stride - 1) / stride;
+                long total = Math.Max((outLength - 1) * stride + effective - length, 0);
+                return (checked((int)(total / 2)), checked((int)(total - total / 2)));
+            case Padding.Causal:
+                return (checked((int)(effective - 1)), 0);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(padding), padding, "Unknown padding.");
+        }
+    }
+
+    private static void CheckCount(string what, long a, long b)
+    {
+        if (a > int.MaxValue || b > int.MaxValue || a * b > int.MaxValue)
+        {
+            throw new ArgumentException(
+                $"The {what} would hold {(decimal)a * b} elements, more than the {int.MaxValue} a .NET array can hold.", what);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Numerics;
+using DepthwiseSharp.Kernels;
+
+namespace DepthwiseSharp;
+
+/// <summary>
+/// The span-level depthwise 1-D convolution, for callers that own their buffers (pooled arrays, other frameworks' tensors).
+/// </summary>
+/// <remarks>
+/// <c>y[n, t, c*M + m] = b[c*M + m] + sum_{j&lt;k} xpad[n, t*s + j*d, c] * K[j, c, m]</c> where <c>xpad</c> is the input with
+/// <see cref="Conv1DGeometry.PadLeft"/> zeros before and <see cref="Conv1DGeometry.PadRight"/> zeros after it.
+/// Cross-correlation (the kernel is not flipped). Any stride and dilation together. No activation: the layers add it.
+/// Results are identical for every thread count and every SIMD width.
+/// </remarks>
+public static class DepthwiseConvolution
+{
+    /// <summary>Computes the convolution of <paramref name="input"/> with <paramref name="kernel"/> plus <paramref name="bias"/>.</summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="geometry">Sizes, padding and layout.</param>
+    /// <param name="input">The input, <see cref="Conv1DGeometry.InputCount"/> elements in <see cref="Conv1DGeometry.InputShape"/>.</param>
+    /// <param name="kernel">The kernel <c>(k, C, M)</c>.</param>
+    /// <param name="bias">The bias <c>(C*M)</c>, or empty for none.</param>
+    /// <param name="output">Receives <see cref="Conv1DGeometry.OutputCount"/> elements in <see cref="Conv1DGeometry.OutputShape"/>.</param>
+    /// <exception cref="ArgumentException">A span's length does not match the geometry (naming the span, expected and actual lengths).</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    public static void Forward<T>(in Conv1DGeometry geometry, ReadOnlySpan<T> input, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Validate<T>(geometry, input.Length, kernel.Length, bias.Length, output.Length);
+        DepthwiseKernel.Forward(geometry, input, kernel, bias, output, KernelVariants.Best);
+    }
+
+    internal static void Validate<T>(in Conv1DGeometry g, int inputLength, int kernelLength, int biasLength, int outputLength)
+    {
+        if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+        {
+            throw new NotSupportedException($"DepthwiseSharp computes in float or double; received {typeof(T).Name}.");
+        }
+
+        Check("input", g.InputCount, inputLength);
+        Check("kernel", g.KernelCount, kernelLength);
+        if (biasLength != 0)
+        {
+            Check("bias", g.OutputChannels, biasLength);
+        }
+
+        Check("output", g.OutputCount, outputLength);
+
+        static void Check(string name, int expected, int actual)
+        {
+            if (expected != actual)
+            {
+                throw new ArgumentException($"`{name}` must hold {expected} elements for this geometry; it holds {actual}.", name);
+            }
+        }
+    }
+}

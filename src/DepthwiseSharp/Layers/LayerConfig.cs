@@ -1,0 +1,308 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DepthwiseSharp.Activations;
+using DepthwiseSharp.Constraints;
+using DepthwiseSharp.Initializers;
+using DepthwiseSharp.Regularizers;
+using DepthwiseSharp.Serialization;
+
+namespace DepthwiseSharp.Layers;
+
+/// <summary>The arguments a layer config carries, parsed and validated.</summary>
+internal sealed record LayerArgs(
+    int KernelSize,
+    int Strides,
+    Padding Padding,
+    int DepthMultiplier,
+    DataFormat? DataFormat,
+    int DilationRate,
+    Activation Activation,
+    bool UseBias,
+    Initializer DepthwiseInitializer,
+    Initializer BiasInitializer,
+    Regularizer? DepthwiseRegularizer,
+    Regularizer? BiasRegularizer,
+    Regularizer? ActivityRegularizer,
+    Constraint? DepthwiseConstraint,
+    Constraint? BiasConstraint,
+    string? Name,
+    bool Trainable,
+    DType DType,
+    int?[]? BuildShape);
+
+/// <summary>
+/// Writes the Keras 3 config of a layer and reads the Keras 3 and tf.keras forms (SPEC section 7).
+/// </summary>
+internal static class LayerConfig
+{
+    private static readonly string[] KerasKeys =
+    [
+        "name", "trainable", "dtype", "depth_multiplier", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+        "activation", "use_bias", "depthwise_initializer", "bias_initializer", "depthwise_regularizer", "bias_regularizer",
+        "activity_regularizer", "depthwise_constraint", "bias_constraint",
+    ];
+
+    // Keys tf.keras writes that the Keras 3 layer does not take: accepted and ignored (the shapes build the layer).
+    private static readonly string[] TfKerasKeys = ["groups", "batch_input_shape", "batch_shape", "input_shape", "batch_size"];
+
+    public static JsonObject Write(DepthwiseConv1D layer) => new()
+    {
+        ["name"] = layer.Name,
+        ["trainable"] = layer.Trainable,
+        ["dtype"] = new JsonObject
+        {
+            ["module"] = "keras",
+            ["class_name"] = "DTypePolicy",
+            ["config"] = new JsonObject { ["name"] = layer.DType.ToKeras() },
+            ["registered_name"] = null,
+        },
+        ["depth_multiplier"] = layer.DepthMultiplier,
+        ["kernel_size"] = new JsonArray(layer.KernelSize),
+        ["strides"] = new JsonArray(layer.Strides),
+        ["padding"] = layer.Padding.ToKeras(),
+        ["data_format"] = layer.DataFormat.ToKeras(),
+        ["dilation_rate"] = new JsonArray(layer.DilationRate),
+        ["activation"] = layer.Activation.Name,
+        ["use_bias"] = layer.UseBias,
+        ["depthwise_initializer"] = layer.DepthwiseInitializer.Serialize(),
+        ["bias_initializer"] = layer.BiasInitializer.Serialize(),
+        ["depthwise_regularizer"] = layer.DepthwiseRegularizer?.Serialize(),
+        ["bias_regularizer"] = layer.BiasRegularizer?.Serialize(),
+        ["activity_regularizer"] = layer.ActivityRegularizer?.Serialize(),
+        ["depthwise_constraint"] = layer.DepthwiseConstraint?.Serialize(),
+        ["bias_constraint"] = layer.BiasConstraint?.Serialize(),
+    };
+
+    public static JsonNode Parse(string json, string what)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            return JsonNode.Parse(json) ?? throw new ArgumentException($"The {what} JSON is null.", what);
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"The {what} is not valid JSON: {e.Message}", what, e);
+        }
+    }
+
+    /// <summary>Parses a bare config or a layer object (4-key with build_config, or tf.keras's 2-key form).</summary>
+    public static LayerArgs Read(JsonNode node, string className)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (node is not JsonObject obj)
+        {
+            throw new ArgumentException($"A {className} config must be a JSON object; received {node.GetValueKind()}.", "config");
+        }
+
+        JsonObject config = obj;
+        int?[]? buildShape = null;
+        if (obj["class_name"] is JsonValue && obj["config"] is JsonObject inner)
+        {
+            string cls = obj["class_name"]!.GetValueKind() == JsonValueKind.String ? obj["class_name"]!.GetValue<string>() : "";
+            if (cls != className)
+            {
+                throw new ArgumentException($"Expected a {className} layer config; received class_name '{cls}'.", "config");
+            }
+
+            config = inner;
+            if (obj["build_config"] is JsonObject build && build["input_shape"] is JsonNode shapeNode)
+            {
+                buildShape = ReadShape(shapeNode, "build_config.input_shape");
+            }
+        }
+
+        var unknown = new List<string>();
+        foreach (var (key, value) in config)
+        {
+            if (Array.IndexOf(KerasKeys, key) < 0 && Array.IndexOf(TfKerasKeys, key) < 0)
+            {
+                unknown.Add($"'{key}': {KerasObjects.Describe(value)}");
+            }
+        }
+
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"Unrecognized keyword arguments passed to {className}: {{{string.Join(", ", unknown)}}}", "config");
+        }
+
+        if (buildShape is null)
+        {
+            foreach (string key in (string[])["batch_input_shape", "batch_shape"])
+            {
+                if (config[key] is JsonNode shapeNode)
+                {
+                    buildShape = ReadShape(shapeNode, key);
+                    break;
+                }
+            }
+        }
+
+        if (config["groups"] is JsonNode groups && (ReadInt(groups, "groups") != 1))
+        {
+            throw new ArgumentException($"Invalid value for `groups` in a {className} config: a depthwise convolution has groups=1. Received: groups={groups.ToJsonString()}", "groups");
+        }
+
+        string? dataFormat = ReadString(config, "data_format", nullable: true);
+        return new LayerArgs(
+            KernelSize: ReadTuple(config, "kernel_size", required: true, fallback: 0),
+            Strides: ReadTuple(config, "strides", required: false, fallback: 1),
+            Padding: KerasEnums.ParsePadding(ReadString(config, "padding", nullable: false) ?? "valid"),
+            DepthMultiplier: config["depth_multiplier"] is JsonNode dm ? ReadInt(dm, "depth_multiplier") : 1,
+            DataFormat: dataFormat is null ? null : KerasEnums.ParseDataFormat(dataFormat),
+            DilationRate: ReadTuple(config, "dilation_rate", required: false, fallback: 1),
+            Activation: ReadActivation(config["activation"]),
+            UseBias: ReadBool(config, "use_bias", true),
+            DepthwiseInitializer: config["depthwise_initializer"] is JsonNode di ? Initializer.FromConfig(di) : Initializer.Get("glorot_uniform"),
+            BiasInitializer: config.ContainsKey("bias_initializer")
+                ? (config["bias_initializer"] is JsonNode bi ? Initializer.FromConfig(bi) : Initializer.Get("glorot_uniform"))
+                : Initializer.Get("zeros"),
+            DepthwiseRegularizer: config["depthwise_regularizer"] is JsonNode dr ? Regularizer.FromConfig(dr) : null,
+            BiasRegularizer: config["bias_regularizer"] is JsonNode br ? Regularizer.FromConfig(br) : null,
+            ActivityRegularizer: config["activity_regularizer"] is JsonNode ar ? Regularizer.FromConfig(ar) : null,
+            DepthwiseConstraint: config["depthwise_constraint"] is JsonNode dc ? Constraint.FromConfig(dc) : null,
+            BiasConstraint: config["bias_constraint"] is JsonNode bc ? Constraint.FromConfig(bc) : null,
+            Name: ReadString(config, "name", nullable: true),
+            Trainable: ReadBool(config, "trainable", true),
+            DType: ReadDType(config["dtype"]),
+            BuildShape: buildShape);
+    }
+
+    private static Activation ReadActivation(JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                return Activation.Get(null);
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                return Activation.Get(v.GetValue<string>());
+            case JsonObject o when o["config"] is JsonValue cfg && cfg.GetValueKind() == JsonValueKind.String:
+                // Keras 3 may write a built-in function as {"module": "keras.activations", "class_name": "function", "config": "relu", ...}.
+                return Activation.Get(cfg.GetValue<string>());
+            default:
+                throw new ArgumentException($"Could not interpret activation function identifier: {KerasObjects.Describe(node)}", "activation");
+        }
+    }
+
+    private static DType ReadDType(JsonNode? node)
+    {
+        switch (node)
+        {
+            case null:
+                return DType.Float32;
+            case JsonValue v when v.GetValueKind() == JsonValueKind.String:
+                return KerasEnums.ParseDType(v.GetValue<string>());
+            case JsonObject o:
+                // Keras 3 DTypePolicy, tf.keras mixed-precision Policy; any extra key (shared_object_id) is ignored.
+                if (o["config"] is JsonObject cfg && cfg["name"] is JsonValue name && name.GetValueKind() == JsonValueKind.String)
+                {
+                    return KerasEnums.ParseDType(name.GetValue<string>());
+                }
+
+                if (o["name"] is JsonValue bare && bare.GetValueKind() == JsonValueKind.String)
+                {
+                    return KerasEnums.ParseDType(bare.GetValue<string>());
+                }
+
+                break;
+        }
+
+        throw new ArgumentException($"Invalid value for `dtype` in a layer config: {node.ToJsonString()}", "dtype");
+    }
+
+    private static int ReadTuple(JsonObject config, string key, bool required, int fallback)
+    {
+        JsonNode? node = config[key];
+        if (node is null)
+        {
+            if (required)
+            {
+                throw new ArgumentException($"The layer config has no `{key}`; it is required.", key);
+            }
+
+            return fallback;
+        }
+
+        if (node is JsonArray arr)
+        {
+            if (arr.Count != 1 || arr[0] is null)
+            {
+                throw new ArgumentException($"The `{key}` argument must be a tuple of 1 integers. Received: {key}={node.ToJsonString()}", key);
+            }
+
+            return ReadInt(arr[0]!, key);
+        }
+
+        return ReadInt(node, key);
+    }
+
+    private static int ReadInt(JsonNode node, string key)
+    {
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
+        {
+            if (v.TryGetValue(out int i))
+            {
+                return i;
+            }
+
+            if (v.TryGetValue(out double d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue)
+            {
+                return (int)d;
+            }
+        }
+
+        throw new ArgumentException($"The `{key}` argument must be an integer. Received: {key}={node.ToJsonString()}", key);
+    }
+
+    private static bool ReadBool(JsonObject config, string key, bool fallback)
+    {
+        JsonNode? node = config[key];
+        if (node is null)
+        {
+            return fallback;
+        }
+
+        return node.GetValueKind() switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new ArgumentException($"The `{key}` argument must be a boolean. Received: {key}={node.ToJsonString()}", key),
+        };
+    }
+
+    private static string? ReadString(JsonObject config, string key, bool nullable)
+    {
+        JsonNode? node = config[key];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node.GetValueKind() == JsonValueKind.String)
+        {
+            return node.GetValue<string>();
+        }
+
+        throw new ArgumentException($"The `{key}` argument must be a string{(nullable ? " or null" : "")}. Received: {key}={node.ToJsonString()}", key);
+    }
+
+    private static int?[] ReadShape(JsonNode node, string key)
+    {
+        if (node is not JsonArray arr)
+        {
+            throw new ArgumentException($"`{key}` must be a list of dimensions. Received: {node.ToJsonString()}", key);
+        }
+
+        var shape = new int?[arr.Count];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            shape[i] = arr[i] is null ? null : ReadInt(arr[i]!, key);
+            if (shape[i] is < 0)
+            {
+                throw new ArgumentException($"`{key}` has a negative dimension: {node.ToJsonString()}", key);
+            }
+        }
+
+        return shape;
+    }
+}

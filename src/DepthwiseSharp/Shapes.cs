@@ -1,0 +1,63 @@
+using System.Text;
+
+namespace DepthwiseSharp;
+
+/// <summary>Shape formatting the way Keras's messages print shapes: Python tuples such as <c>(2, 8, 5)</c> or <c>(None, 10, 4)</c>.</summary>
+public static class Shapes
+{
+    /// <summary>Formats a shape as a Python tuple.</summary>
+    /// <param name="shape">The dimensions.</param>
+    /// <returns>For example <c>(4, 10)</c>, <c>(5,)</c> or <c>()</c>.</returns>
+    public static string Format(IReadOnlyList<int> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var dims = new int?[shape.Count];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            dims[i] = shape[i];
+        }
+
+        return Format(dims);
+    }
+
+    /// <summary>Formats a shape with unknown dimensions (<c>None</c>) as a Python tuple.</summary>
+    /// <param name="shape">The dimensions; null is an unknown dimension.</param>
+    /// <returns>For example <c>(None, 10, 4)</c>.</returns>
+    public static string Format(IReadOnlyList<int?> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var sb = new StringBuilder("(");
+        for (int i = 0; i < shape.Count; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(", ");
+            }
+
+            sb.Append(shape[i] is int v ? v.ToString(System.Globalization.CultureInfo.InvariantCulture) : "None");
+        }
+
+        if (shape.Count == 1)
+        {
+            sb.Append(',');
+        }
+
+        return sb.Append(')').ToString();
+    }
+
+    internal static int[] FromLengths(ReadOnlySpan<nint> lengths)
+    {
+        var shape = new int[lengths.Length];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (lengths[i] > int.MaxValue)
+            {
+                throw new ArgumentException($"Dimension {i} has length {lengths[i]}, more than {int.MaxValue}.", "inputs");
+            }
+
+            shape[i] = (int)lengths[i];
+        }
+
+        return shape;
+    }
+}
