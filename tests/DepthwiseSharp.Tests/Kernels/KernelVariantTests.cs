@@ -1,0 +1,117 @@
+using DepthwiseSharp.Kernels;
+
+namespace DepthwiseSharp.Tests.Kernels;
+
+/// <summary>
+/// Every supported SIMD width against the scalar reference, bit for bit, over boundary cases: channels below, equal to,
+/// above and a multiple of each vector width; k from 1 to 31; strides; dilations; valid, same, causal and explicit pads;
+/// lengths from 0. The reference itself is checked against a float64 formula elsewhere (golden tests).
+/// </summary>
+public class KernelVariantTests
+{
+    // Variant names (the enum is internal): Scalar, Vector128, Vector256, Vector512 as this machine supports them.
+    public static TheoryData<string> Variants()
+    {
+        var data = new TheoryData<string>();
+        foreach (var v in KernelVariants.Supported)
+        {
+            data.Add(v.ToString());
+        }
+
+        return data;
+    }
+
+    private static readonly int[] Channels = [1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65];
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Channel_boundaries_match_reference(string name)
+    {
+        var variant = Enum.Parse<KernelVariant>(name);
+        var rng = new Random(1);
+        foreach (int c in Channels)
+        {
+            foreach (int m in (int[])[1, 2, 3])
+            {
+                foreach (var df in (DataFormat[])[DataFormat.ChannelsLast, DataFormat.ChannelsFirst])
+                {
+                    Check<float>(variant, new Conv1DGeometry(2, 11, c, m, 3, 1, 1, 1, 1, df), rng);
+                    Check<double>(variant, new Conv1DGeometry(1, 9, c, m, 2, 2, 1, 0, 1, df), rng);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Kernel_sizes_1_to_31_strides_dilations_and_paddings_match_reference(string name)
+    {
+        var variant = Enum.Parse<KernelVariant>(name);
+        var rng = new Random(2);
+        for (int k = 1; k <= 31; k++)
+        {
+            foreach (var (s, d) in ((int, int)[])[(1, 1), (2, 1), (3, 1), (1, 2), (1, 3), (2, 2)])
+            {
+                foreach (var padding in (Padding[])[Padding.Valid, Padding.Same, Padding.Causal])
+                {
+                    foreach (int length in (int[])[1, 2, 5, 17, 40])
+                    {
+                        if (padding == Padding.Valid && length < (k - 1) * d + 1)
+                        {
+                            continue;
+                        }
+
+                        var df = (k + length) % 2 == 0 ? DataFormat.ChannelsLast : DataFormat.ChannelsFirst;
+                        var g = Conv1DGeometry.ForPadding(2, length, 5 + k % 4, 1 + k % 3, k, s, d, padding, df);
+                        Check<float>(variant, g, rng);
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Explicit_asymmetric_pads_and_empty_sequences_match_reference(string name)
+    {
+        var variant = Enum.Parse<KernelVariant>(name);
+        var rng = new Random(3);
+        foreach (var df in (DataFormat[])[DataFormat.ChannelsLast, DataFormat.ChannelsFirst])
+        {
+            Check<float>(variant, new Conv1DGeometry(2, 0, 4, 2, 3, 1, 1, 2, 3, df), rng);
+            Check<float>(variant, new Conv1DGeometry(0, 5, 4, 2, 3, 1, 1, 1, 1, df), rng);
+            Check<float>(variant, new Conv1DGeometry(1, 3, 8, 1, 5, 1, 2, 7, 0, df), rng);
+            Check<float>(variant, new Conv1DGeometry(1, 10, 8, 2, 4, 3, 2, 0, 9, df), rng);
+            Check<double>(variant, new Conv1DGeometry(3, 1, 33, 1, 9, 1, 1, 4, 4, df), rng);
+        }
+    }
+
+    private static void Check<T>(KernelVariant variant, Conv1DGeometry g, Random rng)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var x = Random<T>(g.InputCount, rng);
+        var k = Random<T>(g.KernelCount, rng);
+        var b = Random<T>(g.OutputChannels, rng);
+        foreach (bool withBias in (bool[])[true, false])
+        {
+            var expected = new T[g.OutputCount];
+            var actual = new T[g.OutputCount];
+            actual.AsSpan().Fill(T.NaN);
+            ReferenceKernel.Forward<T>(g, x, k, withBias ? b : default, expected);
+            DepthwiseKernel.Forward<T>(g, x, k, withBias ? b : default, actual, variant);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{variant} differs from the reference for {g}, bias={withBias}");
+        }
+    }
+
+    private static T[] Random<T>(int n, Random rng)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var a = new T[n];
+        for (int i = 0; i < n; i++)
+        {
+            a[i] = T.CreateTruncating(rng.NextDouble() * 2 - 1);
+        }
+
+        return a;
+    }
+}
