@@ -1,6 +1,56 @@
+using System.Text.Json;
+
 namespace DepthwiseSharp.Cli;
 
+/// <summary>The <c>depthwise</c> command: dispatch, and the one rule for errors (one line on stderr, exit code 2).</summary>
 internal static class Program
 {
-    private static int Main(string[] args) => 0;
+    public const int Ok = 0;
+    public const int Failure = 2;
+
+    private const string Usage = """
+        usage: depthwise <command> [options]
+
+        commands:
+          demo                                   the Keras pages' example and a short tour of the library
+          run --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --input X.npy --output Y.npy
+                                                 run a serialized Keras DepthwiseConv1D on an .npy batch
+          help                                   this text
+
+        Errors print one line on stderr and exit with code 2.
+        """;
+
+    private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+        {
+            stdout.WriteLine(Usage);
+            return args.Length == 0 ? Failure : Ok;
+        }
+
+        try
+        {
+            var options = CliArgs.Parse(args.AsSpan(1));
+            return args[0] switch
+            {
+                "demo" => Commands.DemoCommand.Run(options, stdout),
+                "run" => Commands.RunCommand.Run(options, stdout),
+                _ => throw new CliException($"unknown command '{args[0]}'; run 'depthwise help' for the list"),
+            };
+        }
+        catch (Exception e) when (e is CliException or ArgumentException or InvalidDataException or IOException
+                                      or NotSupportedException or InvalidOperationException or UnauthorizedAccessException
+                                      or JsonException or OverflowException or OutOfMemoryException)
+        {
+            stderr.WriteLine($"depthwise: error: {OneLine(e.Message)}");
+            return Failure;
+        }
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }
+
+/// <summary>A usage error of the command line itself.</summary>
+internal sealed class CliException(string message) : Exception(message);

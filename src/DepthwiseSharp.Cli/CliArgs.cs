@@ -1,0 +1,96 @@
+namespace DepthwiseSharp.Cli;
+
+/// <summary>
+/// Options of the form <c>--name value [value ...]</c> and flags <c>--name</c>. Values are everything up to the next
+/// <c>--option</c>; each command says which options it takes and how many values each has.
+/// </summary>
+internal sealed class CliArgs
+{
+    private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    public static CliArgs Parse(ReadOnlySpan<string> args)
+    {
+        var result = new CliArgs();
+        List<string>? current = null;
+        foreach (string arg in args)
+        {
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2)
+            {
+                string name = arg[2..];
+                if (result._options.ContainsKey(name))
+                {
+                    throw new CliException($"option --{name} is given twice");
+                }
+
+                current = [];
+                result._options[name] = current;
+            }
+            else if (current is null)
+            {
+                throw new CliException($"unexpected argument '{arg}'; options start with --");
+            }
+            else
+            {
+                current.Add(arg);
+            }
+        }
+
+        return result;
+    }
+
+    public string Required(string name)
+    {
+        var values = Values(name, 1, 1) ?? throw new CliException($"missing option --{name}");
+        return values[0];
+    }
+
+    public string? Optional(string name) => Values(name, 1, 1)?[0];
+
+    public bool Flag(string name) => Values(name, 0, 0) is not null;
+
+    public int? OptionalInt(string name, int min)
+    {
+        string? text = Optional(name);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int v) || v < min)
+        {
+            throw new CliException($"--{name} must be an integer >= {min}; received '{text}'");
+        }
+
+        return v;
+    }
+
+    public IReadOnlyList<string>? Values(string name, int min, int max)
+    {
+        _used.Add(name);
+        if (!_options.TryGetValue(name, out var values))
+        {
+            return null;
+        }
+
+        if (values.Count < min || values.Count > max)
+        {
+            string expected = min == max ? $"{min}" : $"{min} to {max}";
+            throw new CliException($"--{name} takes {expected} value{(max == 1 ? "" : "s")}; received {values.Count}");
+        }
+
+        return values;
+    }
+
+    /// <summary>Fails on any option the command did not ask for, so a typo is never silently ignored.</summary>
+    public void RejectUnknown()
+    {
+        foreach (string name in _options.Keys)
+        {
+            if (!_used.Contains(name))
+            {
+                throw new CliException($"unknown option --{name}");
+            }
+        }
+    }
+}
