@@ -13,7 +13,10 @@ internal static class ReferenceBackward
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         dx.Clear();
-        Visit(g, (b, t, ci, mi, j, src, xi, zi) => dx[xi] += dz[zi] * kernel[(j * g.Channels + ci) * g.DepthMultiplier + mi]);
+        foreach (var (xi, zi, ki) in Terms(g))
+        {
+            dx[xi] += dz[zi] * kernel[ki];
+        }
     }
 
     /// <summary><c>dK[j, c, m] = sum over (n, t) of dz[n, t, c*M+m] * xpad[n, t*s + j*d, c]</c>.</summary>
@@ -21,8 +24,10 @@ internal static class ReferenceBackward
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         dkernel.Clear();
-        int c = g.Channels, m = g.DepthMultiplier;
-        Visit(g, (b, t, ci, mi, j, src, xi, zi) => dkernel[(j * c + ci) * m + mi] += dz[zi] * x[xi]);
+        foreach (var (xi, zi, ki) in Terms(g))
+        {
+            dkernel[ki] += dz[zi] * x[xi];
+        }
     }
 
     /// <summary><c>db[o] = sum over (n, t) of dz[n, t, o]</c>.</summary>
@@ -43,9 +48,8 @@ internal static class ReferenceBackward
         }
     }
 
-    private delegate void Term(int b, int t, int ci, int mi, int j, int src, int xIndex, int zIndex);
-
-    private static void Visit(in Conv1DGeometry g, Term term)
+    /// <summary>Every product of the forward sum: indices into x, z (or dz) and K, in a fixed order.</summary>
+    private static IEnumerable<(int X, int Z, int K)> Terms(Conv1DGeometry g)
     {
         int l = g.Length, c = g.Channels, m = g.DepthMultiplier, cm = g.OutputChannels, lout = g.OutputLength;
         bool last = g.DataFormat == DataFormat.ChannelsLast;
@@ -65,7 +69,7 @@ internal static class ReferenceBackward
                             if ((uint)src < (uint)l)
                             {
                                 int xi = last ? (b * l + src) * c + ci : (b * c + ci) * l + src;
-                                term(b, t, ci, mi, j, src, xi, zi);
+                                yield return (xi, zi, (j * c + ci) * m + mi);
                             }
                         }
                     }
