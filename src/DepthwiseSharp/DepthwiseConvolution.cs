@@ -30,6 +30,43 @@ public static class DepthwiseConvolution
         DepthwiseKernel.Forward(geometry, input, kernel, bias, output, KernelVariants.Best);
     }
 
+    /// <summary>The gradient with respect to the input: a transposed depthwise convolution of <paramref name="outputGradient"/>.</summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="geometry">Sizes, padding and layout of the forward call.</param>
+    /// <param name="outputGradient">dLoss/dz, in <see cref="Conv1DGeometry.OutputShape"/> (z is the pre-activation output).</param>
+    /// <param name="kernel">The kernel <c>(k, C, M)</c>.</param>
+    /// <param name="inputGradient">Receives dLoss/dx in <see cref="Conv1DGeometry.InputShape"/>.</param>
+    /// <remarks><c>dx[n, l, c] = sum over (t, j, m) with t*s + j*d - padLeft = l of dz[n, t, c*M + m] * K[j, c, m]</c>.</remarks>
+    /// <exception cref="ArgumentException">A span's length does not match the geometry.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    public static void BackwardInput<T>(in Conv1DGeometry geometry, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> kernel, Span<T> inputGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Validate<T>(geometry, inputGradient.Length, kernel.Length, 0, outputGradient.Length);
+        Kernels.BackwardKernel.Input(geometry, outputGradient, kernel, inputGradient, KernelVariants.Best);
+    }
+
+    /// <summary>The gradients with respect to the kernel and the bias: reductions of <paramref name="outputGradient"/> over batch and time.</summary>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <param name="geometry">Sizes, padding and layout of the forward call.</param>
+    /// <param name="input">The forward input.</param>
+    /// <param name="outputGradient">dLoss/dz.</param>
+    /// <param name="kernelGradient">Receives dLoss/dK <c>(k, C, M)</c>.</param>
+    /// <param name="biasGradient">Receives dLoss/db <c>(C*M)</c>; empty to skip it.</param>
+    /// <remarks>
+    /// <c>dK[j, c, m] = sum over (n, t) of dz[n, t, c*M + m] * xpad[n, t*s + j*d, c]</c>; <c>db[o] = sum over (n, t) of dz[n, t, o]</c>.
+    /// Each batch element's partial sums are added in batch order: the result is the same for every thread count.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A span's length does not match the geometry.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    public static void BackwardKernel<T>(in Conv1DGeometry geometry, ReadOnlySpan<T> input, ReadOnlySpan<T> outputGradient, Span<T> kernelGradient,
+        Span<T> biasGradient)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Validate<T>(geometry, input.Length, kernelGradient.Length, biasGradient.Length, outputGradient.Length);
+        Kernels.BackwardKernel.KernelAndBias(geometry, input, outputGradient, kernelGradient, biasGradient, KernelVariants.Best);
+    }
+
     internal static void Validate<T>(in Conv1DGeometry g, int inputLength, int kernelLength, int biasLength, int outputLength)
     {
         if (typeof(T) != typeof(float) && typeof(T) != typeof(double))

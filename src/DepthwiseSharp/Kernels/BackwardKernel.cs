@@ -1,0 +1,251 @@
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace DepthwiseSharp.Kernels;
+
+/// <summary>
+/// The vectorized gradients of <c>z = conv(x, K) + b</c> given <c>dz</c>.
+/// <para>Input gradient: a transposed depthwise convolution written as a gather, so every dx element is written by one
+/// (batch, position) task: <c>dx[l] = sum_j dz[(l + padLeft - j*d) / s] * K[j]</c> over the taps whose quotient is exact
+/// and in range.</para>
+/// <para>Kernel and bias gradients are reductions over (batch, time). Each batch element's partial sum is formed in a
+/// fixed order, and the partials are added in batch order, so the result does not depend on how batch elements are
+/// spread over threads.</para>
+/// <para>Lanes: channels_last runs lanes across the C*M output channels of one step (M &gt; 1 repeats each input value M
+/// times first); channels_first runs lanes along time. Remainders as in <see cref="VectorOps"/>.</para>
+/// </summary>
+internal static class BackwardKernel
+{
+    public static void Input<T>(in Conv1DGeometry g, ReadOnlySpan<T> dz, ReadOnlySpan<T> kernel, Span<T> dx, KernelVariant variant)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (variant == KernelVariant.Scalar)
+        {
+            ReferenceBackward.Input(g, dz, kernel, dx);
+            return;
+        }
+
+        for (int b = 0; b < g.Batch; b++)
+        {
+            InputBatch(g, b, dz, kernel, dx, variant);
+        }
+    }
+
+    public static void KernelAndBias<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> dz, Span<T> dkernel, Span<T> dbias,
+        KernelVariant variant)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (variant == KernelVariant.Scalar)
+        {
+            ReferenceBackward.Kernel(g, x, dz, dkernel);
+            if (!dbias.IsEmpty)
+            {
+                ReferenceBackward.Bias(g, dz, dbias);
+            }
+
+            return;
+        }
+
+        dkernel.Clear();
+        dbias.Clear();
+        T[] partK = ArrayPool<T>.Shared.Rent(g.KernelCount);
+        T[] partB = ArrayPool<T>.Shared.Rent(g.OutputChannels);
+        T[]? expanded = g.DataFormat == DataFormat.ChannelsLast && g.DepthMultiplier > 1 ? ArrayPool<T>.Shared.Rent(g.Length * g.OutputChannels) : null;
+        try
+        {
+            for (int b = 0; b < g.Batch; b++)
+            {
+                var pk = partK.AsSpan(0, g.KernelCount);
+                var pb = dbias.IsEmpty ? default : partB.AsSpan(0, g.OutputChannels);
+                KernelBatch(g, b, x, dz, pk, pb, expanded, variant);
+                TensorPrimitives.Add(dkernel, pk, dkernel);
+                if (!dbias.IsEmpty)
+                {
+                    TensorPrimitives.Add(dbias, pb, dbias);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(partK);
+            ArrayPool<T>.Shared.Return(partB);
+            if (expanded is not null)
+            {
+                ArrayPool<T>.Shared.Return(expanded);
+            }
+        }
+    }
+
+    /// <summary>dx of one batch element (all positions, all channels).</summary>
+    internal static void InputBatch<T>(in Conv1DGeometry g, int b, ReadOnlySpan<T> dz, ReadOnlySpan<T> kernel, Span<T> dx, KernelVariant variant)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation;
+        int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
+        if (g.DataFormat == DataFormat.ChannelsLast)
+        {
+            T[]? tmp = m > 1 ? ArrayPool<T>.Shared.Rent(cm) : null;
+            try
+            {
+                for (int pos = 0; pos < l; pos++)
+                {
+                    Span<T> row = dx.Slice((b * l + pos) * c, c);
+                    Span<T> acc = tmp is null ? row : tmp.AsSpan(0, cm);
+                    acc.Clear();
+                    for (int j = 0; j < k; j++)
+                    {
+                        int num = pos + pl - j * d;
+                        if (num < 0)
+                        {
+                            break;
+                        }
+
+                        int t = num / s;
+                        if (t * s != num || t >= lout)
+                        {
+                            continue;
+                        }
+
+                        VectorOps.MultiplyAdd(dz.Slice((b * lout + t) * cm, cm), kernel.Slice(j * cm, cm), acc, variant);
+                    }
+
+                    if (tmp is not null)
+                    {
+                        for (int ci = 0; ci < c; ci++)
+                        {
+                            row[ci] = TensorPrimitives.Sum<T>(acc.Slice(ci * m, m));
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                if (tmp is not null)
+                {
+                    ArrayPool<T>.Shared.Return(tmp);
+                }
+            }
+
+            return;
+        }
+
+        for (int ci = 0; ci < c; ci++)
+        {
+            Span<T> row = dx.Slice((b * c + ci) * l, l);
+            row.Clear();
+            for (int mi = 0; mi < m; mi++)
+            {
+                ReadOnlySpan<T> zrow = dz.Slice((b * cm + ci * m + mi) * lout, lout);
+                for (int j = 0; j < k; j++)
+                {
+                    T w = kernel[(j * c + ci) * m + mi];
+                    int shift = j * d - pl;
+                    int tlo = shift >= 0 ? 0 : (-shift + s - 1) / s;
+                    int thi = l - 1 - shift < 0 ? 0 : Math.Min(lout, (l - 1 - shift) / s + 1);
+                    if (thi <= tlo)
+                    {
+                        continue;
+                    }
+
+                    if (s == 1)
+                    {
+                        VectorOps.MultiplyAddScalar(zrow.Slice(tlo, thi - tlo), w, row.Slice(tlo + shift, thi - tlo), variant);
+                    }
+                    else
+                    {
+                        for (int t = tlo; t < thi; t++)
+                        {
+                            row[t * s + shift] += zrow[t] * w;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>One batch element's partial kernel (and bias) gradient, overwriting <paramref name="pk"/> and <paramref name="pb"/>.</summary>
+    internal static void KernelBatch<T>(in Conv1DGeometry g, int b, ReadOnlySpan<T> x, ReadOnlySpan<T> dz, Span<T> pk, Span<T> pb,
+        T[]? expanded, KernelVariant variant)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation;
+        int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
+        pk.Clear();
+        pb.Clear();
+        if (g.DataFormat == DataFormat.ChannelsLast)
+        {
+            ReadOnlySpan<T> xs = x.Slice(b * l * c, l * c);
+            if (expanded is not null)
+            {
+                Span<T> e = expanded.AsSpan(0, l * cm);
+                for (int i = 0; i < l * c; i++)
+                {
+                    e.Slice(i * m, m).Fill(xs[i]);
+                }
+
+                xs = e;
+            }
+
+            for (int t = 0; t < lout; t++)
+            {
+                ReadOnlySpan<T> zrow = dz.Slice((b * lout + t) * cm, cm);
+                if (!pb.IsEmpty)
+                {
+                    TensorPrimitives.Add(pb, zrow, pb);
+                }
+
+                int start = t * s - pl;
+                int jlo = start >= 0 ? 0 : (-start + d - 1) / d;
+                int jhi = start > l - 1 ? 0 : Math.Min(k, (l - 1 - start) / d + 1);
+                for (int j = jlo; j < jhi; j++)
+                {
+                    VectorOps.MultiplyAdd(xs.Slice((start + j * d) * cm, cm), zrow, pk.Slice(j * cm, cm), variant);
+                }
+            }
+
+            return;
+        }
+
+        for (int ci = 0; ci < c; ci++)
+        {
+            ReadOnlySpan<T> xrow = x.Slice((b * c + ci) * l, l);
+            for (int mi = 0; mi < m; mi++)
+            {
+                int o = ci * m + mi;
+                ReadOnlySpan<T> zrow = dz.Slice((b * cm + o) * lout, lout);
+                if (!pb.IsEmpty)
+                {
+                    pb[o] = TensorPrimitives.Sum(zrow);
+                }
+
+                for (int j = 0; j < k; j++)
+                {
+                    int shift = j * d - pl;
+                    int tlo = shift >= 0 ? 0 : (-shift + s - 1) / s;
+                    int thi = l - 1 - shift < 0 ? 0 : Math.Min(lout, (l - 1 - shift) / s + 1);
+                    if (thi <= tlo)
+                    {
+                        continue;
+                    }
+
+                    T sum;
+                    if (s == 1)
+                    {
+                        sum = TensorPrimitives.Dot(zrow.Slice(tlo, thi - tlo), xrow.Slice(tlo + shift, thi - tlo));
+                    }
+                    else
+                    {
+                        sum = T.Zero;
+                        for (int t = tlo; t < thi; t++)
+                        {
+                            sum += zrow[t] * xrow[t * s + shift];
+                        }
+                    }
+
+                    pk[(j * c + ci) * m + mi] = sum;
+                }
+            }
+        }
+    }
+}
