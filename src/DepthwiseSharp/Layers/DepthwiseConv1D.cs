@@ -24,7 +24,7 @@ namespace DepthwiseSharp.Layers;
 /// <c>(k, C, M)</c> and <c>bias</c> <c>(C*M)</c>. The layer builds on its first call (or <see cref="Build(IReadOnlyList{int?})"/>).</para>
 /// <para>A built layer is safe to call from several threads at once; results do not depend on the thread count.</para>
 /// </remarks>
-public class DepthwiseConv1D
+public partial class DepthwiseConv1D
 {
     private const string KerasClassName = "DepthwiseConv1D";
     private static readonly ConcurrentDictionary<string, int> NameCounters = new();
