@@ -24,9 +24,9 @@ public class LayerPropertyTests
 
     private static DepthwiseConv1D Layer(Shape s, bool bias, int seed) =>
         new(s.K, s.S, s.Padding, s.M, s.Format, s.D, useBias: bias,
-            depthwiseInitializer: Initializers.Initializer.FromConfig(System.Text.Json.Nodes.JsonNode.Parse(
+            depthwiseInitializer: DepthwiseSharp.Initializers.Initializer.FromConfig(System.Text.Json.Nodes.JsonNode.Parse(
                 "{\"class_name\": \"RandomNormal\", \"config\": {\"seed\": " + seed + ", \"mean\": 0.0, \"stddev\": 1.0}}")!),
-            biasInitializer: Initializers.Initializer.Get("ones"));
+            biasInitializer: DepthwiseSharp.Initializers.Initializer.Get("ones"));
 
     private static Tensor<double> Input(Shape s, Random rng)
     {
@@ -113,8 +113,8 @@ public class LayerPropertyTests
         Shapes.Sample(s =>
         {
             var rng = new Random(s.GetHashCode());
-            var last = new DepthwiseConv1D(s.K, s.S, s.Padding, s.M, DataFormat.ChannelsLast, s.D, Activations.Activation.Get("relu"));
-            var first = new DepthwiseConv1D(s.K, s.S, s.Padding, s.M, DataFormat.ChannelsFirst, s.D, Activations.Activation.Get("relu"));
+            var last = new DepthwiseConv1D(s.K, s.S, s.Padding, s.M, DataFormat.ChannelsLast, s.D, DepthwiseSharp.Activations.Activation.Get("relu"));
+            var first = new DepthwiseConv1D(s.K, s.S, s.Padding, s.M, DataFormat.ChannelsFirst, s.D, DepthwiseSharp.Activations.Activation.Get("relu"));
             last.Build([null, s.L, s.C]);
             first.Build([null, s.C, s.L]);
             var weights = last.GetWeights<float>();

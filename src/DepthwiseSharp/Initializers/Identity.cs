@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using DepthwiseSharp.Regularizers;
+using DepthwiseSharp.Serialization;
+
+namespace DepthwiseSharp.Initializers;
+
+/// <summary>Keras's <c>Identity</c> / <c>"identity"</c> (alias <c>IdentityInitializer</c>): gain times the identity matrix; 2-D shapes only.</summary>
+/// <remarks>value[i, j] = gain if i == j else 0 (rectangular shapes allowed, as <c>eye(rows, cols)</c>). Config: <c>{"gain"}</c>.</remarks>
+public sealed class Identity : Initializer
+{
+    private readonly KerasNumber _gain;
+
+    /// <summary>Creates the initializer.</summary>
+    /// <param name="gain">The diagonal value, a finite number (default 1).</param>
+    /// <exception cref="ArgumentException">"Argument `gain` must be a finite float. Received: gain=nan".</exception>
+    /// <remarks>value = gain * eye(rows, cols).</remarks>
+    public Identity(double gain = 1.0)
+        : this(KerasNumber.Float(gain))
+    {
+    }
+
+    /// <summary>The constructor for a gain read from a config (a Python int stays an int).</summary>
+    internal Identity(KerasNumber gain)
+    {
+        _gain = InitializerHelpers.RequireFinite(gain, nameof(gain));
+    }
+
+    /// <summary>The multiplicative factor.</summary>
+    /// <value>A finite number.</value>
+    /// <remarks>The diagonal value.</remarks>
+    public double Gain => _gain.Value;
+
+    /// <summary>The Keras class name.</summary>
+    /// <value><c>Identity</c>.</value>
+    /// <remarks>Also found by <see cref="Initializer.Get"/> as <c>"identity"</c> and <c>"IdentityInitializer"</c>.</remarks>
+    public override string ClassName => "Identity";
+
+    /// <summary>The Keras 3 config.</summary>
+    /// <returns><c>{"gain"}</c>, for the default <c>{"gain": 1.0}</c>.</returns>
+    /// <remarks>The float is written as Python writes it.</remarks>
+    public override JsonObject GetConfig() => new() { ["gain"] = _gain.ToJson() };
+
+    /// <summary>Fills a 2-D weight with gain times the identity.</summary>
+    /// <typeparam name="T">The element type; gain is rounded to it.</typeparam>
+    /// <param name="destination">The weight's storage, rows * cols elements.</param>
+    /// <param name="shape">(rows, cols).</param>
+    /// <exception cref="ArgumentException">"Identity matrix initializer can only be used for 2D matrices. Received: shape=(3, 4, 5) of rank 3."
+    /// (ParamName <c>shape</c>) for any other rank — the DepthwiseConv1D kernel (k, C, M) is 3-D —, a negative dimension or a length mismatch.</exception>
+    /// <remarks>value[i, j] = gain * (i == j).</remarks>
+    public override void Fill<T>(Span<T> destination, ReadOnlySpan<int> shape)
+    {
+        if (shape.Length != 2)
+        {
+            throw new ExactArgumentException(
+                "Identity matrix initializer can only be used for 2D matrices. " +
+                $"Received: shape={PythonFormat.Shape(shape)} of rank {shape.Length}.", nameof(shape));
+        }
+
+        InitializerHelpers.ValidateFill(destination.Length, shape);
+        destination.Clear();
+        int rows = shape[0], cols = shape[1];
+        T g = T.CreateTruncating(Gain);
+        for (int i = 0; i < Math.Min(rows, cols); i++)
+        {
+            destination[(i * cols) + i] = g;
+        }
+    }
+}
