@@ -15,6 +15,10 @@ internal static class Program
           demo                                   the Keras pages' example and a short tour of the library
           run --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --input X.npy --output Y.npy
                                                  run a serialized Keras DepthwiseConv1D on an .npy batch
+          fit --layer LAYER.json --input X.npy --target Y.npy [--weights K.npy [B.npy]] [--epochs 10]
+              [--batch-size 32] [--optimizer adam|sgd] [--learning-rate LR] [--loss mse|huber]
+              [--validation-split F] [--seed S] (--save OUT.keras | --save-npy DIR)
+                                                 train a layer on .npy arrays and save it
           help                                   this text
 
         Errors print one line on stderr and exit with code 2.
@@ -37,6 +41,7 @@ internal static class Program
             {
                 "demo" => Commands.DemoCommand.Run(options, stdout),
                 "run" => Commands.RunCommand.Run(options, stdout),
+                "fit" => Commands.FitCommand.Run(options, stdout),
                 _ => throw new CliException($"unknown command '{args[0]}'; run 'depthwise help' for the list"),
             };
         }

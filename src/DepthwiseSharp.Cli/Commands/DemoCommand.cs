@@ -38,6 +38,8 @@ internal static class DemoCommand
         string config = layer.GetConfig().ToJsonString();
         stdout.WriteLine($"  Keras 3 config: {config[..Math.Min(config.Length, 110)]}...");
 
+        SystemIdentification(stdout);
+
         var big = Tensor.Create(new float[32 * 1000 * 128], [32, 1000, 128]);
         var conv = new DepthwiseConv1D(9, 1, "same");
         conv.Call(big);
@@ -51,6 +53,63 @@ internal static class DemoCommand
         stopwatch.Stop();
         stdout.WriteLine($"  speed: (32, 1000, 128), k=9, same: {stopwatch.Elapsed.TotalMilliseconds / repeats:F2} ms per call on this machine");
         return Program.Ok;
+    }
+
+    /// <summary>
+    /// The main use: recover unknown per-channel FIR filters from input and output signals. Four known filters make
+    /// the targets; a fresh layer fitted with Adam must find them again.
+    /// </summary>
+    private static void SystemIdentification(TextWriter stdout)
+    {
+        const int n = 32, l = 256, c = 4, k = 9;
+        var filters = new double[c][];
+        filters[0] = Enumerable.Repeat(1.0 / k, k).ToArray();                                  // moving average
+        filters[1] = Enumerable.Range(0, k).Select(j => j == 3 ? -1.0 : j == 5 ? 1.0 : 0.0).ToArray(); // central difference
+        filters[2] = Enumerable.Range(0, k).Select(j =>                                          // windowed-sinc low-pass
+        {
+            double t = j - (k - 1) / 2.0;
+            double sinc = t == 0 ? 0.5 : Math.Sin(Math.PI * 0.5 * t) / (Math.PI * t);
+            return sinc * (0.54 - 0.46 * Math.Cos(2 * Math.PI * j / (k - 1)));
+        }).ToArray();
+        var rng = new Random(7);
+        filters[3] = Enumerable.Range(0, k).Select(_ => rng.NextDouble() - 0.5).ToArray();      // an arbitrary echo pattern
+
+        var kernel = new double[k * c];
+        for (int j = 0; j < k; j++)
+        {
+            for (int ci = 0; ci < c; ci++)
+            {
+                kernel[j * c + ci] = filters[ci][j];
+            }
+        }
+
+        var xs = Enumerable.Range(0, n * l * c).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+        var g = Conv1DGeometry.ForPadding(n, l, c, 1, k, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        var ys = new double[g.OutputCount];
+        DepthwiseConvolution.Forward<double>(g, xs, kernel, default, ys);
+
+        var layer = new DepthwiseConv1D(k, 1, "same", useBias: false, depthwiseInitializer: "zeros");
+        var stopwatch = Stopwatch.StartNew();
+        var history = DepthwiseSharp.Training.Trainer.Fit(layer,
+            Tensor.Create(xs.Select(v => (float)v).ToArray(), [n, l, c]), Tensor.Create(ys.Select(v => (float)v).ToArray(), [n, l, c]),
+            new DepthwiseSharp.Training.FitOptions { Epochs = 150, BatchSize = 16, Seed = 1, Optimizer = new DepthwiseSharp.Optimizers.Adam(0.01) });
+        stopwatch.Stop();
+        var learned = layer.Kernel.AsSpan<float>();
+        stdout.WriteLine($"  system identification: fit 4 unknown FIR filters (k=9) from {n} noise signals of {l} steps, Adam, 150 epochs, {stopwatch.Elapsed.TotalSeconds:F1} s");
+        stdout.WriteLine($"    loss {history.Loss[0]:0.00e+0} -> {history.Loss[^1]:0.00e+0}");
+        string[] names = ["moving average", "central difference", "low-pass (windowed sinc)", "echo pattern"];
+        for (int ci = 0; ci < c; ci++)
+        {
+            double num = 0, den = 0;
+            for (int j = 0; j < k; j++)
+            {
+                double diff = learned[j * c + ci] - filters[ci][j];
+                num += diff * diff;
+                den += filters[ci][j] * filters[ci][j];
+            }
+
+            stdout.WriteLine($"    {names[ci],-26} recovered-vs-true relative error {Math.Sqrt(num / den):0.0e+0}");
+        }
     }
 
     private static int[] Shape<T>(Tensor<T> t) => t.Lengths.ToArray().Select(v => (int)v).ToArray();

@@ -81,6 +81,12 @@ internal sealed class ConfigReader
             return seed;
         }
 
+        // A JsonValue built in memory from an int (not long) fails TryGetValue<long>; KerasFloat.TryRead reads every numeric kind.
+        if (KerasFloat.TryRead(node, out var number) && number.IsInteger && Math.Abs(number.Value) < 9e15)
+        {
+            return (long)number.Value;
+        }
+
         throw new ExactArgumentException(
             "`seed` argument should be an instance of `keras.random.SeedGenerator()` or an integer. " +
             $"Received: seed={PythonFormat.Describe(node)} (in the {_className} config; only integer seeds are supported)",

@@ -104,4 +104,70 @@ public class CliTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public void Fit_trains_and_saves_npy_and_is_deterministic()
+    {
+        string dir = Directory.CreateTempSubdirectory("dw_fit").FullName;
+        try
+        {
+            // Targets: y = 0.5 x[t-1] + 2 x[t] - x[t+1] on every channel (k=3, same), from the float64 formula.
+            var rng = new Random(1);
+            const int n = 16, l = 40, c = 2;
+            var x = Enumerable.Range(0, n * l * c).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
+            var y = new double[x.Length];
+            double[] taps = [0.5, 2, -1];
+            for (int b = 0; b < n; b++)
+            {
+                for (int t = 0; t < l; t++)
+                {
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        for (int j = 0; j < 3; j++)
+                        {
+                            int src = t + j - 1;
+                            if (src >= 0 && src < l)
+                            {
+                                y[(b * l + t) * c + ch] += taps[j] * x[(b * l + src) * c + ch];
+                            }
+                        }
+                    }
+                }
+            }
+
+            Npy.Write(Path.Combine(dir, "x.npy"), x.Select(v => (float)v).ToArray(), [n, l, c]);
+            Npy.Write(Path.Combine(dir, "y.npy"), y.Select(v => (float)v).ToArray(), [n, l, c]);
+            File.WriteAllText(Path.Combine(dir, "layer.json"), new DepthwiseSharp.Layers.DepthwiseConv1D(3, 1, "same", useBias: false, name: "fir").Serialize().ToJsonString());
+            string[] Args(string outDir) =>
+            [
+                "fit", "--layer", Path.Combine(dir, "layer.json"), "--input", Path.Combine(dir, "x.npy"), "--target", Path.Combine(dir, "y.npy"),
+                "--epochs", "150", "--batch-size", "8", "--learning-rate", "0.03", "--seed", "3", "--save-npy", Path.Combine(dir, outDir),
+            ];
+
+            var (code, stdout, err) = Run(Args("a"));
+            Assert.True(code == 0, err);
+            Assert.Contains("epoch 150/150 - loss", stdout);
+            Assert.Equal(0, Run(Args("b")).Code);
+            var kernel = Npy.Read(Path.Combine(dir, "a", "kernel.npy")).ToDoubleArray();
+            Assert.Equal(kernel, Npy.Read(Path.Combine(dir, "b", "kernel.npy")).ToDoubleArray());
+            for (int j = 0; j < 3; j++)
+            {
+                for (int ch = 0; ch < c; ch++)
+                {
+                    Assert.Equal(taps[j], kernel[j * c + ch], 2);
+                }
+            }
+
+            Assert.True(File.Exists(Path.Combine(dir, "a", "layer.json")));
+            var bad = Run("fit", "--layer", Path.Combine(dir, "layer.json"), "--input", Path.Combine(dir, "x.npy"), "--target", Path.Combine(dir, "x.npy"),
+                "--optimizer", "rmsprop", "--save-npy", dir);
+            Assert.Equal(2, bad.Code);
+            Assert.Contains("rmsprop", bad.Err);
+            Assert.Equal(2, Run("fit", "--layer", Path.Combine(dir, "layer.json"), "--input", Path.Combine(dir, "x.npy"), "--target", Path.Combine(dir, "y.npy")).Code);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
