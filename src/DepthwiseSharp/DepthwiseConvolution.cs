@@ -21,13 +21,15 @@ public static class DepthwiseConvolution
     /// <param name="kernel">The kernel <c>(k, C, M)</c>.</param>
     /// <param name="bias">The bias <c>(C*M)</c>, or empty for none.</param>
     /// <param name="output">Receives <see cref="Conv1DGeometry.OutputCount"/> elements in <see cref="Conv1DGeometry.OutputShape"/>.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative: all processors. The result is the same for every value.</param>
     /// <exception cref="ArgumentException">A span's length does not match the geometry (naming the span, expected and actual lengths).</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    public static void Forward<T>(in Conv1DGeometry geometry, ReadOnlySpan<T> input, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> output)
+    public static void Forward<T>(in Conv1DGeometry geometry, ReadOnlySpan<T> input, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> output,
+        int maxDegreeOfParallelism = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate<T>(geometry, input.Length, kernel.Length, bias.Length, output.Length);
-        DepthwiseKernel.Forward(geometry, input, kernel, bias, output, KernelVariants.Best);
+        DepthwiseKernel.Forward(geometry, input, kernel, bias, output, KernelVariants.Best, null, maxDegreeOfParallelism);
     }
 
     /// <summary>The gradient with respect to the input: a transposed depthwise convolution of <paramref name="outputGradient"/>.</summary>

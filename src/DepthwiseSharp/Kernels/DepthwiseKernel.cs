@@ -1,135 +1,134 @@
-using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using DepthwiseSharp.Activations;
 
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>
-/// The vectorized forward kernels. channels_last: lanes run across output channels of one time step, each tap adds
-/// <c>x[t*s + j*d - padLeft, :] * K[j, :]</c> to the output row. channels_first: lanes run along time within one
-/// (batch, channel) row, each tap adds a shifted input row times one weight. Padding never costs a branch per tap:
-/// each output step (channels_last) or each tap (channels_first) computes the range of taps or steps that land inside
-/// the sequence once. Summation order per output element is bias, then taps in ascending order, as in
-/// <see cref="ReferenceKernel"/>.
+/// The forward executor: validates nothing (callers do), splits the output into independent chunks of at least
+/// <see cref="MinChunkWork"/> multiply-adds, and runs <see cref="ForwardKernel"/> at the chosen width on each chunk.
+/// Small calls run inline on the calling thread.
 /// </summary>
 internal static class DepthwiseKernel
 {
+    /// <summary>Multiply-adds below which a chunk is not worth a thread hand-off.</summary>
+    public const long MinChunkWork = 1 << 16;
+
     public static void Forward<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> y,
-        KernelVariant variant)
+        KernelVariant variant, Activation? epilogue = null, int maxDegree = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (variant == KernelVariant.Scalar)
+        if (g.OutputCount == 0)
         {
-            ReferenceKernel.Forward(g, x, kernel, bias, y);
+            return;
         }
-        else if (g.DataFormat == DataFormat.ChannelsLast)
-        {
-            ForwardChannelsLast(g, x, kernel, bias, y, variant);
-        }
-        else
-        {
-            ForwardChannelsFirst(g, x, kernel, bias, y, variant);
-        }
-    }
 
-    private static void ForwardChannelsLast<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias,
-        Span<T> y, KernelVariant variant)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation;
-        int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
+        long work = (long)g.OutputCount * g.KernelSize;
+        int degree = ParallelChunks.Degree(maxDegree);
+        bool last = g.DataFormat == DataFormat.ChannelsLast;
 
-        // With M > 1 each input channel feeds M adjacent outputs; repeating every input value M times (one batch row at
-        // a time) turns the kernel row K[j, :, :] and the input row into two contiguous vectors of length C*M.
-        T[]? expanded = m > 1 ? ArrayPool<T>.Shared.Rent(l * cm) : null;
-        try
+        // Items: channels_last = (batch, block of output steps); channels_first = (batch, block of output channels).
+        int perBatch = last ? g.OutputLength : g.OutputChannels;
+        long wanted = Math.Clamp(work / MinChunkWork, 1, 4L * degree);
+        int blocksPerBatch = (int)Math.Clamp((wanted + g.Batch - 1) / g.Batch, 1, perBatch);
+        int blockSize = (perBatch + blocksPerBatch - 1) / blocksPerBatch;
+        if (last)
         {
-            for (int b = 0; b < g.Batch; b++)
+            blockSize = Math.Min(blockSize, ForwardKernel.ClRowsPerItem);
+        }
+
+        blocksPerBatch = (perBatch + blockSize - 1) / blockSize;
+        unsafe
+        {
+            fixed (T* px = x)
+            fixed (T* pk = kernel)
+            fixed (T* pb = bias)
+            fixed (T* py = y)
             {
-                ReadOnlySpan<T> xs = x.Slice(b * l * c, l * c);
-                if (expanded is not null)
+                var job = ForwardJob<T>.Rent();
+                job.Set(g, px, pk, pb, !bias.IsEmpty, py, variant, epilogue, blockSize, blocksPerBatch);
+                try
                 {
-                    Span<T> e = expanded.AsSpan(0, l * cm);
-                    for (int i = 0; i < l * c; i++)
-                    {
-                        e.Slice(i * m, m).Fill(xs[i]);
-                    }
-
-                    xs = e;
+                    ParallelChunks.Run(job, g.Batch * blocksPerBatch, work < 2 * MinChunkWork ? 1 : maxDegree);
                 }
-
-                for (int t = 0; t < lout; t++)
+                finally
                 {
-                    Span<T> row = y.Slice((b * lout + t) * cm, cm);
-                    if (bias.IsEmpty)
-                    {
-                        row.Clear();
-                    }
-                    else
-                    {
-                        bias.CopyTo(row);
-                    }
-
-                    int start = t * s - pl;
-                    int jlo = start >= 0 ? 0 : (-start + d - 1) / d;
-                    int jhi = start > l - 1 ? 0 : Math.Min(k, (l - 1 - start) / d + 1);
-                    for (int j = jlo; j < jhi; j++)
-                    {
-                        VectorOps.MultiplyAdd(xs.Slice((start + j * d) * cm, cm), kernel.Slice(j * cm, cm), row, variant);
-                    }
+                    ForwardJob<T>.Return(job);
                 }
-            }
-        }
-        finally
-        {
-            if (expanded is not null)
-            {
-                ArrayPool<T>.Shared.Return(expanded);
             }
         }
     }
 
-    private static void ForwardChannelsFirst<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias,
-        Span<T> y, KernelVariant variant)
+    private sealed unsafe class ForwardJob<T> : IChunkBody
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation;
-        int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
-        for (int b = 0; b < g.Batch; b++)
+        private static ForwardJob<T>? s_cached;
+        private Conv1DGeometry _g;
+        private T* _x, _k, _b, _y;
+        private bool _hasBias;
+        private KernelVariant _variant;
+        private Activation? _epilogue;
+        private int _blockSize, _blocksPerBatch;
+
+        public static ForwardJob<T> Rent() => Interlocked.Exchange(ref s_cached, null) ?? new ForwardJob<T>();
+
+        public static void Return(ForwardJob<T> job)
         {
-            for (int ci = 0; ci < c; ci++)
+            job._epilogue = null;
+            s_cached = job;
+        }
+
+        public void Set(in Conv1DGeometry g, T* x, T* k, T* b, bool hasBias, T* y, KernelVariant variant, Activation? epilogue,
+            int blockSize, int blocksPerBatch)
+        {
+            _g = g;
+            _x = x;
+            _k = k;
+            _b = b;
+            _hasBias = hasBias;
+            _y = y;
+            _variant = variant;
+            _epilogue = epilogue;
+            _blockSize = blockSize;
+            _blocksPerBatch = blocksPerBatch;
+        }
+
+        public void Run(int chunk)
+        {
+            int b = chunk / _blocksPerBatch;
+            int start = chunk % _blocksPerBatch * _blockSize;
+            int end = Math.Min(start + _blockSize, _g.DataFormat == DataFormat.ChannelsLast ? _g.OutputLength : _g.OutputChannels);
+            switch (_variant)
             {
-                ReadOnlySpan<T> xrow = x.Slice((b * c + ci) * l, l);
-                for (int mi = 0; mi < m; mi++)
-                {
-                    int o = ci * m + mi;
-                    Span<T> row = y.Slice((b * cm + o) * lout, lout);
-                    row.Fill(bias.IsEmpty ? T.Zero : bias[o]);
-                    for (int j = 0; j < k; j++)
-                    {
-                        T w = kernel[(j * c + ci) * m + mi];
-                        int shift = j * d - pl;
+                case KernelVariant.Vector512:
+                    Run<Simd512<T>>(b, start, end);
+                    break;
+                case KernelVariant.Vector256:
+                    Run<Simd256<T>>(b, start, end);
+                    break;
+                case KernelVariant.Vector128:
+                    Run<Simd128<T>>(b, start, end);
+                    break;
+                default:
+                    Run<SimdScalar<T>>(b, start, end);
+                    break;
+            }
+        }
 
-                        // Output steps t whose source t*s + shift lies in [0, L).
-                        int tlo = shift >= 0 ? 0 : (-shift + s - 1) / s;
-                        int thi = l - 1 - shift < 0 ? 0 : Math.Min(lout, (l - 1 - shift) / s + 1);
-                        if (thi <= tlo)
-                        {
-                            continue;
-                        }
-
-                        if (s == 1)
-                        {
-                            VectorOps.MultiplyAddScalar(xrow.Slice(tlo + shift, thi - tlo), w, row.Slice(tlo, thi - tlo), variant);
-                        }
-                        else
-                        {
-                            for (int t = tlo; t < thi; t++)
-                            {
-                                row[t] += xrow[t * s + shift] * w;
-                            }
-                        }
-                    }
-                }
+        private void Run<TV>(int b, int start, int end)
+            where TV : struct, ISimd<TV, T>
+        {
+            ref T x = ref Unsafe.AsRef<T>(_x);
+            ref T k = ref Unsafe.AsRef<T>(_k);
+            ref T bias = ref _hasBias ? ref Unsafe.AsRef<T>(_b) : ref Unsafe.NullRef<T>();
+            ref T y = ref Unsafe.AsRef<T>(_y);
+            if (_g.DataFormat == DataFormat.ChannelsLast)
+            {
+                ForwardKernel.ClRows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue);
+            }
+            else
+            {
+                ForwardKernel.CfRows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue);
             }
         }
     }

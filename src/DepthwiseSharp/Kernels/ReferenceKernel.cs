@@ -4,8 +4,8 @@ namespace DepthwiseSharp.Kernels;
 
 /// <summary>
 /// The scalar oracle: the formula of SPEC section 1 written as loops, for any layout, stride, dilation and padding.
-/// Every optimized kernel must agree with it; it sums the bias first and then the taps in ascending order, the order the
-/// vectorized kernels keep so that they match it bit for bit.
+/// Every optimized kernel must agree with it; it sums the bias first and then the taps in ascending order, each a fused
+/// multiply-add, the operations the vectorized kernels keep so that they match it bit for bit.
 /// </summary>
 internal static class ReferenceKernel
 {
@@ -31,7 +31,7 @@ internal static class ReferenceKernel
                             if ((uint)src < (uint)l)
                             {
                                 T xv = last ? x[(b * l + src) * c + ci] : x[(b * c + ci) * l + src];
-                                acc += xv * kernel[(j * c + ci) * m + mi];
+                                acc = T.FusedMultiplyAdd(xv, kernel[(j * c + ci) * m + mi], acc);
                             }
                         }
 

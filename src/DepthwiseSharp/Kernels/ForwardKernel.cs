@@ -1,0 +1,361 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using DepthwiseSharp.Activations;
+
+namespace DepthwiseSharp.Kernels;
+
+/// <summary>
+/// The forward kernels, written once over <see cref="ISimd{TSelf,T}"/> and specialized per width.
+/// <para>channels_last (<c>ClRows</c>): lanes run across the C*M channels of a time step; each step computes its valid
+/// tap range once (no branch per tap) and keeps 4 vectors of channels in registers over all its taps, so each output is
+/// stored once. Steps go one whole row at a time, in memory order: measured on Zen 4, blocking several steps together
+/// interleaves their row streams and halves the streaming rate. Channels left over fall to the next narrower width,
+/// then scalars. With M &gt; 1 the input rows a range needs are first repeated M times into a scratch row (lane o holds x[o / M]).</para>
+/// <para>channels_first (<c>CfRow</c>): lanes run along time in one (batch, output channel) row, 4 vectors per step of the
+/// loop. Stride s &gt; 1 is split into s phases (x[p], x[p+s], ...) copied once per row, so every tap reads a contiguous
+/// phase: <c>y[t] += K[j] * phase[(j*d - padLeft) mod s][t + floor((j*d - padLeft) / s)]</c>.</para>
+/// <para>Per output element the sum is bias, then taps in ascending order, each a fused multiply-add: the same
+/// operations as <see cref="ReferenceKernel"/>, so every width and every split of the work gives identical bits.</para>
+/// </summary>
+internal static class ForwardKernel
+{
+    /// <summary>Output rows per channels_last work item at most; keeps the repeated-input scratch in L2.</summary>
+    public const int ClRowsPerItem = 64;
+
+    /// <summary>Computes output steps [t0, t1) of batch element b, channels_last, then applies the epilogue.</summary>
+    public static void ClRows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
+        int b, int t0, int t1, Activation? epilogue)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        if (t1 <= t0)
+        {
+            return;
+        }
+
+        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
+        int cm = g.OutputChannels, lout = g.OutputLength;
+
+        // Input rows this range touches: [r0, r1).
+        int r0 = Math.Max(0, t0 * s - pl);
+        int r1 = Math.Min(l, (t1 - 1) * s - pl + (k - 1) * d + 1);
+        ref T xb = ref Unsafe.Add(ref x, (nint)b * l * c);
+        T[]? scratch = null;
+        ref T rows = ref Unsafe.Add(ref xb, (nint)r0 * c);
+        if (m > 1 && r1 > r0)
+        {
+            scratch = ArrayPool<T>.Shared.Rent((r1 - r0) * cm);
+            ref T dst = ref scratch[0];
+            for (int i = 0; i < (r1 - r0) * c; i++)
+            {
+                T v = Unsafe.Add(ref rows, i);
+                for (int j = 0; j < m; j++)
+                {
+                    Unsafe.Add(ref dst, j) = v;
+                }
+
+                dst = ref Unsafe.Add(ref dst, m);
+            }
+
+            rows = ref scratch[0];
+        }
+
+        try
+        {
+            // rowAt(r) = rows + (r - r0) * cm, for input row r in [r0, r1).
+            ref T rowBase = ref Unsafe.Subtract(ref rows, (nint)r0 * cm);
+            ref T yb = ref Unsafe.Add(ref y, (nint)b * lout * cm);
+
+            // Each step reads k rows but only its newest row is new to the cache; the hardware prefetcher does not
+            // follow that pattern (the same load instruction jumps between rows), so ask for the row PrefetchRows ahead.
+            int newest = (k - 1) * d - pl;
+            for (int t = t0; t < t1; t++)
+            {
+                int ahead = (t + PrefetchRows) * s + newest;
+                if (ahead < r1 && m == 1)
+                {
+                    PrefetchRow(ref Unsafe.Add(ref rowBase, (nint)ahead * cm), cm);
+                }
+
+                ClEdgeRow<T, TV>(g, ref rowBase, ref kernel, ref bias, hasBias, ref yb, t);
+            }
+
+            if (epilogue is not null)
+            {
+                var span = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref Unsafe.Add(ref yb, (nint)t0 * cm), (t1 - t0) * cm);
+                epilogue.Forward<T>(span, span, cm);
+            }
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                ArrayPool<T>.Shared.Return(scratch);
+            }
+        }
+    }
+
+    /// <summary>How many steps ahead channels_last prefetches its newest input row (measured best between 8 and 16 on Zen 4).</summary>
+    private const int PrefetchRows = 12;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchRow<T>(ref T row, int count)
+        where T : unmanaged
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            byte* p = (byte*)Unsafe.AsPointer(ref row);
+            int bytes = count * sizeof(T);
+            for (int q = 0; q < bytes; q += 64)
+            {
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + q);
+            }
+        }
+    }
+
+    /// <summary>One output step over its valid tap range.</summary>
+    private static void ClEdgeRow<T, TV>(in Conv1DGeometry g, ref T rowBase, ref T kernel, ref T bias, bool hasBias, ref T yb, int t)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        int cm = g.OutputChannels, d = g.Dilation;
+        int start = t * g.Stride - g.PadLeft;
+        int jlo = start >= 0 ? 0 : (-start + d - 1) / d;
+        int jhi = start > g.Length - 1 ? 0 : Math.Min(g.KernelSize, (g.Length - 1 - start) / d + 1);
+        ref T xr = ref Unsafe.Add(ref rowBase, (nint)(start + jlo * d) * cm);
+        ref T kr = ref Unsafe.Add(ref kernel, (nint)jlo * cm);
+        ClChannels<T, TV>(ref xr, ref kr, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)t * cm), 0, cm, jhi - jlo, (nint)d * cm, cm);
+    }
+
+    /// <summary>
+    /// Channels [c0, cm) of one step over taps [0, taps): x and kernel refs point at the first tap. Widest lanes first,
+    /// then the next narrower width down to scalars; every lane does the same fused multiply-adds in the same order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClChannels<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
+        nint tapStep, nint kernelStep)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        c0 = ClChannelsAt<T, TV>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+        if (TV.Count > Simd256<T>.Count && c0 < cm)
+        {
+            c0 = ClChannelsAt<T, Simd256<T>>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+        }
+
+        if (TV.Count > Simd128<T>.Count && c0 < cm)
+        {
+            c0 = ClChannelsAt<T, Simd128<T>>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+        }
+
+        if (TV.Count > 1 && c0 < cm)
+        {
+            ClChannelsAt<T, SimdScalar<T>>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ClChannelsAt<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
+        nint tapStep, nint kernelStep)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        int w = TV.Count;
+        for (; c0 + 4 * w <= cm; c0 += 4 * w)
+        {
+            TV zero = TV.Splat(T.Zero);
+            TV a0 = hasBias ? TV.Load(ref bias, c0) : zero;
+            TV a1 = hasBias ? TV.Load(ref bias, c0 + w) : zero;
+            TV a2 = hasBias ? TV.Load(ref bias, c0 + 2 * w) : zero;
+            TV a3 = hasBias ? TV.Load(ref bias, c0 + 3 * w) : zero;
+            ref T xr = ref Unsafe.Add(ref x, c0);
+            ref T kr = ref Unsafe.Add(ref kernel, c0);
+            for (int j = 0; j < taps; j++)
+            {
+                a0 = TV.Fma(TV.Load(ref xr, 0), TV.Load(ref kr, 0), a0);
+                a1 = TV.Fma(TV.Load(ref xr, w), TV.Load(ref kr, w), a1);
+                a2 = TV.Fma(TV.Load(ref xr, 2 * w), TV.Load(ref kr, 2 * w), a2);
+                a3 = TV.Fma(TV.Load(ref xr, 3 * w), TV.Load(ref kr, 3 * w), a3);
+                xr = ref Unsafe.Add(ref xr, tapStep);
+                kr = ref Unsafe.Add(ref kr, kernelStep);
+            }
+
+            TV.Store(a0, ref y, c0);
+            TV.Store(a1, ref y, c0 + w);
+            TV.Store(a2, ref y, c0 + 2 * w);
+            TV.Store(a3, ref y, c0 + 3 * w);
+        }
+
+        for (; c0 + w <= cm; c0 += w)
+        {
+            TV acc = hasBias ? TV.Load(ref bias, c0) : TV.Splat(T.Zero);
+            ref T xr = ref Unsafe.Add(ref x, c0);
+            ref T kr = ref Unsafe.Add(ref kernel, c0);
+            for (int j = 0; j < taps; j++)
+            {
+                acc = TV.Fma(TV.Load(ref xr, 0), TV.Load(ref kr, 0), acc);
+                xr = ref Unsafe.Add(ref xr, tapStep);
+                kr = ref Unsafe.Add(ref kr, kernelStep);
+            }
+
+            TV.Store(acc, ref y, c0);
+        }
+
+        return c0;
+    }
+
+    /// <summary>Computes output rows [o0, o1) of batch element b (row = one output channel), channels_first.</summary>
+    public static void CfRows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
+        int b, int o0, int o1, Activation? epilogue)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
+        int cm = g.OutputChannels, lout = g.OutputLength;
+        if (lout == 0 || o1 <= o0)
+        {
+            return;
+        }
+
+        // Per tap: which phase it reads and its shift within the phase (s = 1: one phase, the row itself).
+        Span<int> phase = k <= 64 ? stackalloc int[k] : new int[k];
+        Span<int> shift = k <= 64 ? stackalloc int[k] : new int[k];
+        int phaseLen = (l + s - 1) / s;
+        int inLo = 0, inHi = lout - 1;
+        for (int j = 0; j < k; j++)
+        {
+            int q = j * d - pl;
+            int p = ((q % s) + s) % s;
+            phase[j] = p;
+            shift[j] = (q - p) / s;
+            int len = (l - p + s - 1) / s;
+            inLo = Math.Max(inLo, -shift[j]);
+            inHi = Math.Min(inHi, len - 1 - shift[j]);
+        }
+
+        T[]? phases = s > 1 ? ArrayPool<T>.Shared.Rent(s * phaseLen) : null;
+        try
+        {
+            int lastChannel = -1;
+            for (int o = o0; o < o1; o++)
+            {
+                int ci = o / m, mi = o % m;
+                ref T xrow = ref Unsafe.Add(ref x, ((nint)b * c + ci) * l);
+                if (phases is not null && ci != lastChannel)
+                {
+                    for (int p = 0; p < s; p++)
+                    {
+                        ref T dst = ref phases[p * phaseLen];
+                        int n = 0;
+                        for (int i = p; i < l; i += s)
+                        {
+                            Unsafe.Add(ref dst, n++) = Unsafe.Add(ref xrow, i);
+                        }
+                    }
+                }
+
+                lastChannel = ci;
+                ref T src = ref phases is null ? ref xrow : ref phases[0];
+                int srcStride = phases is null ? 0 : phaseLen;
+                ref T yrow = ref Unsafe.Add(ref y, ((nint)b * cm + o) * lout);
+                T bv = hasBias ? Unsafe.Add(ref bias, o) : T.Zero;
+                ref T kcol = ref Unsafe.Add(ref kernel, (nint)ci * m + mi);
+                nint kStep = (nint)c * m;
+
+                CfEdge(g, ref xrow, ref kcol, kStep, bv, ref yrow, 0, Math.Min(lout, Math.Max(inLo, 0)));
+                int t = Math.Max(inLo, 0);
+                if (inHi >= t)
+                {
+                    t = CfInterior<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
+                    if (TV.Count > Simd128<T>.Count)
+                    {
+                        t = CfInterior<T, Simd128<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
+                    }
+
+                    t = CfInterior<T, SimdScalar<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
+                }
+
+                CfEdge(g, ref xrow, ref kcol, kStep, bv, ref yrow, Math.Max(t, 0), lout);
+                if (epilogue is not null)
+                {
+                    var span = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref yrow, lout);
+                    epilogue.Forward<T>(span, span, lout);
+                }
+            }
+        }
+        finally
+        {
+            if (phases is not null)
+            {
+                ArrayPool<T>.Shared.Return(phases);
+            }
+        }
+    }
+
+    /// <summary>Interior steps [t, end) of one row: 4 vectors of steps per loop, then single vectors. Returns where it stopped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int CfInterior<T, TV>(ref T src, int srcStride, ReadOnlySpan<int> phase, ReadOnlySpan<int> shift, ref T kcol, nint kStep,
+        T bias, ref T yrow, int t, int end, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        int w = TV.Count;
+        TV bv = TV.Splat(bias);
+        for (; t + 4 * w <= end; t += 4 * w)
+        {
+            TV a0 = bv, a1 = bv, a2 = bv, a3 = bv;
+            ref T kj = ref kcol;
+            for (int j = 0; j < k; j++)
+            {
+                TV wv = TV.Splat(kj);
+                ref T xr = ref Unsafe.Add(ref src, (nint)phase[j] * srcStride + shift[j] + t);
+                a0 = TV.Fma(TV.Load(ref xr, 0), wv, a0);
+                a1 = TV.Fma(TV.Load(ref xr, w), wv, a1);
+                a2 = TV.Fma(TV.Load(ref xr, 2 * w), wv, a2);
+                a3 = TV.Fma(TV.Load(ref xr, 3 * w), wv, a3);
+                kj = ref Unsafe.Add(ref kj, kStep);
+            }
+
+            TV.Store(a0, ref yrow, t);
+            TV.Store(a1, ref yrow, t + w);
+            TV.Store(a2, ref yrow, t + 2 * w);
+            TV.Store(a3, ref yrow, t + 3 * w);
+        }
+
+        for (; t + w <= end; t += w)
+        {
+            TV a0 = bv;
+            ref T kj = ref kcol;
+            for (int j = 0; j < k; j++)
+            {
+                a0 = TV.Fma(TV.Load(ref src, (nint)phase[j] * srcStride + shift[j] + t), TV.Splat(kj), a0);
+                kj = ref Unsafe.Add(ref kj, kStep);
+            }
+
+            TV.Store(a0, ref yrow, t);
+        }
+
+        return t;
+    }
+
+    /// <summary>Steps [t0, t1) of one row with per-step valid tap ranges (sequence edges), scalar.</summary>
+    private static void CfEdge<T>(in Conv1DGeometry g, ref T xrow, ref T kcol, nint kStep, T bias, ref T yrow, int t0, int t1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = g.Length, s = g.Stride, d = g.Dilation, pl = g.PadLeft, k = g.KernelSize;
+        for (int t = t0; t < t1; t++)
+        {
+            int start = t * s - pl;
+            int jlo = start >= 0 ? 0 : (-start + d - 1) / d;
+            int jhi = start > l - 1 ? 0 : Math.Min(k, (l - 1 - start) / d + 1);
+            T acc = bias;
+            for (int j = jlo; j < jhi; j++)
+            {
+                acc = T.FusedMultiplyAdd(Unsafe.Add(ref xrow, start + j * d), Unsafe.Add(ref kcol, j * kStep), acc);
+            }
+
+            Unsafe.Add(ref yrow, t) = acc;
+        }
+    }
+}
