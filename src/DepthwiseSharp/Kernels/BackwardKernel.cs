@@ -17,7 +17,8 @@ namespace DepthwiseSharp.Kernels;
 /// </summary>
 internal static class BackwardKernel
 {
-    public static void Input<T>(in Conv1DGeometry g, ReadOnlySpan<T> dz, ReadOnlySpan<T> kernel, Span<T> dx, KernelVariant variant)
+    public static void Input<T>(in Conv1DGeometry g, ReadOnlySpan<T> dz, ReadOnlySpan<T> kernel, Span<T> dx, KernelVariant variant,
+        int maxDegree = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (variant == KernelVariant.Scalar)
@@ -26,14 +27,22 @@ internal static class BackwardKernel
             return;
         }
 
-        for (int b = 0; b < g.Batch; b++)
+        // Every dx element belongs to one (batch, position or channel) task: the split never changes a result.
+        unsafe
         {
-            InputBatch(g, b, dz, kernel, dx, variant);
+            fixed (T* pz = dz)
+            fixed (T* pk = kernel)
+            fixed (T* px = dx)
+            {
+                var job = new BackwardJob<T>(g, null, pz, pk, px, null, null, variant, forInput: true);
+                long work = (long)g.OutputCount * g.KernelSize;
+                ParallelChunks.Run(job, g.Batch, work < 2 * DepthwiseKernel.MinChunkWork ? 1 : maxDegree);
+            }
         }
     }
 
     public static void KernelAndBias<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> dz, Span<T> dkernel, Span<T> dbias,
-        KernelVariant variant)
+        KernelVariant variant, int maxDegree = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (variant == KernelVariant.Scalar)
@@ -49,30 +58,66 @@ internal static class BackwardKernel
 
         dkernel.Clear();
         dbias.Clear();
-        T[] partK = ArrayPool<T>.Shared.Rent(g.KernelCount);
-        T[] partB = ArrayPool<T>.Shared.Rent(g.OutputChannels);
-        T[]? expanded = g.DataFormat == DataFormat.ChannelsLast && g.DepthMultiplier > 1 ? ArrayPool<T>.Shared.Rent(g.Length * g.OutputChannels) : null;
+        int kc = g.KernelCount, cm = g.OutputChannels;
+
+        // One partial (kernel, bias) per batch element, added in batch order afterwards: the same sums for any thread count.
+        T[] partials = ArrayPool<T>.Shared.Rent(Math.Max(1, g.Batch * (kc + cm)));
         try
         {
+            unsafe
+            {
+                fixed (T* px = x)
+                fixed (T* pz = dz)
+                fixed (T* pp = partials)
+                {
+                    var job = new BackwardJob<T>(g, px, pz, null, null, pp, dbias.IsEmpty ? null : pp, variant, forInput: false);
+                    long work = (long)g.OutputCount * g.KernelSize;
+                    ParallelChunks.Run(job, g.Batch, work < 2 * DepthwiseKernel.MinChunkWork ? 1 : maxDegree);
+                }
+            }
+
             for (int b = 0; b < g.Batch; b++)
             {
-                var pk = partK.AsSpan(0, g.KernelCount);
-                var pb = dbias.IsEmpty ? default : partB.AsSpan(0, g.OutputChannels);
-                KernelBatch(g, b, x, dz, pk, pb, expanded, variant);
-                TensorPrimitives.Add(dkernel, pk, dkernel);
+                TensorPrimitives.Add(dkernel, partials.AsSpan(b * (kc + cm), kc), dkernel);
                 if (!dbias.IsEmpty)
                 {
-                    TensorPrimitives.Add(dbias, pb, dbias);
+                    TensorPrimitives.Add(dbias, partials.AsSpan(b * (kc + cm) + kc, cm), dbias);
                 }
             }
         }
         finally
         {
-            ArrayPool<T>.Shared.Return(partK);
-            ArrayPool<T>.Shared.Return(partB);
-            if (expanded is not null)
+            ArrayPool<T>.Shared.Return(partials);
+        }
+    }
+
+    private sealed unsafe class BackwardJob<T>(Conv1DGeometry g, T* x, T* dz, T* kernel, T* dx, T* partials, T* withBias,
+        KernelVariant variant, bool forInput) : IChunkBody
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int b)
+        {
+            if (forInput)
             {
-                ArrayPool<T>.Shared.Return(expanded);
+                InputBatch<T>(g, b, new ReadOnlySpan<T>(dz, g.OutputCount), new ReadOnlySpan<T>(kernel, g.KernelCount),
+                    new Span<T>(dx, g.InputCount), variant);
+                return;
+            }
+
+            int kc = g.KernelCount, cm = g.OutputChannels;
+            var pk = new Span<T>(partials + (nint)b * (kc + cm), kc);
+            var pb = withBias is null ? default : new Span<T>(partials + (nint)b * (kc + cm) + kc, cm);
+            T[]? expanded = g.DataFormat == DataFormat.ChannelsLast && g.DepthMultiplier > 1 ? ArrayPool<T>.Shared.Rent(g.Length * cm) : null;
+            try
+            {
+                KernelBatch<T>(g, b, new ReadOnlySpan<T>(x, g.InputCount), new ReadOnlySpan<T>(dz, g.OutputCount), pk, pb, expanded, variant);
+            }
+            finally
+            {
+                if (expanded is not null)
+                {
+                    ArrayPool<T>.Shared.Return(expanded);
+                }
             }
         }
     }

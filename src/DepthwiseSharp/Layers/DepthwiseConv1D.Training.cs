@@ -96,7 +96,8 @@ public partial class DepthwiseConv1D
         var g = Geometry(shape, _inputChannels);
         var x = Dense(inputs).ToArray();
         var z = new T[g.OutputCount];
-        DepthwiseKernel.Forward<T>(g, x, Kernel.AsSpan<T>(), _bias is null ? default : _bias.AsSpan<T>(), z, KernelVariants.Best);
+        DepthwiseKernel.Forward<T>(g, x, Kernel.AsSpan<T>(), _bias is null ? default : _bias.AsSpan<T>(), z, KernelVariants.Best, null,
+            MaxDegreeOfParallelism);
         int lastAxis = DataFormat == DataFormat.ChannelsLast ? g.OutputChannels : g.OutputLength;
         int outLast = lastAxis == 0 ? 0 : Activation.OutputLastAxisLength(lastAxis);
         var y = new T[lastAxis == 0 ? 0 : g.OutputCount / lastAxis * outLast];
@@ -167,8 +168,8 @@ public partial class DepthwiseConv1D
         var dx = new T[g.InputCount];
         var dk = new T[g.KernelCount];
         var db = UseBias ? new T[g.OutputChannels] : null;
-        BackwardKernel.Input<T>(g, dz, Kernel.AsSpan<T>(), dx, KernelVariants.Best);
-        BackwardKernel.KernelAndBias<T>(g, pass.Input, dz, dk, db, KernelVariants.Best);
+        BackwardKernel.Input<T>(g, dz, Kernel.AsSpan<T>(), dx, KernelVariants.Best, MaxDegreeOfParallelism);
+        BackwardKernel.KernelAndBias<T>(g, pass.Input, dz, dk, db, KernelVariants.Best, MaxDegreeOfParallelism);
         if (includeRegularization && Trainable)
         {
             DepthwiseRegularizer?.AddGradient<T>(Kernel.AsSpan<T>(), [.. Kernel.Shape], T.One, dk);

@@ -303,6 +303,12 @@ public partial class DepthwiseConv1D
     /// <summary>The compute and weight dtype.</summary>
     public DType DType { get; }
 
+    /// <summary>
+    /// The most threads one call may use; 0 (the default) or negative means all processors. Results are bit-identical
+    /// for every value. Not part of the Keras config.
+    /// </summary>
+    public int MaxDegreeOfParallelism { get; set; }
+
     /// <summary>Whether the weights exist.</summary>
     public bool Built => _built;
 
@@ -654,38 +660,38 @@ public partial class DepthwiseConv1D
 
     internal double? LastActivityLoss => double.IsNaN(Volatile.Read(ref _lastActivityLoss)) ? null : _lastActivityLoss;
 
-    internal Conv1DGeometry Geometry(int[] inputShape, int channels)
+    internal Conv1DGeometry Geometry(ReadOnlySpan<int> inputShape, int channels)
     {
         bool last = DataFormat == DataFormat.ChannelsLast;
         int length = last ? inputShape[1] : inputShape[2];
         return Conv1DGeometry.ForPadding(inputShape[0], length, channels, DepthMultiplier, KernelSize, Strides, DilationRate, Padding, DataFormat);
     }
 
-    internal void CheckInput(int[] shape)
+    internal void CheckInput(ReadOnlySpan<int> shape)
     {
         CheckRank(shape);
         int axis = DataFormat == DataFormat.ChannelsLast ? 2 : 1;
         if (shape[axis] != _inputChannels)
         {
             throw new ArgumentException(
-                $"Input 0 of layer '{Name}' is incompatible with the layer: expected axis {(axis == 2 ? -1 : 1)} of input shape to have value {_inputChannels}, but received input with shape {Shapes.Format(shape)}",
+                $"Input 0 of layer '{Name}' is incompatible with the layer: expected axis {(axis == 2 ? -1 : 1)} of input shape to have value {_inputChannels}, but received input with shape {Shapes.Format(shape.ToArray())}",
                 "inputs");
         }
     }
 
-    private void CheckRank(int[] shape)
+    private void CheckRank(ReadOnlySpan<int> shape)
     {
         if (shape.Length < 3)
         {
             throw new ArgumentException(
-                $"Input 0 of layer '{Name}' is incompatible with the layer: expected min_ndim=3, found ndim={shape.Length}. Full shape received: {Shapes.Format(shape)}",
+                $"Input 0 of layer '{Name}' is incompatible with the layer: expected min_ndim=3, found ndim={shape.Length}. Full shape received: {Shapes.Format(shape.ToArray())}",
                 "inputs");
         }
 
         if (shape.Length > 3)
         {
             throw new ArgumentException(
-                $"Input 0 of layer '{Name}' is incompatible with the layer: expected ndim=3, found ndim={shape.Length}. Full shape received: {Shapes.Format(shape)}",
+                $"Input 0 of layer '{Name}' is incompatible with the layer: expected ndim=3, found ndim={shape.Length}. Full shape received: {Shapes.Format(shape.ToArray())}",
                 "inputs");
         }
     }
@@ -725,19 +731,20 @@ public partial class DepthwiseConv1D
         }
         else
         {
-            z = new T[g.OutputCount];
-            DepthwiseKernel.Forward<T>(g, Dense(inputs), Kernel.AsSpan<T>(), _bias is null ? default : _bias.AsSpan<T>(), z, KernelVariants.Best);
+            z = GC.AllocateUninitializedArray<T>(g.OutputCount);
+            DepthwiseKernel.Forward<T>(g, Dense(inputs), Kernel.AsSpan<T>(), _bias is null ? default : _bias.AsSpan<T>(), z, KernelVariants.Best,
+                Epilogue(outLast == lastAxis), MaxDegreeOfParallelism);
         }
 
         int[] outShape = g.OutputShape;
         T[] y = z;
         if (g.OutputCount > 0)
         {
-            if (outLast == lastAxis)
+            if (_convolutionOpOverridden && outLast == lastAxis)
             {
                 Activation.Forward<T>(z, z, lastAxis);
             }
-            else
+            else if (outLast != lastAxis)
             {
                 y = new T[g.OutputCount / lastAxis * outLast];
                 Activation.Forward<T>(z, y, lastAxis);
@@ -753,6 +760,53 @@ public partial class DepthwiseConv1D
 
         return Tensor.Create(y, ToLengths(outShape));
     }
+
+    /// <summary>
+    /// Runs the layer into a caller-owned buffer: no allocation after warm-up. The activation must keep the output
+    /// shape (every activation but glu).
+    /// </summary>
+    /// <typeparam name="T">float or double, the layer's dtype.</typeparam>
+    /// <param name="inputs">The input values, row-major.</param>
+    /// <param name="inputShape">Their shape, rank 3, in the layer's data format.</param>
+    /// <param name="output">Receives the output; its length must be the product of <see cref="ComputeOutputShape"/>.</param>
+    /// <exception cref="ArgumentException">Incompatible shapes or lengths.</exception>
+    /// <exception cref="NotSupportedException">The activation changes the shape (glu), or ConvolutionOp is overridden.</exception>
+    public void Call<T>(ReadOnlySpan<T> inputs, ReadOnlySpan<int> inputShape, Span<T> output)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckDType<T>();
+        if (_convolutionOpOverridden)
+        {
+            throw new NotSupportedException($"{GetType().Name} overrides ConvolutionOp; use Call(Tensor) so the override runs.");
+        }
+
+        ReadOnlySpan<int> shape = inputShape;
+        CheckRank(shape);
+        if (!_built)
+        {
+            Build([null, shape[1], shape[2]]);
+        }
+
+        CheckInput(shape);
+        var g = Geometry(shape, _inputChannels);
+        int lastAxis = DataFormat == DataFormat.ChannelsLast ? g.OutputChannels : g.OutputLength;
+        if (lastAxis > 0 && Activation.OutputLastAxisLength(lastAxis) != lastAxis)
+        {
+            throw new NotSupportedException($"Activation '{Activation.Name}' changes the output shape; use Call(Tensor).");
+        }
+
+        DepthwiseConvolution.Validate<T>(g, inputs.Length, Kernel.Count, 0, output.Length);
+        DepthwiseKernel.Forward<T>(g, inputs, Kernel.AsSpan<T>(), _bias is null ? default : _bias.AsSpan<T>(), output, KernelVariants.Best,
+            Epilogue(true), MaxDegreeOfParallelism);
+        if (ActivityRegularizer is { } reg)
+        {
+            double loss = g.Batch == 0 ? 0 : double.CreateTruncating(reg.Compute<T>(output, g.OutputShape)) / g.Batch;
+            Volatile.Write(ref _lastActivityLoss, loss);
+        }
+    }
+
+    /// <summary>The activation to fuse into the kernel's per-row epilogue, or null (linear, or a shape-changing one).</summary>
+    private Activation? Epilogue(bool shapeKept) => shapeKept && Activation.Name != "linear" ? Activation : null;
 
     private static void AddBias<T>(in Conv1DGeometry g, Span<T> z, ReadOnlySpan<T> bias)
         where T : unmanaged, IFloatingPointIeee754<T>
