@@ -41,11 +41,13 @@ public static class DepthwiseConvolution
     /// <remarks><c>dx[n, l, c] = sum over (t, j, m) with t*s + j*d - padLeft = l of dz[n, t, c*M + m] * K[j, c, m]</c>.</remarks>
     /// <exception cref="ArgumentException">A span's length does not match the geometry.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
-    public static void BackwardInput<T>(in Conv1DGeometry geometry, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> kernel, Span<T> inputGradient)
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative: all processors. The result is the same for every value.</param>
+    public static void BackwardInput<T>(in Conv1DGeometry geometry, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> kernel, Span<T> inputGradient,
+        int maxDegreeOfParallelism = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate<T>(geometry, inputGradient.Length, kernel.Length, 0, outputGradient.Length);
-        Kernels.BackwardKernel.Input(geometry, outputGradient, kernel, inputGradient, KernelVariants.Best);
+        Kernels.BackwardKernel.Input(geometry, outputGradient, kernel, inputGradient, KernelVariants.Best, maxDegreeOfParallelism);
     }
 
     /// <summary>The gradients with respect to the kernel and the bias: reductions of <paramref name="outputGradient"/> over batch and time.</summary>
@@ -61,12 +63,13 @@ public static class DepthwiseConvolution
     /// </remarks>
     /// <exception cref="ArgumentException">A span's length does not match the geometry.</exception>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative: all processors. The result is the same for every value.</param>
     public static void BackwardKernel<T>(in Conv1DGeometry geometry, ReadOnlySpan<T> input, ReadOnlySpan<T> outputGradient, Span<T> kernelGradient,
-        Span<T> biasGradient)
+        Span<T> biasGradient, int maxDegreeOfParallelism = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate<T>(geometry, input.Length, kernelGradient.Length, biasGradient.Length, outputGradient.Length);
-        Kernels.BackwardKernel.KernelAndBias(geometry, input, outputGradient, kernelGradient, biasGradient, KernelVariants.Best);
+        Kernels.BackwardKernel.KernelAndBias(geometry, input, outputGradient, kernelGradient, biasGradient, KernelVariants.Best, maxDegreeOfParallelism);
     }
 
     internal static void Validate<T>(in Conv1DGeometry g, int inputLength, int kernelLength, int biasLength, int outputLength)

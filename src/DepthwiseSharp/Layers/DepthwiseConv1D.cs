@@ -622,7 +622,7 @@ public partial class DepthwiseConv1D
 
     /// <summary>The layer object as a Keras 3 model's config.json carries it, with <c>build_config</c> when built.</summary>
     /// <returns>A new JSON object <c>{"module", "class_name", "config", "registered_name", "build_config"?}</c>.</returns>
-    public JsonObject Serialize()
+    public virtual JsonObject Serialize()
     {
         var obj = new JsonObject
         {

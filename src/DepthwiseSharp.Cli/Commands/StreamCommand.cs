@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Numerics;
+using DepthwiseSharp.IO;
+using DepthwiseSharp.Layers;
+using DepthwiseSharp.Streaming;
+
+namespace DepthwiseSharp.Cli.Commands;
+
+/// <summary>
+/// <c>depthwise stream --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --input X.npy --chunk N --output Y.npy [--check]</c>:
+/// feeds the input to a stream N steps at a time, writes the concatenated outputs and reports the throughput.
+/// </summary>
+internal static class StreamCommand
+{
+    public static int Run(CliArgs args, TextWriter stdout)
+    {
+        string layerPath = args.Required("layer");
+        var weights = args.Values("weights", 1, 2) ?? throw new CliException("missing option --weights KERNEL.npy [BIAS.npy]");
+        string inputPath = args.Required("input");
+        string outputPath = args.Required("output");
+        int chunk = args.OptionalInt("chunk", 1) ?? throw new CliException("missing option --chunk N (input steps per push, >= 1)");
+        bool check = args.Flag("check");
+        args.RejectUnknown();
+
+        var layer = CliLayers.Load(layerPath);
+        LayerFiles.SetWeights(layer, weights);
+        var input = Npy.Read(inputPath);
+        try
+        {
+            return layer.DType == DType.Float32
+                ? Stream(layer, input.ToSingleArray(), input.Shape, chunk, check, outputPath, stdout)
+                : Stream(layer, input.ToDoubleArray(), input.Shape, chunk, check, outputPath, stdout);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{inputPath}: {e.Message}", e);
+        }
+    }
+
+    private static int Stream<T>(DepthwiseConv1D layer, T[] x, int[] shape, int chunk, bool check, string outputPath, TextWriter stdout)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (shape.Length != 3)
+        {
+            throw new ArgumentException($"The input must have rank 3 (batch, steps, channels) or (batch, channels, steps); received shape {Shapes.Format(shape)}.");
+        }
+
+        bool last = layer.DataFormat == DataFormat.ChannelsLast;
+        int n = shape[0], c = last ? shape[2] : shape[1], length = last ? shape[1] : shape[2];
+        if (n == 0)
+        {
+            throw new ArgumentException($"The input has batch size 0 (shape {Shapes.Format(shape)}); a stream needs at least one sequence.");
+        }
+
+        layer.CheckInput(shape);
+        var stream = new DepthwiseStream<T>(layer, n);
+        int co = stream.OutputChannels;
+        int totalOut = stream.OutputStepsFor(length);
+        var y = new T[checked(n * totalOut * co)];
+        int maxSteps = Math.Min(chunk, Math.Max(length, 1));
+        var inBuffer = new T[checked(n * maxSteps * c)];
+
+        // A push of `steps` inputs completes at most (steps - 1) / s + 1 outputs, whatever the stride phase.
+        var outBuffer = new T[checked(n * (((maxSteps - 1) / layer.Strides) + 1) * co)];
+        // A few untimed pushes on a throwaway stream, so the reported rate is the steady state rather than JIT compilation.
+        if (length > 0)
+        {
+            var warm = new DepthwiseStream<T>(layer, n);
+            Gather(x, inBuffer, n, c, length, 0, maxSteps, last);
+            for (int i = 0; i < 3; i++)
+            {
+                warm.Push(inBuffer.AsSpan(0, n * maxSteps * c), maxSteps, outBuffer);
+            }
+        }
+
+        int pushes = 0, written = 0;
+        var stopwatch = Stopwatch.StartNew();
+        for (int t0 = 0; t0 < length; t0 += chunk)
+        {
+            int steps = Math.Min(chunk, length - t0);
+            Gather(x, inBuffer, n, c, length, t0, steps, last);
+            int count = stream.Push(inBuffer.AsSpan(0, n * steps * c), steps, outBuffer);
+            Scatter(outBuffer, y, n, co, totalOut, written, count, last);
+            written += count;
+            pushes++;
+        }
+
+        stopwatch.Stop();
+        int[] outShape = last ? [n, totalOut, co] : [n, co, totalOut];
+        if (typeof(T) == typeof(float))
+        {
+            Npy.Write(outputPath, (float[])(object)y, outShape);
+        }
+        else
+        {
+            Npy.Write(outputPath, (double[])(object)y, outShape);
+        }
+
+        double seconds = stopwatch.Elapsed.TotalSeconds;
+        string rate = seconds > 0 ? $"{length / seconds:F0} steps/s" : "too fast to time";
+        stdout.WriteLine($"streamed {length} steps of {n} sequence(s) in {pushes} pushes of up to {chunk} steps through {layer.ClassName} '{layer.Name}'");
+        stdout.WriteLine($"output shape {Shapes.Format(outShape)} written to {outputPath}");
+        stdout.WriteLine($"time {stopwatch.Elapsed.TotalMilliseconds:F3} ms, {rate}, {(pushes == 0 ? 0 : stopwatch.Elapsed.TotalMicroseconds / pushes):F2} us per push");
+        if (check)
+        {
+            nint[] inLengths = [n, last ? length : c, last ? c : length];
+            T[] expected;
+            if (typeof(T) == typeof(float))
+            {
+                var whole = layer.Call(System.Numerics.Tensors.Tensor.Create((float[])(object)x, inLengths));
+                expected = new T[whole.FlattenedLength];
+                whole.FlattenTo((float[])(object)expected);
+            }
+            else
+            {
+                var whole = layer.Call(System.Numerics.Tensors.Tensor.Create((double[])(object)x, inLengths));
+                expected = new T[whole.FlattenedLength];
+                whole.FlattenTo((double[])(object)expected);
+            }
+            if (expected.Length != y.Length)
+            {
+                throw new InvalidOperationException($"The stream gave {y.Length} values; the whole-sequence call gives {expected.Length}.");
+            }
+
+            double maxDiff = 0;
+            bool identical = true;
+            for (int i = 0; i < y.Length; i++)
+            {
+                maxDiff = Math.Max(maxDiff, Math.Abs(double.CreateTruncating(y[i] - expected[i])));
+                identical &= y[i] == expected[i];
+            }
+
+            stdout.WriteLine(identical
+                ? "check: identical to the whole-sequence call"
+                : $"check: differs from the whole-sequence call (max abs difference {maxDiff:G6})");
+        }
+
+        return Program.Ok;
+    }
+
+    // Copies steps [t0, t0 + steps) of every sequence into a dense chunk in the layer's layout.
+    private static void Gather<T>(T[] x, T[] chunk, int n, int c, int length, int t0, int steps, bool last)
+    {
+        if (last)
+        {
+            for (int b = 0; b < n; b++)
+            {
+                x.AsSpan(((b * length) + t0) * c, steps * c).CopyTo(chunk.AsSpan(b * steps * c));
+            }
+        }
+        else
+        {
+            for (int r = 0; r < n * c; r++)
+            {
+                x.AsSpan((r * length) + t0, steps).CopyTo(chunk.AsSpan(r * steps));
+            }
+        }
+    }
+
+    // Places `count` output steps, starting at output step `t0`, into the full output.
+    private static void Scatter<T>(T[] chunk, T[] y, int n, int co, int totalOut, int t0, int count, bool last)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        if (last)
+        {
+            for (int b = 0; b < n; b++)
+            {
+                chunk.AsSpan(b * count * co, count * co).CopyTo(y.AsSpan(((b * totalOut) + t0) * co));
+            }
+        }
+        else
+        {
+            for (int r = 0; r < n * co; r++)
+            {
+                chunk.AsSpan(r * count, count).CopyTo(y.AsSpan((r * totalOut) + t0));
+            }
+        }
+    }
+}
