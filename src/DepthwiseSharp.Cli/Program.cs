@@ -19,6 +19,10 @@ internal static class Program
               [--batch-size 32] [--optimizer adam|sgd] [--learning-rate LR] [--loss mse|huber]
               [--validation-split F] [--seed S] (--save OUT.keras | --save-npy DIR)
                                                  train a layer on .npy arrays and save it
+          export-onnx --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --output M.onnx [--opset 17]
+                                                 write the layer as an ONNX model (Conv group=C + activation)
+          stream --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --input X.npy --chunk N --output Y.npy
+                                                 feed the input in chunks of N steps (causal or valid layers)
           help                                   this text
 
         Errors print one line on stderr and exit with code 2.
@@ -42,6 +46,8 @@ internal static class Program
                 "demo" => Commands.DemoCommand.Run(options, stdout),
                 "run" => Commands.RunCommand.Run(options, stdout),
                 "fit" => Commands.FitCommand.Run(options, stdout),
+                "export-onnx" => Commands.ExportOnnxCommand.Run(options, stdout),
+                "stream" => Commands.StreamCommand.Run(options, stdout),
                 _ => throw new CliException($"unknown command '{args[0]}'; run 'depthwise help' for the list"),
             };
         }

@@ -98,9 +98,17 @@ public class ActivationValidationTests
 
         RunAll();
         RunAll();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        RunAll();
-        long after = GC.GetAllocatedBytesForCurrentThread();
+
+        // A per-call allocation shows in every round; the runtime's own one-off work (tier-up, type loading) in one at most.
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long start = GC.GetAllocatedBytesForCurrentThread();
+            RunAll();
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - start);
+        }
+
+        long before = 0, after = fewest;
         // A Debug build of the library keeps locals alive and skips inlining, which can box; the promise is about Release.
         if (TestBuild.LibraryIsOptimized)
         {
