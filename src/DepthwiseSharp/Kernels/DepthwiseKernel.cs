@@ -62,7 +62,9 @@ internal static class DepthwiseKernel
     private sealed unsafe class ForwardJob<T> : IChunkBody
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private static ForwardJob<T>? s_cached;
+        // One cached job per calling thread: concurrent callers never share or allocate one after their first call.
+        [ThreadStatic]
+        private static ForwardJob<T>? t_cached;
         private Conv1DGeometry _g;
         private T* _x, _k, _b, _y;
         private bool _hasBias;
@@ -70,12 +72,17 @@ internal static class DepthwiseKernel
         private Activation? _epilogue;
         private int _blockSize, _blocksPerBatch;
 
-        public static ForwardJob<T> Rent() => Interlocked.Exchange(ref s_cached, null) ?? new ForwardJob<T>();
+        public static ForwardJob<T> Rent()
+        {
+            var job = t_cached ?? new ForwardJob<T>();
+            t_cached = null;
+            return job;
+        }
 
         public static void Return(ForwardJob<T> job)
         {
             job._epilogue = null;
-            s_cached = job;
+            t_cached = job;
         }
 
         public void Set(in Conv1DGeometry g, T* x, T* k, T* b, bool hasBias, T* y, KernelVariant variant, Activation? epilogue,

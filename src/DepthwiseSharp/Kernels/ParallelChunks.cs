@@ -13,7 +13,9 @@ internal interface IChunkBody
 /// </summary>
 internal static class ParallelChunks
 {
-    private static Job? s_cached;
+    // Per calling thread, so concurrent calls neither share a job nor allocate one after warm-up.
+    [ThreadStatic]
+    private static Job? t_cached;
 
     /// <summary>The number of threads a call may use: <paramref name="maxDegree"/> when positive, else the processor count.</summary>
     public static int Degree(int maxDegree) => maxDegree > 0 ? Math.Min(maxDegree, Environment.ProcessorCount) : Environment.ProcessorCount;
@@ -31,7 +33,8 @@ internal static class ParallelChunks
             return;
         }
 
-        var job = Interlocked.Exchange(ref s_cached, null) ?? new Job();
+        var job = t_cached ?? new Job();
+        t_cached = null;
         job.Start(body, chunks, workers - 1);
         for (int w = 1; w < workers; w++)
         {
@@ -52,7 +55,7 @@ internal static class ParallelChunks
         job.WaitForHelpers();
         failure ??= job.TakeFailure();
         job.Clear();
-        s_cached = job;
+        t_cached = job;
         if (failure is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
