@@ -23,6 +23,8 @@ internal static class Program
                                                  write the layer as an ONNX model (Conv group=C + activation)
           stream --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --input X.npy --chunk N --output Y.npy
                                                  feed the input in chunks of N steps (causal or valid layers)
+          bench --compare [--quick] [--shape TEXT]
+                                                 time the forward pass against ONNX Runtime on the speed grid
           help                                   this text
 
         Errors print one line on stderr and exit with code 2.
@@ -48,6 +50,7 @@ internal static class Program
                 "fit" => Commands.FitCommand.Run(options, stdout),
                 "export-onnx" => Commands.ExportOnnxCommand.Run(options, stdout),
                 "stream" => Commands.StreamCommand.Run(options, stdout),
+                "bench" => Commands.BenchCommand.Run(options, stdout),
                 _ => throw new CliException($"unknown command '{args[0]}'; run 'depthwise help' for the list"),
             };
         }

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using DepthwiseSharp.Layers;
+using DepthwiseSharp.Serialization;
+using Microsoft.ML.OnnxRuntime;
+
+namespace DepthwiseSharp.Cli.Commands;
+
+/// <summary>
+/// <c>depthwise bench --compare [--quick]</c>: our forward against ONNX Runtime's Conv (group = C) on the same data in the
+/// same process, per shape and layout, for 1 and 2 threads, next to the machine's measured memory floor.
+/// </summary>
+internal static class BenchCommand
+{
+    private sealed record Shape(string Name, int N, int L, int C, int K, int M, int S, int D, string Padding);
+
+    private static readonly Shape[] Grid =
+    [
+        new("1x128x64 k3 same", 1, 128, 64, 3, 1, 1, 1, "same"),
+        new("32x1000x128 k9 same", 32, 1000, 128, 9, 1, 1, 1, "same"),
+        new("8x4096x1536 k4 valid", 8, 4096, 1536, 4, 1, 1, 1, "valid"),
+        new("16x2048x64 k5 M4 same", 16, 2048, 64, 5, 4, 1, 1, "same"),
+        new("16x4096x256 k7 s2 valid", 16, 4096, 256, 7, 1, 2, 1, "valid"),
+        new("16x4096x256 k7 d4 same", 16, 4096, 256, 7, 1, 1, 4, "same"),
+        new("64x8192x256 k7 same", 64, 8192, 256, 7, 1, 1, 1, "same"),
+    ];
+
+    public static int Run(CliArgs args, TextWriter stdout)
+    {
+        bool compare = args.Flag("compare");
+        bool quick = args.Flag("quick");
+        string? only = args.Optional("shape");
+        args.RejectUnknown();
+        if (!compare)
+        {
+            throw new CliException("bench needs --compare (the side-by-side run against ONNX Runtime); add --quick for a short run");
+        }
+
+        var budget = TimeSpan.FromMilliseconds(quick ? 150 : 1000);
+        stdout.WriteLine($"depthwise bench --compare{(quick ? " --quick" : "")}: forward, float32, medians; ONNX Runtime {OrtVersion()} (CPU, Conv group=C), {Environment.ProcessorCount} cores");
+        stdout.WriteLine("ratio = ONNX Runtime time / our time (higher is better for us); floor = time to stream the input in and the output out once");
+        stdout.WriteLine();
+        stdout.WriteLine($"{"shape",-24} {"layout",-14} {"thr",3} {"ours ms",9} {"ORT ms",9} {"ratio",7} {"GB/s",7} {"GFLOP/s",8} {"floor ms",9} {"x floor",8}");
+        double worst = double.PositiveInfinity;
+        foreach (var shape in Grid)
+        {
+            if (only is not null && !shape.Name.Contains(only, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            foreach (string format in (string[])["channels_last", "channels_first"])
+            {
+                var layer = new DepthwiseConv1D(shape.K, shape.S, shape.Padding, shape.M, format, shape.D, name: "bench");
+                int[] inShape = format == "channels_last" ? [shape.N, shape.L, shape.C] : [shape.N, shape.C, shape.L];
+                var outShape = layer.ComputeOutputShape([inShape[0], inShape[1], inShape[2]]).Select(v => v!.Value).ToArray();
+                var rng = new Random(1);
+                var x = new float[inShape[0] * inShape[1] * inShape[2]];
+                for (int i = 0; i < x.Length; i++)
+                {
+                    x[i] = (float)(rng.NextDouble() * 2 - 1);
+                }
+
+                layer.Build([null, inShape[1], inShape[2]]);
+                var ours = new float[outShape[0] * outShape[1] * outShape[2]];
+                var theirs = new float[ours.Length];
+                byte[] model = OnnxExporter.ToBytes(layer, new OnnxExportOptions { BatchSize = shape.N, Length = shape.L });
+                double floor = MemoryFloor(x.Length, ours.Length, budget);
+                double gflop = 2.0 * ours.Length * shape.K / 1e9;
+                double gbytes = (x.Length + (double)ours.Length) * sizeof(float) / 1e9;
+                foreach (int threads in (int[])[1, 2])
+                {
+                    layer.MaxDegreeOfParallelism = threads;
+                    double ourMs = Median(() => layer.Call<float>(x, inShape, ours), budget);
+                    double ortMs;
+                    using (var ort = new OrtRunner(model, threads, x, inShape, theirs, outShape))
+                    {
+                        ortMs = Median(ort.Run, budget);
+                    }
+
+                    double err = RelativeError(ours, theirs);
+                    if (err > 1e-5)
+                    {
+                        throw new InvalidOperationException($"{shape.Name} {format}: our output and ONNX Runtime's differ (normwise relative error {err:E2})");
+                    }
+
+                    double ratio = ortMs / ourMs;
+                    worst = Math.Min(worst, ratio);
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{shape.Name,-24} {format,-14} {threads,3} {ourMs,9:F3} {ortMs,9:F3} {ratio,6:F2}x {gbytes / ourMs * 1e3,7:F1} {gflop / ourMs * 1e3,8:F1} {floor,9:F3} {ourMs / floor,7:F2}x"));
+                }
+            }
+        }
+
+        stdout.WriteLine();
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min speedup vs ONNX Runtime: {worst:F2}x"));
+        return Program.Ok;
+    }
+
+    /// <summary>Median of repeated runs after a warm-up, until the time budget or 200 runs.</summary>
+    private static double Median(Action action, TimeSpan budget)
+    {
+        action();
+        action();
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while ((total.Elapsed < budget || times.Count < 5) && times.Count < 200)
+        {
+            long start = Stopwatch.GetTimestamp();
+            action();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    /// <summary>The memory floor: read the input once and write the output once, with the fastest vectorized loops .NET has.</summary>
+    private static double MemoryFloor(int inputCount, int outputCount, TimeSpan budget)
+    {
+        var src = new float[inputCount];
+        var dst = new float[outputCount];
+        src.AsSpan().Fill(1);
+        return Median(() =>
+        {
+            float sum = TensorPrimitives.Sum<float>(src);
+            dst.AsSpan().Fill(sum);
+        }, budget);
+    }
+
+    private static double RelativeError(float[] a, float[] b)
+    {
+        double num = 0, den = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double d = (double)a[i] - b[i];
+            num += d * d;
+            den += (double)b[i] * b[i];
+        }
+
+        return den == 0 ? Math.Sqrt(num) : Math.Sqrt(num / den);
+    }
+
+    private static string OrtVersion()
+    {
+        try
+        {
+            return OrtEnv.Instance().GetVersionString();
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or OnnxRuntimeException)
+        {
+            throw new NotSupportedException($"ONNX Runtime's native library could not be loaded: {e.Message}");
+        }
+    }
+
+    /// <summary>One ONNX Runtime session with its input and output bound to our arrays, so a run measures only the Conv.</summary>
+    private sealed class OrtRunner : IDisposable
+    {
+        private readonly InferenceSession _session;
+        private readonly SessionOptions _options;
+        private readonly RunOptions _run = new();
+        private readonly OrtValue _input;
+        private readonly OrtValue _output;
+        private readonly string[] _inputNames = ["input"];
+        private readonly string[] _outputNames = ["output"];
+        private readonly OrtValue[] _inputs;
+        private readonly OrtValue[] _outputs;
+
+        public OrtRunner(byte[] model, int threads, float[] x, int[] inShape, float[] y, int[] outShape)
+        {
+            _options = new SessionOptions
+            {
+                IntraOpNumThreads = threads,
+                InterOpNumThreads = 1,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            };
+            _session = new InferenceSession(model, _options);
+            _input = OrtValue.CreateTensorValueFromMemory(x, inShape.Select(v => (long)v).ToArray());
+            _output = OrtValue.CreateTensorValueFromMemory(y, outShape.Select(v => (long)v).ToArray());
+            _inputs = [_input];
+            _outputs = [_output];
+        }
+
+        public void Run() => _session.Run(_run, _inputNames, _inputs, _outputNames, _outputs);
+
+        public void Dispose()
+        {
+            _input.Dispose();
+            _output.Dispose();
+            _run.Dispose();
+            _session.Dispose();
+            _options.Dispose();
+        }
+    }
+}
