@@ -58,10 +58,17 @@ internal static class Program
                                       or NotSupportedException or InvalidOperationException or UnauthorizedAccessException
                                       or JsonException or OverflowException or OutOfMemoryException)
         {
+            ErrorObserver.Value?.Invoke(e);
             stderr.WriteLine($"depthwise: error: {OneLine(e.Message)}");
             return Failure;
         }
     }
+
+    /// <summary>
+    /// Sees each exception that became exit code 2, in the async flow that set it: the fuzz tests check where each one came
+    /// from, which the one-line message cannot show.
+    /// </summary>
+    internal static readonly AsyncLocal<Action<Exception>?> ErrorObserver = new();
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -52,6 +52,13 @@ public readonly record struct Conv1DGeometry
             throw new ArgumentException($"The effective kernel size {effective} or padded length {padded} exceeds {int.MaxValue}.", nameof(kernelSize));
         }
 
+        // With at most one output step every stride past the padded input gives the same result; keep the smallest such
+        // stride, so that no loop or buffer is sized by a stride far beyond the data (2^31 - 1 overflowed the kernels' indices).
+        if (outLength <= 1 && stride > padded - effective + 1)
+        {
+            stride = (int)Math.Max(1, padded - effective + 1);
+        }
+
         Batch = batch;
         Length = length;
         Channels = channels;
@@ -81,6 +88,10 @@ public readonly record struct Conv1DGeometry
     public int KernelSize { get; }
 
     /// <summary>s, the stride.</summary>
+    /// <remarks>
+    /// When the output has at most one step, a stride beyond the padded input changes nothing, and the geometry holds the
+    /// smallest stride with the same result (<c>max(1, L + padLeft + padRight - ek + 1)</c>) instead of the one requested.
+    /// </remarks>
     public int Stride { get; }
 
     /// <summary>d, the dilation.</summary>
@@ -193,11 +204,24 @@ public readonly record struct Conv1DGeometry
             case Padding.Same:
                 long outLength = ((long)length + stride - 1) / stride;
                 long total = Math.Max((outLength - 1) * stride + effective - length, 0);
-                return (checked((int)(total / 2)), checked((int)(total - total / 2)));
+                CheckPadding(total, length, kernelSize, dilation, effective, padding);
+                return ((int)(total / 2), (int)(total - total / 2));
             case Padding.Causal:
-                return (checked((int)(effective - 1)), 0);
+                CheckPadding(effective - 1, length, kernelSize, dilation, effective, padding);
+                return ((int)(effective - 1), 0);
             default:
                 throw new ArgumentOutOfRangeException(nameof(padding), padding, "Unknown padding.");
+        }
+    }
+
+    // Checked here so that a huge dilation is refused with its reason, not an OverflowException.
+    private static void CheckPadding(long totalPad, int length, int kernelSize, int dilation, long effective, Padding padding)
+    {
+        if (totalPad + length > int.MaxValue)
+        {
+            throw new ArgumentException(
+                $"The padded input would be longer than {int.MaxValue}: input length={length}, kernel_size={kernelSize}, dilation_rate={dilation} (effective kernel size {effective}), padding='{padding.ToKeras()}'.",
+                nameof(dilation));
         }
     }
 

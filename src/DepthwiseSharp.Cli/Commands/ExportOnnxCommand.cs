@@ -49,15 +49,10 @@ internal static class CliLayers
 {
     public static DepthwiseConv1D Load(string path)
     {
-        string json = File.ReadAllText(path);
+        var node = LayerFiles.ReadJson(path);
         try
         {
-            var node = JsonNode.Parse(json) ?? throw new ArgumentException("The layer JSON is null.");
             return IsCausal(node) ? CausalDepthwiseConv1D.FromConfig(node) : DepthwiseConv1D.FromConfig(node);
-        }
-        catch (JsonException e)
-        {
-            throw new ArgumentException($"{path}: the layer file is not valid JSON: {e.Message}", e);
         }
         catch (ArgumentException e)
         {
@@ -73,12 +68,20 @@ internal static class CliLayers
             return false;
         }
 
-        if (obj["class_name"] is JsonValue cls && cls.GetValueKind() == JsonValueKind.String)
+        try
         {
-            return cls.GetValue<string>() == CausalDepthwiseConv1D.KerasClassName;
-        }
+            if (obj["class_name"] is JsonValue cls && cls.GetValueKind() == JsonValueKind.String)
+            {
+                return cls.GetValue<string>() == CausalDepthwiseConv1D.KerasClassName;
+            }
 
-        return obj["padding"] is JsonValue padding && padding.GetValueKind() == JsonValueKind.String
-            && string.Equals(padding.GetValue<string>(), "causal", StringComparison.OrdinalIgnoreCase);
+            return obj["padding"] is JsonValue padding && padding.GetValueKind() == JsonValueKind.String
+                && string.Equals(padding.GetValue<string>(), "causal", StringComparison.OrdinalIgnoreCase);
+        }
+        catch (InvalidOperationException)
+        {
+            // Text that is not valid UTF-16 (a lone surrogate escape): FromConfig reports it, naming the file.
+            return false;
+        }
     }
 }

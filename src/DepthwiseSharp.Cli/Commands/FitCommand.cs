@@ -97,28 +97,26 @@ internal static class FitCommand
     /// <summary>Loads the layer; an unseeded initializer in the config gets --seed, so the same command gives the same weights.</summary>
     private static DepthwiseConv1D LoadSeeded(string path, int seed)
     {
-        JsonNode? node;
+        JsonNode node = LayerFiles.ReadJson(path);
         try
         {
-            node = JsonNode.Parse(File.ReadAllText(path));
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new ArgumentException($"{path}: not valid JSON: {e.Message}", e);
-        }
-
-        var config = node?["config"] as JsonObject ?? node as JsonObject;
-        foreach (string key in (string[])["depthwise_initializer", "bias_initializer"])
-        {
-            if (config?[key] is JsonObject init && init["config"] is JsonObject ic && ic.ContainsKey("seed") && ic["seed"] is null)
+            var config = (node as JsonObject)?["config"] as JsonObject ?? node as JsonObject;
+            foreach (string key in (string[])["depthwise_initializer", "bias_initializer"])
             {
-                ic["seed"] = seed + (key == "bias_initializer" ? 1 : 0);
+                if (config?[key] is JsonObject init && init["config"] is JsonObject ic && ic.ContainsKey("seed") && ic["seed"] is null)
+                {
+                    ic["seed"] = seed + (key == "bias_initializer" ? 1 : 0);
+                }
             }
         }
+        catch (InvalidOperationException)
+        {
+            // A key that is not valid UTF-16 cannot be looked up; FromConfig below reports it, naming the file.
+        }
 
         try
         {
-            return DepthwiseConv1D.FromConfig(node ?? throw new ArgumentException("the file holds JSON null"));
+            return DepthwiseConv1D.FromConfig(node);
         }
         catch (ArgumentException e)
         {

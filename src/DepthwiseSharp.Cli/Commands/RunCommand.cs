@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using DepthwiseSharp.IO;
 using DepthwiseSharp.Layers;
 
@@ -63,16 +66,65 @@ internal static class RunCommand
 /// <summary>Loading a layer and its weights from the files the commands take, with the file's name in every error.</summary>
 internal static class LayerFiles
 {
+    /// <summary>The largest layer file read: real ones are a few KiB, and a huge one must not be read into memory whole.</summary>
+    public const int MaxLayerFileChars = 16 << 20;
+
     public static DepthwiseConv1D LoadLayer(string path)
     {
-        string json = File.ReadAllText(path);
+        var node = ReadJson(path);
         try
         {
-            return DepthwiseConv1D.FromJson(json);
+            return DepthwiseConv1D.FromConfig(node);
         }
         catch (ArgumentException e)
         {
             throw new ArgumentException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads a layer JSON file: at most <see cref="MaxLayerFileChars"/> characters, parsed with System.Text.Json's limits
+    /// (nesting depth 64); every failure names the file.
+    /// </summary>
+    public static JsonNode ReadJson(string path)
+    {
+        if (path.Length == 0)
+        {
+            throw new ArgumentException("The layer path is empty.");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"{path}: is a directory, not a layer JSON file.");
+        }
+
+        string text;
+        using (var reader = new StreamReader(path, detectEncodingFromByteOrderMarks: true))
+        {
+            // Read in blocks rather than trusting the file's length: a pipe or a device reports none.
+            var sb = new StringBuilder();
+            var block = new char[81920];
+            int n;
+            while ((n = reader.ReadBlock(block, 0, block.Length)) > 0)
+            {
+                if (sb.Length + n > MaxLayerFileChars)
+                {
+                    throw new ArgumentException($"{path}: the layer file is larger than {MaxLayerFileChars} characters; a layer config is a few kilobytes.");
+                }
+
+                sb.Append(block, 0, n);
+            }
+
+            text = sb.ToString();
+        }
+
+        try
+        {
+            return JsonNode.Parse(text) ?? throw new ArgumentException($"{path}: the layer file holds JSON null, not a layer config.");
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"{path}: the layer file is not valid JSON: {e.Message}", e);
         }
     }
 

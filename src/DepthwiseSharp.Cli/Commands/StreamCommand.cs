@@ -53,6 +53,16 @@ internal static class StreamCommand
         }
 
         layer.CheckInput(shape);
+
+        // The stream allocates its (k - 1) * d step history up front; from a layer file that is a number, not data, so it
+        // may not exceed what the input itself holds or the limit on weights read from a config.
+        long history = (long)n * c * (((long)(layer.KernelSize - 1) * layer.DilationRate) + 1);
+        if (history > Math.Max(DepthwiseConv1D.MaxConfigWeightCount, (long)x.Length))
+        {
+            throw new ArgumentException(
+                $"The stream would keep {history} values of history (kernel_size={layer.KernelSize}, dilation_rate={layer.DilationRate}, {n} x {c} channels), more than the input holds and more than {DepthwiseConv1D.MaxConfigWeightCount}.");
+        }
+
         var stream = new DepthwiseStream<T>(layer, n);
         int co = stream.OutputChannels;
         int totalOut = stream.OutputStepsFor(length);

@@ -67,6 +67,7 @@ public abstract class Constraint : IKerasSerializable
     public static Constraint FromConfig(JsonNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
+        KerasObjects.CheckWellFormed(node, "constraint");
         if (node is JsonValue v && v.TryGetValue(out string? s) && s is not null)
         {
             return Get(s);

@@ -52,6 +52,7 @@ public static class Npy
     /// <param name="path">The file path; it is also used in error messages.</param>
     /// <returns>The array, in C order, in the type the file held.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names a directory.</exception>
     /// <exception cref="FileNotFoundException">The file (or its directory) does not exist.</exception>
     /// <exception cref="InvalidDataException">
     /// The file is not a valid <c>.npy</c> file: bad magic, truncated header, header length beyond the file,
@@ -67,6 +68,7 @@ public static class Npy
     public static NpyArray Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        CheckFilePath(path);
         FileStream stream;
         try
         {
@@ -148,13 +150,17 @@ public static class Npy
     /// <param name="shape">The dimensions; empty for a scalar.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
-    /// <exception cref="ArgumentException">The product of <paramref name="shape"/> is not <c>data.Length</c>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The product of <paramref name="shape"/> is not <c>data.Length</c>, or <paramref name="path"/> is empty or a directory.
+    /// </exception>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="IOException">Writing the file failed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be created.</exception>
     public static void Write(string path, ReadOnlySpan<float> data, ReadOnlySpan<int> shape)
     {
         ArgumentNullException.ThrowIfNull(path);
         CheckShape(data.Length, shape);
+        CheckFilePath(path);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
         Write(stream, data, shape);
     }
@@ -165,13 +171,17 @@ public static class Npy
     /// <param name="shape">The dimensions; empty for a scalar.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
-    /// <exception cref="ArgumentException">The product of <paramref name="shape"/> is not <c>data.Length</c>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The product of <paramref name="shape"/> is not <c>data.Length</c>, or <paramref name="path"/> is empty or a directory.
+    /// </exception>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="IOException">Writing the file failed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be created.</exception>
     public static void Write(string path, ReadOnlySpan<double> data, ReadOnlySpan<int> shape)
     {
         ArgumentNullException.ThrowIfNull(path);
         CheckShape(data.Length, shape);
+        CheckFilePath(path);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
         Write(stream, data, shape);
     }
@@ -182,13 +192,17 @@ public static class Npy
     /// <param name="shape">The dimensions; empty for a scalar.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
-    /// <exception cref="ArgumentException">The product of <paramref name="shape"/> is not <c>data.Length</c>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The product of <paramref name="shape"/> is not <c>data.Length</c>, or <paramref name="path"/> is empty or a directory.
+    /// </exception>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="IOException">Writing the file failed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be created.</exception>
     public static void Write(string path, ReadOnlySpan<Half> data, ReadOnlySpan<int> shape)
     {
         ArgumentNullException.ThrowIfNull(path);
         CheckShape(data.Length, shape);
+        CheckFilePath(path);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
         Write(stream, data, shape);
     }
@@ -236,7 +250,10 @@ public static class Npy
     /// <param name="path">The file path.</param>
     /// <param name="tensor">The tensor; it must be dense.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> or <paramref name="tensor"/> is null.</exception>
-    /// <exception cref="ArgumentException">The tensor is not dense, or a length exceeds <see cref="int.MaxValue"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The tensor is not dense, a length exceeds <see cref="int.MaxValue"/>, or <paramref name="path"/> is empty or a directory.
+    /// </exception>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="IOException">Writing the file failed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be created.</exception>
     public static void Write(string path, Tensor<float> tensor)
@@ -251,7 +268,10 @@ public static class Npy
     /// <param name="path">The file path.</param>
     /// <param name="tensor">The tensor; it must be dense.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> or <paramref name="tensor"/> is null.</exception>
-    /// <exception cref="ArgumentException">The tensor is not dense, or a length exceeds <see cref="int.MaxValue"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The tensor is not dense, a length exceeds <see cref="int.MaxValue"/>, or <paramref name="path"/> is empty or a directory.
+    /// </exception>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="IOException">Writing the file failed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be created.</exception>
     public static void Write(string path, Tensor<double> tensor)
@@ -296,12 +316,15 @@ public static class Npy
     /// <param name="path">The file path.</param>
     /// <param name="array">The array.</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> or <paramref name="array"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or a directory.</exception>
+    /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="IOException">Writing the file failed.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be created.</exception>
     public static void Write(string path, NpyArray array)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(array);
+        CheckFilePath(path);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
         Write(stream, array);
     }
@@ -326,6 +349,22 @@ public static class Npy
             default:
                 Write(stream, array.DoubleData, array.ShapeSpan);
                 break;
+        }
+    }
+
+    /// <summary>Refuses an empty path or a directory with a message naming it, instead of the OS's "access denied".</summary>
+    /// <param name="path">The path given.</param>
+    /// <exception cref="ArgumentException">The path is empty or names a directory.</exception>
+    internal static void CheckFilePath(string path)
+    {
+        if (path.Length == 0)
+        {
+            throw new ArgumentException("The .npy path is empty.", nameof(path));
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"'{path}' is a directory, not a .npy file.", nameof(path));
         }
     }
 

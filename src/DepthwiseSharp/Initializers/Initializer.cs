@@ -93,6 +93,7 @@ public abstract class Initializer : IKerasSerializable
     public static Initializer FromConfig(JsonNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
+        KerasObjects.CheckWellFormed(node, "initializer");
         if (node is JsonValue value && value.TryGetValue(out string? identifier) && identifier is not null)
         {
             return Get(identifier);

@@ -142,7 +142,7 @@ public class CausalDepthwiseConv1D : DepthwiseConv1D
     {
         if (a.BuildShape is { } shape)
         {
-            Build(shape);
+            BuildFromConfig(shape);
         }
     }
 
@@ -174,6 +174,7 @@ public class CausalDepthwiseConv1D : DepthwiseConv1D
     public static new CausalDepthwiseConv1D FromConfig(JsonNode config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        Serialization.KerasObjects.CheckWellFormed(config, "config");
         CheckPaddingKey(config);
         return new CausalDepthwiseConv1D(LayerConfig.Read(config, KerasClassName));
     }

@@ -141,9 +141,20 @@ public partial class DepthwiseConv1D
     {
         if (a.BuildShape is { } shape)
         {
-            Build(shape);
+            BuildFromConfig(shape);
         }
     }
+
+    /// <summary>
+    /// The most weight elements (kernel plus bias) that a config's input shape (<c>build_config</c>, <c>batch_input_shape</c>)
+    /// may make a layer allocate: 2^26, 256 MiB of float32.
+    /// </summary>
+    /// <remarks>
+    /// A config file is data from outside: a lying shape must not make the reader allocate and initialize gigabytes. Real
+    /// depthwise kernels are far smaller (k = 64, C = 8192, M = 8 is 4M elements). A bigger layer can still be made in code
+    /// with <see cref="Build(IReadOnlyList{int?})"/>, up to .NET's array limit.
+    /// </remarks>
+    public const int MaxConfigWeightCount = 1 << 26;
 
     /// <summary>The constructor every public one and every subclass goes through; validates all arguments.</summary>
     /// <param name="padding">The padding mode.</param>
@@ -421,6 +432,26 @@ public partial class DepthwiseConv1D
         BuildForChannels(channels);
     }
 
+    /// <summary>Builds from the input shape a config carried, refusing shapes that would allocate more than <see cref="MaxConfigWeightCount"/>.</summary>
+    /// <param name="inputShape">The shape from <c>build_config</c> or <c>batch_input_shape</c>.</param>
+    /// <exception cref="ArgumentException">The shape is invalid or too large.</exception>
+    private protected void BuildFromConfig(IReadOnlyList<int?> inputShape)
+    {
+        int channelAxis = DataFormat == DataFormat.ChannelsLast ? 2 : 1;
+        if (inputShape.Count == 3 && inputShape[channelAxis] is int channels and > 0)
+        {
+            long weights = ((long)KernelSize * channels * DepthMultiplier) + (UseBias ? (long)channels * DepthMultiplier : 0);
+            if (weights > MaxConfigWeightCount)
+            {
+                throw new ArgumentException(
+                    $"The config's input shape {Shapes.Format(inputShape)} would make layer '{Name}' allocate {weights} weights (kernel_size={KernelSize}, {channels} channels, depth_multiplier={DepthMultiplier}), more than the limit of {MaxConfigWeightCount} for layers read from a config.",
+                    "build_config");
+            }
+        }
+
+        Build(inputShape);
+    }
+
     /// <summary>Creates the weights for C input channels (from Build, the first call, or the kernel given to SetWeights).</summary>
     private void BuildForChannels(int channels)
     {
@@ -437,9 +468,13 @@ public partial class DepthwiseConv1D
                 return;
             }
 
-            checked
+            // A shape is data, not code: its product must be refused before anything is allocated, with the reason.
+            long kernelCount = (long)KernelSize * channels * DepthMultiplier;
+            if (kernelCount > Array.MaxLength)
             {
-                _ = KernelSize * channels * DepthMultiplier;
+                throw new ArgumentException(
+                    $"Layer '{Name}' cannot be built for {channels} input channels: its kernel ({KernelSize}, {channels}, {DepthMultiplier}) would hold {kernelCount} elements, more than the {Array.MaxLength} a .NET array can hold.",
+                    "inputShape");
             }
 
             var kernel = new Variable("kernel", $"{Name}/kernel", [KernelSize, channels, DepthMultiplier], DType,
@@ -489,7 +524,16 @@ public partial class DepthwiseConv1D
         int? length = inputShape[last ? 1 : 2];
         int? channels = inputShape[last ? 2 : 1];
         int? outLength = Conv1DGeometry.OutputLengthFor(length, KernelSize, Strides, DilationRate, Padding);
-        int? outChannels = channels * DepthMultiplier;
+        // C * M wrapped around int for huge channel counts and came back as a wrong (even zero) shape.
+        long? wide = (long?)channels * DepthMultiplier;
+        if (wide > int.MaxValue)
+        {
+            throw new ArgumentException(
+                $"Input 0 of layer '{Name}' has {channels} channels; with depth_multiplier={DepthMultiplier} the output would have {wide} channels, more than {int.MaxValue}. Full shape received: {Shapes.Format(inputShape)}",
+                nameof(inputShape));
+        }
+
+        int? outChannels = (int?)wide;
         if (last)
         {
             outChannels = outChannels is int oc ? Activation.OutputLastAxisLength(oc) : null;

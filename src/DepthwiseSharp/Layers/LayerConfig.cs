@@ -90,6 +90,7 @@ internal static class LayerConfig
     public static LayerArgs Read(JsonNode node, string className)
     {
         ArgumentNullException.ThrowIfNull(node);
+        KerasObjects.CheckWellFormed(node, "config");
         if (node is not JsonObject obj)
         {
             throw new ArgumentException($"A {className} config must be a JSON object; received {node.GetValueKind()}.", "config");

@@ -75,6 +75,7 @@ public abstract class Regularizer : IKerasSerializable
     public static Regularizer FromConfig(JsonNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
+        KerasObjects.CheckWellFormed(node, "regularizer");
         if (node is JsonValue v && v.TryGetValue(out string? s) && s is not null)
         {
             return Get(s);

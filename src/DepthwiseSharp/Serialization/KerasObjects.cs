@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace DepthwiseSharp.Serialization;
@@ -73,4 +76,97 @@ public static class KerasObjects
         JsonValue v when v.TryGetValue(out string? s) => s ?? "None",
         _ => node.ToJsonString(),
     };
+
+    /// <summary>The deepest nesting a config may have: System.Text.Json's default for parsing, also applied to trees built in memory.</summary>
+    internal const int MaxDepth = 64;
+
+    /// <summary>
+    /// Rejects a config tree that System.Text.Json would refuse only later, in the middle of reading it: a string or key that
+    /// is not valid UTF-16 (a lone surrogate escape such as <c>\ud800</c>, which the parser accepts but reading or writing
+    /// the string throws <see cref="InvalidOperationException"/> for), or nesting deeper than <see cref="MaxDepth"/>.
+    /// </summary>
+    /// <param name="node">The config.</param>
+    /// <param name="paramName">The argument named in the exception.</param>
+    /// <exception cref="ArgumentException">The tree holds such a string or is nested too deeply, naming the JSON path.</exception>
+    internal static void CheckWellFormed(JsonNode? node, string paramName) => CheckWellFormed(node, paramName, "$", 0);
+
+    private static void CheckWellFormed(JsonNode? node, string paramName, string path, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new ArgumentException($"The {paramName} is nested more than {MaxDepth} levels deep (at {path}).", paramName);
+        }
+
+        switch (node)
+        {
+            case JsonObject obj:
+            {
+                KeyValuePair<string, JsonNode?>[] entries;
+                try
+                {
+                    // A parsed object materializes its keys on first use; a key with a lone surrogate throws here.
+                    entries = [.. obj];
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new ArgumentException($"The {paramName} has a key that is not valid UTF-16 text (in the object at {path}).", paramName, e);
+                }
+
+                foreach (var (key, value) in entries)
+                {
+                    if (!IsValidUtf16(key))
+                    {
+                        throw new ArgumentException($"The {paramName} has a key that is not valid UTF-16 text (in the object at {path}).", paramName);
+                    }
+
+                    CheckWellFormed(value, paramName, $"{path}.{key}", depth + 1);
+                }
+
+                break;
+            }
+
+            case JsonArray array:
+                for (int i = 0; i < array.Count; i++)
+                {
+                    CheckWellFormed(array[i], paramName, $"{path}[{i}]", depth + 1);
+                }
+
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+            {
+                bool valid;
+                try
+                {
+                    valid = IsValidUtf16(value.GetValue<string>());
+                }
+                catch (InvalidOperationException)
+                {
+                    valid = false;
+                }
+
+                if (!valid)
+                {
+                    throw new ArgumentException($"The {paramName} holds a string that is not valid UTF-16 text (a lone surrogate such as \\ud800) at {path}.", paramName);
+                }
+
+                break;
+            }
+        }
+    }
+
+    private static bool IsValidUtf16(string text)
+    {
+        ReadOnlySpan<char> rest = text;
+        while (!rest.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf16(rest, out _, out int used) != OperationStatus.Done)
+            {
+                return false;
+            }
+
+            rest = rest[used..];
+        }
+
+        return true;
+    }
 }

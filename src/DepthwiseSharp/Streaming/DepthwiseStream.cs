@@ -60,11 +60,15 @@ public sealed class DepthwiseStream<T>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is not positive.</exception>
     /// <exception cref="ArgumentException">
-    /// The layer has <c>same</c> padding (it needs future inputs), or is channels_first with a non-elementwise activation.
+    /// The layer has <c>same</c> padding (it needs future inputs), or is channels_first with a non-elementwise activation, or
+    /// the history <c>N * ((k - 1) * d + 1) * C</c> would not fit in an array.
     /// </exception>
     /// <exception cref="InvalidOperationException">The layer is not built, or its dtype does not match <typeparamref name="T"/>.</exception>
     /// <exception cref="NotSupportedException">The layer overrides <see cref="DepthwiseConv1D.ConvolutionOp{T}"/>.</exception>
-    /// <remarks>The state starts empty: as <see cref="Reset"/> leaves it (history <c>H = (k - 1) * d</c> per row and channel).</remarks>
+    /// <remarks>
+    /// The state starts empty: as <see cref="Reset"/> leaves it (history <c>H = (k - 1) * d</c> per row and channel). It is
+    /// allocated up front, so its size comes from the layer's kernel size and dilation, not from the data streamed.
+    /// </remarks>
     public DepthwiseStream(DepthwiseConv1D layer, int batchSize = 1)
     {
         ArgumentNullException.ThrowIfNull(layer);
@@ -112,15 +116,26 @@ public sealed class DepthwiseStream<T>
         _kernelSize = layer.KernelSize;
         _stride = layer.Strides;
         _dilation = layer.DilationRate;
-        _history = checked((_kernelSize - 1) * _dilation);
-        int cm = checked(_channels * _multiplier);
+        // The stream keeps (k - 1) * d past steps of every sequence and channel; a size beyond an array is refused with
+        // its reason (these products threw OverflowException from `checked`).
+        long history = (long)(_kernelSize - 1) * _dilation;
+        long window = (long)batchSize * (history + 1) * _channels;
+        if (window > Array.MaxLength)
+        {
+            throw new ArgumentException(
+                $"A stream of layer '{layer.Name}' would keep {history} past steps (kernel_size={_kernelSize}, dilation_rate={_dilation}) of {batchSize} x {_channels} channels: {window} values, more than an array holds.",
+                nameof(batchSize));
+        }
+
+        _history = (int)history;
+        int cm = _channels * _multiplier;
         _outChannels = _channelsLast ? activation.OutputLastAxisLength(cm) : cm;
         _activationResizes = _outChannels != cm;
         _initialPhase = layer.Padding == Padding.Causal ? 0 : _history;
-        _state = new T[checked(_batch * _channels * _history)];
+        _state = new T[_batch * _channels * _history];
 
         // Sized for one step, so the one-step path allocates nothing even on its first push.
-        _window = new T[checked(_batch * (_history + 1) * _channels)];
+        _window = new T[(int)window];
         _preActivation = _activationResizes ? new T[_batch * cm] : [];
         Reset();
     }

@@ -114,6 +114,17 @@ public static class Trainer
             throw new ArgumentOutOfRangeException(nameof(options), options.ValidationSplit, $"`validation_split` must be in [0, 1). Received: validation_split={options.ValidationSplit}");
         }
 
+        if (options.EarlyStoppingPatience is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingPatience, $"`patience` must be >= 0. Received: patience={options.EarlyStoppingPatience}");
+        }
+
+        // A NaN min_delta makes every comparison false, so training would stop after `patience` epochs for no reason.
+        if (!double.IsFinite(options.EarlyStoppingMinDelta))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.EarlyStoppingMinDelta, $"`min_delta` must be a finite number. Received: min_delta={options.EarlyStoppingMinDelta}");
+        }
+
         var xShape = Shapes.FromLengths(x.Lengths);
         var yShape = Shapes.FromLengths(y.Lengths);
         if (xShape.Length != 3 || yShape.Length != 3 || xShape[0] != yShape[0])
