@@ -67,17 +67,20 @@ internal static class ForwardKernel
             ref T rowBase = ref Unsafe.Subtract(ref rows, (nint)r0 * cm);
             ref T yb = ref Unsafe.Add(ref y, (nint)b * lout * cm);
 
-            // Each step reads k rows but only its newest row is new to the cache; the hardware prefetcher does not
-            // follow that pattern (the same load instruction jumps between rows), so ask for the row PrefetchRows ahead.
-            int newest = (k - 1) * d - pl;
-            for (int t = t0; t < t1; t++)
+            // Interior steps (every tap inside the sequence) run in one tight loop; the few edge steps compute their
+            // valid tap range one by one.
+            int inLo = pl <= 0 ? 0 : (pl + s - 1) / s;
+            int lastStart = l - 1 - (k - 1) * d + pl;
+            int inHi = lastStart < 0 ? -1 : lastStart / s;
+            int a = Math.Clamp(inLo, t0, t1), z = Math.Clamp(inHi + 1, a, t1);
+            for (int t = t0; t < a; t++)
             {
-                int ahead = (t + PrefetchRows) * s + newest;
-                if (ahead < r1 && m == 1)
-                {
-                    PrefetchRow(ref Unsafe.Add(ref rowBase, (nint)ahead * cm), cm);
-                }
+                ClEdgeRow<T, TV>(g, ref rowBase, ref kernel, ref bias, hasBias, ref yb, t);
+            }
 
+            ClInteriorRows<T, TV>(g, ref rowBase, ref kernel, ref bias, hasBias, ref yb, a, z, r1, m == 1);
+            for (int t = z; t < t1; t++)
+            {
                 ClEdgeRow<T, TV>(g, ref rowBase, ref kernel, ref bias, hasBias, ref yb, t);
             }
 
@@ -110,6 +113,65 @@ internal static class ForwardKernel
             for (int q = 0; q < bytes; q += 64)
             {
                 System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + q);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Interior steps [t0, t1): all k taps valid. Each step keeps 4 vectors of channels in registers over its taps and
+    /// stores them once; steps go in memory order. Each step reads k rows but only its newest row is new to the cache,
+    /// and the hardware prefetcher does not follow that pattern (one load instruction jumps between rows), so the row
+    /// <see cref="PrefetchRows"/> steps ahead is requested explicitly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ClInteriorRows<T, TV>(in Conv1DGeometry g, ref T rowBase, ref T kernel, ref T bias, bool hasBias, ref T yb,
+        int t0, int t1, int inputRowsEnd, bool prefetch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
+        int w = TV.Count;
+        nint tapStep = (nint)d * cm;
+        int newest = (k - 1) * d - pl;
+        int vectorEnd = cm - cm % (4 * w);
+        TV zero = TV.Splat(T.Zero);
+        for (int t = t0; t < t1; t++)
+        {
+            int ahead = (t + PrefetchRows) * s + newest;
+            if (prefetch && ahead < inputRowsEnd)
+            {
+                PrefetchRow(ref Unsafe.Add(ref rowBase, (nint)ahead * cm), cm);
+            }
+
+            ref T x0 = ref Unsafe.Add(ref rowBase, (nint)(t * s - pl) * cm);
+            ref T y0 = ref Unsafe.Add(ref yb, (nint)t * cm);
+            for (int c0 = 0; c0 < vectorEnd; c0 += 4 * w)
+            {
+                TV a0 = hasBias ? TV.Load(ref bias, c0) : zero;
+                TV a1 = hasBias ? TV.Load(ref bias, c0 + w) : zero;
+                TV a2 = hasBias ? TV.Load(ref bias, c0 + 2 * w) : zero;
+                TV a3 = hasBias ? TV.Load(ref bias, c0 + 3 * w) : zero;
+                ref T xr = ref Unsafe.Add(ref x0, c0);
+                ref T kr = ref Unsafe.Add(ref kernel, c0);
+                for (int j = 0; j < k; j++)
+                {
+                    a0 = TV.Fma(TV.Load(ref xr, 0), TV.Load(ref kr, 0), a0);
+                    a1 = TV.Fma(TV.Load(ref xr, w), TV.Load(ref kr, w), a1);
+                    a2 = TV.Fma(TV.Load(ref xr, 2 * w), TV.Load(ref kr, 2 * w), a2);
+                    a3 = TV.Fma(TV.Load(ref xr, 3 * w), TV.Load(ref kr, 3 * w), a3);
+                    xr = ref Unsafe.Add(ref xr, tapStep);
+                    kr = ref Unsafe.Add(ref kr, cm);
+                }
+
+                TV.Store(a0, ref y0, c0);
+                TV.Store(a1, ref y0, c0 + w);
+                TV.Store(a2, ref y0, c0 + 2 * w);
+                TV.Store(a3, ref y0, c0 + 3 * w);
+            }
+
+            if (vectorEnd < cm)
+            {
+                ClChannels<T, TV>(ref x0, ref kernel, ref bias, hasBias, ref y0, vectorEnd, cm, k, tapStep, cm);
             }
         }
     }
