@@ -25,6 +25,8 @@ internal static class Program
                                                  feed the input in chunks of N steps (causal or valid layers)
           bench --compare [--quick] [--shape TEXT]
                                                  time the forward pass against ONNX Runtime on the speed grid
+          bench --backward [--quick] [--shape TEXT]
+                                                 time the three gradients on the same grid
           help                                   this text
 
         Errors print one line on stderr and exit with code 2.
