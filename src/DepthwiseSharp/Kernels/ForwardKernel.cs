@@ -46,17 +46,7 @@ internal static class ForwardKernel
         if (m > 1 && r1 > r0)
         {
             scratch = ArrayPool<T>.Shared.Rent((r1 - r0) * cm);
-            ref T dst = ref scratch[0];
-            for (int i = 0; i < (r1 - r0) * c; i++)
-            {
-                T v = Unsafe.Add(ref rows, i);
-                for (int j = 0; j < m; j++)
-                {
-                    Unsafe.Add(ref dst, j) = v;
-                }
-
-                dst = ref Unsafe.Add(ref dst, m);
-            }
+            Rearrange.Repeat<T>(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref rows, (r1 - r0) * c), scratch, m);
 
             rows = ref scratch[0];
         }
@@ -306,15 +296,7 @@ internal static class ForwardKernel
                 ref T xrow = ref Unsafe.Add(ref x, ((nint)b * c + ci) * l);
                 if (phases is not null && ci != lastChannel)
                 {
-                    for (int p = 0; p < s; p++)
-                    {
-                        ref T dst = ref phases[p * phaseLen];
-                        int n = 0;
-                        for (int i = p; i < l; i += s)
-                        {
-                            Unsafe.Add(ref dst, n++) = Unsafe.Add(ref xrow, i);
-                        }
-                    }
+                    Rearrange.Phases<T>(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref xrow, l), phases, s, phaseLen);
                 }
 
                 lastChannel = ci;
@@ -330,12 +312,15 @@ internal static class ForwardKernel
                 if (inHi >= t)
                 {
                     t = CfInterior<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
-                    if (TV.Count > Simd128<T>.Count)
+                    if (TV.Count > Simd128<T>.Count && inHi + 1 - t >= Simd128<T>.Count)
                     {
                         t = CfInterior<T, Simd128<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
                     }
 
-                    t = CfInterior<T, SimdScalar<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
+                    if (t <= inHi)
+                    {
+                        t = CfInterior<T, SimdScalar<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
+                    }
                 }
 
                 CfEdge(g, ref xrow, ref kcol, kStep, bv, ref yrow, Math.Max(t, 0), lout);
