@@ -258,6 +258,7 @@ internal static class ForwardKernel
     }
 
     /// <summary>Computes output rows [o0, o1) of batch element b (row = one output channel), channels_first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CfRows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
         int b, int o0, int o1, Activation? epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -311,15 +312,15 @@ internal static class ForwardKernel
                 int t = Math.Max(inLo, 0);
                 if (inHi >= t)
                 {
-                    t = CfInterior<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
+                    t = CfInterior<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, Math.Max(inLo, 0));
                     if (TV.Count > Simd128<T>.Count && inHi + 1 - t >= Simd128<T>.Count)
                     {
-                        t = CfInterior<T, Simd128<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
+                        t = CfInterior<T, Simd128<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, Math.Max(inLo, 0));
                     }
 
                     if (t <= inHi)
                     {
-                        t = CfInterior<T, SimdScalar<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
+                        t = CfInterior<T, SimdScalar<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, Math.Max(inLo, 0));
                     }
                 }
 
@@ -343,7 +344,7 @@ internal static class ForwardKernel
     /// <summary>Interior steps [t, end) of one row: 4 vectors of steps per loop, then single vectors. Returns where it stopped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CfInterior<T, TV>(ref T src, int srcStride, ReadOnlySpan<int> phase, ReadOnlySpan<int> shift, ref T kcol, nint kStep,
-        T bias, ref T yrow, int t, int end, int k)
+        T bias, ref T yrow, int t, int end, int k, int interiorStart)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
     {
@@ -372,18 +373,35 @@ internal static class ForwardKernel
 
         for (; t + w <= end; t += w)
         {
-            TV a0 = bv;
-            ref T kj = ref kcol;
-            for (int j = 0; j < k; j++)
-            {
-                a0 = TV.Fma(TV.Load(ref src, (nint)phase[j] * srcStride + shift[j] + t), TV.Splat(kj), a0);
-                kj = ref Unsafe.Add(ref kj, kStep);
-            }
+            CfVector<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, k);
+        }
 
-            TV.Store(a0, ref yrow, t);
+        // Remainder: one vector ending at `end`, overlapping steps already done; they are recomputed with the same
+        // operations, so the bits do not change. Only when the vector stays inside the interior.
+        if (t < end && TV.Count > 1 && end - w >= interiorStart)
+        {
+            CfVector<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, end - w, k);
+            t = end;
         }
 
         return t;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CfVector<T, TV>(ref T src, int srcStride, ReadOnlySpan<int> phase, ReadOnlySpan<int> shift, ref T kcol, nint kStep,
+        TV bv, ref T yrow, int t, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        TV a0 = bv;
+        ref T kj = ref kcol;
+        for (int j = 0; j < k; j++)
+        {
+            a0 = TV.Fma(TV.Load(ref src, (nint)phase[j] * srcStride + shift[j] + t), TV.Splat(kj), a0);
+            kj = ref Unsafe.Add(ref kj, kStep);
+        }
+
+        TV.Store(a0, ref yrow, t);
     }
 
     /// <summary>Steps [t0, t1) of one row with per-step valid tap ranges (sequence edges), scalar.</summary>
