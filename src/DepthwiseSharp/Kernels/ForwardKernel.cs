@@ -109,7 +109,7 @@ internal static class ForwardKernel
 
     /// <summary>
     /// Interior steps [t0, t1): all k taps valid. Each step keeps 4 vectors of channels in registers over its taps and
-    /// stores them once; steps go in memory order. Each step reads k rows but only its newest row is new to the cache,
+    /// stores them once (<see cref="ClChannelsAt{T, TV}"/>); steps go in memory order. Each step reads k rows but only its newest row is new to the cache,
     /// and the hardware prefetcher does not follow that pattern (one load instruction jumps between rows), so the row
     /// <see cref="PrefetchRows"/> steps ahead is requested explicitly.
     /// </summary>
@@ -120,11 +120,8 @@ internal static class ForwardKernel
         where TV : struct, ISimd<TV, T>
     {
         int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
-        int w = TV.Count;
         nint tapStep = (nint)d * cm;
         int newest = (k - 1) * d - pl;
-        int vectorEnd = cm - cm % (4 * w);
-        TV zero = TV.Splat(T.Zero);
         for (int t = t0; t < t1; t++)
         {
             int ahead = (t + PrefetchRows) * s + newest;
@@ -133,36 +130,8 @@ internal static class ForwardKernel
                 PrefetchRow(ref Unsafe.Add(ref rowBase, (nint)ahead * cm), cm);
             }
 
-            ref T x0 = ref Unsafe.Add(ref rowBase, (nint)(t * s - pl) * cm);
-            ref T y0 = ref Unsafe.Add(ref yb, (nint)t * cm);
-            for (int c0 = 0; c0 < vectorEnd; c0 += 4 * w)
-            {
-                TV a0 = hasBias ? TV.Load(ref bias, c0) : zero;
-                TV a1 = hasBias ? TV.Load(ref bias, c0 + w) : zero;
-                TV a2 = hasBias ? TV.Load(ref bias, c0 + 2 * w) : zero;
-                TV a3 = hasBias ? TV.Load(ref bias, c0 + 3 * w) : zero;
-                ref T xr = ref Unsafe.Add(ref x0, c0);
-                ref T kr = ref Unsafe.Add(ref kernel, c0);
-                for (int j = 0; j < k; j++)
-                {
-                    a0 = TV.Fma(TV.Load(ref xr, 0), TV.Load(ref kr, 0), a0);
-                    a1 = TV.Fma(TV.Load(ref xr, w), TV.Load(ref kr, w), a1);
-                    a2 = TV.Fma(TV.Load(ref xr, 2 * w), TV.Load(ref kr, 2 * w), a2);
-                    a3 = TV.Fma(TV.Load(ref xr, 3 * w), TV.Load(ref kr, 3 * w), a3);
-                    xr = ref Unsafe.Add(ref xr, tapStep);
-                    kr = ref Unsafe.Add(ref kr, cm);
-                }
-
-                TV.Store(a0, ref y0, c0);
-                TV.Store(a1, ref y0, c0 + w);
-                TV.Store(a2, ref y0, c0 + 2 * w);
-                TV.Store(a3, ref y0, c0 + 3 * w);
-            }
-
-            if (vectorEnd < cm)
-            {
-                ClChannels<T, TV>(ref x0, ref kernel, ref bias, hasBias, ref y0, vectorEnd, cm, k, tapStep, cm);
-            }
+            ClChannels<T, TV>(ref Unsafe.Add(ref rowBase, (nint)(t * s - pl) * cm), ref kernel, ref bias, hasBias,
+                ref Unsafe.Add(ref yb, (nint)t * cm), 0, cm, k, tapStep, cm);
         }
     }
 
