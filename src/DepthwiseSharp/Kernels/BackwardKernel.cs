@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace DepthwiseSharp.Kernels;
@@ -123,6 +124,7 @@ internal static class BackwardKernel
     }
 
     /// <summary>dx of one batch element (all positions, all channels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void InputBatch<T>(in Conv1DGeometry g, int b, ReadOnlySpan<T> dz, ReadOnlySpan<T> kernel, Span<T> dx, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -210,6 +212,7 @@ internal static class BackwardKernel
     }
 
     /// <summary>One batch element's partial kernel (and bias) gradient, overwriting <paramref name="pk"/> and <paramref name="pb"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void KernelBatch<T>(in Conv1DGeometry g, int b, ReadOnlySpan<T> x, ReadOnlySpan<T> dz, Span<T> pk, Span<T> pb,
         T[]? expanded, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>

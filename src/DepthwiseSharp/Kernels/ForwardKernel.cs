@@ -24,6 +24,7 @@ internal static class ForwardKernel
     public const int ClRowsPerItem = 64;
 
     /// <summary>Computes output steps [t0, t1) of batch element b, channels_last, then applies the epilogue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ClRows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
         int b, int t0, int t1, Activation? epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -136,6 +137,7 @@ internal static class ForwardKernel
     }
 
     /// <summary>One output step over its valid tap range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ClEdgeRow<T, TV>(in Conv1DGeometry g, ref T rowBase, ref T kernel, ref T bias, bool hasBias, ref T yb, int t)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
@@ -374,6 +376,7 @@ internal static class ForwardKernel
     }
 
     /// <summary>Steps [t0, t1) of one row with per-step valid tap ranges (sequence edges), scalar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CfEdge<T>(in Conv1DGeometry g, ref T xrow, ref T kcol, nint kStep, T bias, ref T yrow, int t0, int t1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

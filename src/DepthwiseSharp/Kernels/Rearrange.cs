@@ -12,6 +12,7 @@ namespace DepthwiseSharp.Kernels;
 internal static class Rearrange
 {
     /// <summary><c>dst[i*m + j] = src[i]</c> for j &lt; m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Repeat<T>(ReadOnlySpan<T> src, Span<T> dst, int m)
         where T : unmanaged
     {
@@ -56,6 +57,7 @@ internal static class Rearrange
     }
 
     /// <summary>Splits <paramref name="src"/> into its <paramref name="s"/> phases: <c>dst[p*stride + q] = src[q*s + p]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Phases<T>(ReadOnlySpan<T> src, Span<T> dst, int s, int phaseStride)
         where T : unmanaged
     {

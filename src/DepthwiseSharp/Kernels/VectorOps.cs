@@ -14,6 +14,7 @@ namespace DepthwiseSharp.Kernels;
 internal static class VectorOps
 {
     /// <summary><c>y[i] += x[i] * w[i]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, Span<T> y, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -61,6 +62,7 @@ internal static class VectorOps
     }
 
     /// <summary><c>y[i] += x[i] * w</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAddScalar<T>(ReadOnlySpan<T> x, T w, Span<T> y, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
