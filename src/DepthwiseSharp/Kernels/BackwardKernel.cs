@@ -177,36 +177,48 @@ internal static class BackwardKernel
             return;
         }
 
-        for (int ci = 0; ci < c; ci++)
+        // Stride s > 1: dx[t*s + shift] lands in phase (shift mod s) at t + floor(shift / s); accumulate contiguous
+        // phases, then interleave them back into the row.
+        int phaseLen = (l + s - 1) / s;
+        T[]? phases = s > 1 ? ArrayPool<T>.Shared.Rent(s * phaseLen) : null;
+        try
         {
-            Span<T> row = dx.Slice((b * c + ci) * l, l);
-            row.Clear();
-            for (int mi = 0; mi < m; mi++)
+            for (int ci = 0; ci < c; ci++)
             {
-                ReadOnlySpan<T> zrow = dz.Slice((b * cm + ci * m + mi) * lout, lout);
-                for (int j = 0; j < k; j++)
+                Span<T> row = dx.Slice((b * c + ci) * l, l);
+                Span<T> acc = phases is null ? row : phases.AsSpan(0, s * phaseLen);
+                acc.Clear();
+                for (int mi = 0; mi < m; mi++)
                 {
-                    T w = kernel[(j * c + ci) * m + mi];
-                    int shift = j * d - pl;
-                    int tlo = shift >= 0 ? 0 : (-shift + s - 1) / s;
-                    int thi = l - 1 - shift < 0 ? 0 : Math.Min(lout, (l - 1 - shift) / s + 1);
-                    if (thi <= tlo)
+                    ReadOnlySpan<T> zrow = dz.Slice((b * cm + ci * m + mi) * lout, lout);
+                    for (int j = 0; j < k; j++)
                     {
-                        continue;
-                    }
-
-                    if (s == 1)
-                    {
-                        VectorOps.MultiplyAddScalar(zrow.Slice(tlo, thi - tlo), w, row.Slice(tlo + shift, thi - tlo), variant);
-                    }
-                    else
-                    {
-                        for (int t = tlo; t < thi; t++)
+                        T w = kernel[(j * c + ci) * m + mi];
+                        int shift = j * d - pl;
+                        int tlo = shift >= 0 ? 0 : (-shift + s - 1) / s;
+                        int thi = l - 1 - shift < 0 ? 0 : Math.Min(lout, (l - 1 - shift) / s + 1);
+                        if (thi <= tlo)
                         {
-                            row[t * s + shift] += zrow[t] * w;
+                            continue;
                         }
+
+                        int p = ((shift % s) + s) % s;
+                        int start = p * phaseLen + tlo + (shift - p) / s;
+                        VectorOps.MultiplyAddScalar(zrow.Slice(tlo, thi - tlo), w, acc.Slice(start, thi - tlo), variant);
                     }
                 }
+
+                if (phases is not null)
+                {
+                    Rearrange.Interleave<T>(phases.AsSpan(0, s * phaseLen), row, s, phaseLen);
+                }
+            }
+        }
+        finally
+        {
+            if (phases is not null)
+            {
+                ArrayPool<T>.Shared.Return(phases);
             }
         }
     }
@@ -255,9 +267,37 @@ internal static class BackwardKernel
             return;
         }
 
+        int phaseLen = (l + s - 1) / s;
+        T[]? phases = s > 1 ? ArrayPool<T>.Shared.Rent(s * phaseLen) : null;
+        try
+        {
+            KernelRowsFirst(g, b, x, dz, pk, pb, phases, phaseLen);
+        }
+        finally
+        {
+            if (phases is not null)
+            {
+                ArrayPool<T>.Shared.Return(phases);
+            }
+        }
+    }
+
+    /// <summary>channels_first kernel and bias gradients of one batch element; stride s &gt; 1 reads x through its phases.</summary>
+    private static void KernelRowsFirst<T>(in Conv1DGeometry g, int b, ReadOnlySpan<T> x, ReadOnlySpan<T> dz, Span<T> pk, Span<T> pb,
+        T[]? phases, int phaseLen)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation;
+        int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
         for (int ci = 0; ci < c; ci++)
         {
             ReadOnlySpan<T> xrow = x.Slice((b * c + ci) * l, l);
+            if (phases is not null)
+            {
+                Rearrange.Phases<T>(xrow, phases, s, phaseLen);
+            }
+
+            ReadOnlySpan<T> src = phases is null ? xrow : phases.AsSpan(0, s * phaseLen);
             for (int mi = 0; mi < m; mi++)
             {
                 int o = ci * m + mi;
@@ -277,21 +317,9 @@ internal static class BackwardKernel
                         continue;
                     }
 
-                    T sum;
-                    if (s == 1)
-                    {
-                        sum = TensorPrimitives.Dot(zrow.Slice(tlo, thi - tlo), xrow.Slice(tlo + shift, thi - tlo));
-                    }
-                    else
-                    {
-                        sum = T.Zero;
-                        for (int t = tlo; t < thi; t++)
-                        {
-                            sum += zrow[t] * xrow[t * s + shift];
-                        }
-                    }
-
-                    pk[(j * c + ci) * m + mi] = sum;
+                    int p = ((shift % s) + s) % s;
+                    int start = phases is null ? tlo + shift : p * phaseLen + tlo + (shift - p) / s;
+                    pk[(j * c + ci) * m + mi] = TensorPrimitives.Dot(zrow.Slice(tlo, thi - tlo), src.Slice(start, thi - tlo));
                 }
             }
         }

@@ -91,4 +91,22 @@ internal static class Rearrange
             }
         }
     }
+
+    /// <summary>The inverse of <see cref="Phases{T}"/>: <c>dst[q*s + p] = src[p*stride + q]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Interleave<T>(ReadOnlySpan<T> src, Span<T> dst, int s, int phaseStride)
+        where T : unmanaged
+    {
+        ref T x = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(src);
+        ref T d = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dst);
+        int l = dst.Length;
+        for (int p = 0; p < s; p++)
+        {
+            ref T src0 = ref Unsafe.Add(ref x, p * phaseStride);
+            for (int n = 0, i = p; i < l; i += s, n++)
+            {
+                Unsafe.Add(ref d, i) = Unsafe.Add(ref src0, n);
+            }
+        }
+    }
 }
