@@ -156,7 +156,7 @@ internal static class ForwardKernel
     /// then the next narrower width down to scalars; every lane does the same fused multiply-adds in the same order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ClChannels<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
+    internal static void ClChannels<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
         nint tapStep, nint kernelStep)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
