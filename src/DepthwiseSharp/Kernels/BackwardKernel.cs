@@ -79,10 +79,10 @@ internal static class BackwardKernel
 
             for (int b = 0; b < g.Batch; b++)
             {
-                TensorPrimitives.Add(dkernel, partials.AsSpan(b * (kc + cm), kc), dkernel);
+                VectorOps.Add<T>(partials.AsSpan(b * (kc + cm), kc), dkernel);
                 if (!dbias.IsEmpty)
                 {
-                    TensorPrimitives.Add(dbias, partials.AsSpan(b * (kc + cm) + kc, cm), dbias);
+                    VectorOps.Add<T>(partials.AsSpan(b * (kc + cm) + kc, cm), dbias);
                 }
             }
         }
@@ -96,6 +96,7 @@ internal static class BackwardKernel
         KernelVariant variant, bool forInput) : IChunkBody
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int b)
         {
             if (forInput)
@@ -160,10 +161,7 @@ internal static class BackwardKernel
 
                 if (tmp is not null)
                 {
-                    for (int ci = 0; ci < c; ci++)
-                    {
-                        row[ci] = TensorPrimitives.Sum<T>(acc.Slice(ci * m, m));
-                    }
+                    SumGroups<T>(acc, row, m);
                 }
             }
         }
@@ -173,6 +171,24 @@ internal static class BackwardKernel
             {
                 ArrayPool<T>.Shared.Return(tmp);
             }
+        }
+    }
+
+    /// <summary><c>row[c] = sum of acc[c*m .. c*m + m)</c>, left to right (M is small: a call per group costs more than the adds).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumGroups<T>(ReadOnlySpan<T> acc, Span<T> row, int m)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int ci = 0; ci < row.Length; ci++)
+        {
+            ReadOnlySpan<T> group = acc.Slice(ci * m, m);
+            T sum = group[0];
+            for (int j = 1; j < group.Length; j++)
+            {
+                sum += group[j];
+            }
+
+            row[ci] = sum;
         }
     }
 
@@ -230,10 +246,7 @@ internal static class BackwardKernel
 
                     if (tmp is not null)
                     {
-                        for (int ci = 0; ci < c; ci++)
-                        {
-                            row[ci] = TensorPrimitives.Sum<T>(acc.Slice(ci * m, m));
-                        }
+                        SumGroups<T>(acc, row, m);
                     }
                 }
             }
@@ -373,7 +386,7 @@ internal static class BackwardKernel
             {
                 for (int t = t0; t < t1; t++)
                 {
-                    TensorPrimitives.Add(pb, dz.Slice((b * lout + t) * cm, cm), pb);
+                    VectorOps.Add<T>(dz.Slice((b * lout + t) * cm, cm), pb);
                 }
             }
 
@@ -393,6 +406,7 @@ internal static class BackwardKernel
     }
 
     /// <summary><c>dst[c] += sum_{r&lt;rows} a[r*aStep + c] * z[r*zStep + c]</c> for c &lt; cm: 4 vectors at a time, then narrower widths.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SumColumns<T, TV>(ref T a, nint aStep, ref T z, nint zStep, int rows, ref T dst, int cm)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
@@ -461,6 +475,7 @@ internal static class BackwardKernel
     }
 
     /// <summary>channels_first kernel and bias gradients of one batch element; stride s &gt; 1 reads x through its phases.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KernelRowsFirst<T>(in Conv1DGeometry g, int b, ReadOnlySpan<T> x, ReadOnlySpan<T> dz, Span<T> pk, Span<T> pb,
         T[]? phases, int phaseLen)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -482,7 +497,7 @@ internal static class BackwardKernel
                 ReadOnlySpan<T> zrow = dz.Slice((b * cm + o) * lout, lout);
                 if (!pb.IsEmpty)
                 {
-                    pb[o] = TensorPrimitives.Sum(zrow);
+                    pb[o] = VectorOps.Sum<T>(zrow);
                 }
 
                 for (int j = 0; j < k; j++)
@@ -497,7 +512,7 @@ internal static class BackwardKernel
 
                     int p = ((shift % s) + s) % s;
                     int start = phases is null ? tlo + shift : p * phaseLen + tlo + (shift - p) / s;
-                    pk[(j * c + ci) * m + mi] = TensorPrimitives.Dot(zrow.Slice(tlo, thi - tlo), src.Slice(start, thi - tlo));
+                    pk[(j * c + ci) * m + mi] = VectorOps.Dot<T>(zrow.Slice(tlo, thi - tlo), src.Slice(start, thi - tlo));
                 }
             }
         }
