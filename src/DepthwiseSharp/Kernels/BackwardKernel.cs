@@ -179,16 +179,19 @@ internal static class BackwardKernel
     private static void SumGroups<T>(ReadOnlySpan<T> acc, Span<T> row, int m)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int ci = 0; ci < row.Length; ci++)
+        ref T a = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(acc);
+        ref T r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+        int c = Math.Min(row.Length, acc.Length / m);
+        for (int ci = 0; ci < c; ci++)
         {
-            ReadOnlySpan<T> group = acc.Slice(ci * m, m);
-            T sum = group[0];
-            for (int j = 1; j < group.Length; j++)
+            ref T g = ref Unsafe.Add(ref a, ci * m);
+            T sum = g;
+            for (int j = 1; j < m; j++)
             {
-                sum += group[j];
+                sum += Unsafe.Add(ref g, j);
             }
 
-            row[ci] = sum;
+            Unsafe.Add(ref r, ci) = sum;
         }
     }
 
