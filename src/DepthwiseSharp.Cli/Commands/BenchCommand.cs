@@ -30,14 +30,20 @@ internal static class BenchCommand
     {
         bool compare = args.Flag("compare");
         bool quick = args.Flag("quick");
+        bool backward = args.Flag("backward");
         string? only = args.Optional("shape");
         args.RejectUnknown();
-        if (!compare)
+        var budget = TimeSpan.FromMilliseconds(quick ? 150 : 1000);
+        if (backward)
         {
-            throw new CliException("bench needs --compare (the side-by-side run against ONNX Runtime); add --quick for a short run");
+            return Backward(stdout, budget, only);
         }
 
-        var budget = TimeSpan.FromMilliseconds(quick ? 150 : 1000);
+        if (!compare)
+        {
+            throw new CliException("bench needs --compare (the side-by-side run against ONNX Runtime) or --backward; add --quick for a short run");
+        }
+
         stdout.WriteLine($"depthwise bench --compare{(quick ? " --quick" : "")}: forward, float32, medians; ONNX Runtime {OrtVersion()} (CPU, Conv group=C), {Environment.ProcessorCount} cores");
         stdout.WriteLine("ratio = ONNX Runtime time / our time (higher is better for us); floor = time to stream the input in and the output out once");
         stdout.WriteLine();
@@ -95,6 +101,48 @@ internal static class BenchCommand
 
         stdout.WriteLine();
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min speedup vs ONNX Runtime: {worst:F2}x"));
+        return Program.Ok;
+    }
+
+    /// <summary>Our three gradients (input, kernel, bias) per shape, layout and thread count; libtorch is timed by bench/libtorch_bench.py.</summary>
+    private static int Backward(TextWriter stdout, TimeSpan budget, string? only)
+    {
+        stdout.WriteLine("depthwise bench --backward: dx, dkernel and dbias, float32, medians");
+        stdout.WriteLine($"{"shape",-24} {"layout",-14} {"thr",3} {"backward ms",12} {"forward ms",11}");
+        foreach (var shape in Grid)
+        {
+            if (only is not null && !shape.Name.Contains(only, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            foreach (var format in (DataFormat[])[DataFormat.ChannelsLast, DataFormat.ChannelsFirst])
+            {
+                var g = Conv1DGeometry.ForPadding(shape.N, shape.L, shape.C, shape.M, shape.K, shape.S, shape.D,
+                    KerasEnums.ParsePadding(shape.Padding), format);
+                var rng = new Random(1);
+                var x = Enumerable.Range(0, g.InputCount).Select(_ => (float)rng.NextDouble()).ToArray();
+                var k = Enumerable.Range(0, g.KernelCount).Select(_ => (float)rng.NextDouble()).ToArray();
+                var dz = Enumerable.Range(0, g.OutputCount).Select(_ => (float)rng.NextDouble()).ToArray();
+                var b = new float[g.OutputChannels];
+                var y = new float[g.OutputCount];
+                var dx = new float[g.InputCount];
+                var dk = new float[g.KernelCount];
+                var db = new float[g.OutputChannels];
+                foreach (int threads in (int[])[1, 2])
+                {
+                    double bwd = Median(() =>
+                    {
+                        DepthwiseConvolution.BackwardInput<float>(g, dz, k, dx, threads);
+                        DepthwiseConvolution.BackwardKernel<float>(g, x, dz, dk, db, threads);
+                    }, budget);
+                    double fwd = Median(() => DepthwiseConvolution.Forward<float>(g, x, k, b, y, threads), budget);
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{shape.Name,-24} {format.ToKeras(),-14} {threads,3} {bwd,12:F3} {fwd,11:F3}"));
+                }
+            }
+        }
+
         return Program.Ok;
     }
 

@@ -13,14 +13,15 @@ internal static class ExportOnnxCommand
 {
     public static int Run(CliArgs args, TextWriter stdout)
     {
-        if (args.Optional("model") is string model)
+        // Either a Keras file (--model FILE [--layer NAME]) or a layer config with .npy weights.
+        string? model = args.Optional("model");
+        string? layerArg = args.Optional("layer");
+        var weights = model is null ? args.Values("weights", 1, 2) ?? throw new CliException("missing option --weights KERNEL.npy [BIAS.npy]") : null;
+        if (model is null && layerArg is null)
         {
-            throw new CliException(
-                $"--model {model}: --model needs the Keras file loader, which is not available yet; use --layer LAYER.json --weights KERNEL.npy [BIAS.npy]");
+            throw new CliException("missing option --layer LAYER.json (or --model FILE [--layer NAME])");
         }
 
-        string layerPath = args.Required("layer");
-        var weights = args.Values("weights", 1, 2) ?? throw new CliException("missing option --weights KERNEL.npy [BIAS.npy]");
         string outputPath = args.Required("output");
         var defaults = new OnnxExportOptions();
         var options = new OnnxExportOptions
@@ -33,8 +34,16 @@ internal static class ExportOnnxCommand
         };
         args.RejectUnknown();
 
-        var layer = CliLayers.Load(layerPath);
-        LayerFiles.SetWeights(layer, weights);
+        DepthwiseSharp.Layers.DepthwiseConv1D layer;
+        if (model is not null)
+        {
+            layer = layerArg is null ? KerasFile.LoadLayer(model, 0) : KerasFile.LoadLayer(model, layerArg);
+        }
+        else
+        {
+            layer = CliLayers.Load(layerArg!);
+            LayerFiles.SetWeights(layer, weights!);
+        }
         byte[] bytes = OnnxExporter.ToBytes(layer, options);
         File.WriteAllBytes(outputPath, bytes);
         stdout.WriteLine(

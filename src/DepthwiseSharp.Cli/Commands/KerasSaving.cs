@@ -1,10 +1,10 @@
 using DepthwiseSharp.Layers;
+using DepthwiseSharp.Serialization;
 
 namespace DepthwiseSharp.Cli.Commands;
 
-/// <summary>Where <c>fit --save OUT.keras</c> writes its archive; wired to the Keras-file writer.</summary>
+/// <summary>Where <c>fit --save OUT.keras</c> writes its archive: a Keras 3 Sequential holding the trained layer.</summary>
 internal static class KerasSaving
 {
-    public static void Save(string path, DepthwiseConv1D layer) =>
-        throw new CliException($"--save {path}: writing .keras archives is not available yet; use --save-npy DIR");
+    public static void Save(string path, DepthwiseConv1D layer) => KerasFile.SaveKeras(path, [layer]);
 }

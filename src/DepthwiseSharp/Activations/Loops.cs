@@ -28,6 +28,7 @@ internal interface IBinaryOp
 internal static class Loops
 {
     /// <summary>y[i] = op(x[i]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map<T, TOp>(ReadOnlySpan<T> x, Span<T> y, TOp op)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOp : struct, IUnaryOp
@@ -54,6 +55,7 @@ internal static class Loops
     }
 
     /// <summary>y[i] = op(a[i], b[i]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Map2<T, TOp>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> y, TOp op)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TOp : struct, IBinaryOp

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace DepthwiseSharp.Kernels;
@@ -78,10 +79,10 @@ internal static class BackwardKernel
 
             for (int b = 0; b < g.Batch; b++)
             {
-                TensorPrimitives.Add(dkernel, partials.AsSpan(b * (kc + cm), kc), dkernel);
+                VectorOps.Add<T>(partials.AsSpan(b * (kc + cm), kc), dkernel);
                 if (!dbias.IsEmpty)
                 {
-                    TensorPrimitives.Add(dbias, partials.AsSpan(b * (kc + cm) + kc, cm), dbias);
+                    VectorOps.Add<T>(partials.AsSpan(b * (kc + cm) + kc, cm), dbias);
                 }
             }
         }
@@ -95,6 +96,7 @@ internal static class BackwardKernel
         KernelVariant variant, bool forInput) : IChunkBody
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int b)
         {
             if (forInput)
@@ -122,12 +124,102 @@ internal static class BackwardKernel
         }
     }
 
+    /// <summary>
+    /// channels_last dx for stride 1, as a gather: <c>dx[l] = sum_j dz[l + padLeft - j*d] * K[j]</c> over the taps whose
+    /// step is in range. It is the forward kernel's channel loop walking dz backwards (tap step -d rows), 4 vectors of
+    /// channels in registers per position; with M &gt; 1 the C*M sums are then added in groups of M.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputRowsLast<T, TV>(in Conv1DGeometry g, int b, ReadOnlySpan<T> dz, ReadOnlySpan<T> kernel, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, d = g.Dilation;
+        int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
+        T[]? tmp = m > 1 ? ArrayPool<T>.Shared.Rent(cm) : null;
+        try
+        {
+            ref T dzb = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dz.Slice(b * lout * cm));
+            ref T k0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(kernel);
+            for (int pos = 0; pos < l; pos++)
+            {
+                Span<T> row = dx.Slice((b * l + pos) * c, c);
+                Span<T> acc = tmp is null ? row : tmp.AsSpan(0, cm);
+                int num = pos + pl;
+                int jlo = num - (lout - 1) <= 0 ? 0 : (num - (lout - 1) + d - 1) / d;
+                int jhi = Math.Min(k - 1, num / d);
+                if (jhi < jlo)
+                {
+                    acc.Clear();
+                }
+                else
+                {
+                    ForwardKernel.ClChannels<T, TV>(ref Unsafe.Add(ref dzb, (nint)(num - jlo * d) * cm), ref Unsafe.Add(ref k0, (nint)jlo * cm),
+                        ref Unsafe.NullRef<T>(), false, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(acc), 0, cm, jhi - jlo + 1,
+                        -(nint)d * cm, cm);
+                }
+
+                if (tmp is not null)
+                {
+                    SumGroups<T>(acc, row, m);
+                }
+            }
+        }
+        finally
+        {
+            if (tmp is not null)
+            {
+                ArrayPool<T>.Shared.Return(tmp);
+            }
+        }
+    }
+
+    /// <summary><c>row[c] = sum of acc[c*m .. c*m + m)</c>, left to right (M is small: a call per group costs more than the adds).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumGroups<T>(ReadOnlySpan<T> acc, Span<T> row, int m)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T a = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(acc);
+        ref T r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
+        int c = Math.Min(row.Length, acc.Length / m);
+        for (int ci = 0; ci < c; ci++)
+        {
+            ref T g = ref Unsafe.Add(ref a, ci * m);
+            T sum = g;
+            for (int j = 1; j < m; j++)
+            {
+                sum += Unsafe.Add(ref g, j);
+            }
+
+            Unsafe.Add(ref r, ci) = sum;
+        }
+    }
+
     /// <summary>dx of one batch element (all positions, all channels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void InputBatch<T>(in Conv1DGeometry g, int b, ReadOnlySpan<T> dz, ReadOnlySpan<T> kernel, Span<T> dx, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation;
         int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
+        if (g.DataFormat == DataFormat.ChannelsLast && s == 1 && variant != KernelVariant.Scalar)
+        {
+            switch (variant)
+            {
+                case KernelVariant.Vector512:
+                    InputRowsLast<T, Simd512<T>>(g, b, dz, kernel, dx);
+                    break;
+                case KernelVariant.Vector256:
+                    InputRowsLast<T, Simd256<T>>(g, b, dz, kernel, dx);
+                    break;
+                default:
+                    InputRowsLast<T, Simd128<T>>(g, b, dz, kernel, dx);
+                    break;
+            }
+
+            return;
+        }
+
         if (g.DataFormat == DataFormat.ChannelsLast)
         {
             T[]? tmp = m > 1 ? ArrayPool<T>.Shared.Rent(cm) : null;
@@ -157,10 +249,7 @@ internal static class BackwardKernel
 
                     if (tmp is not null)
                     {
-                        for (int ci = 0; ci < c; ci++)
-                        {
-                            row[ci] = TensorPrimitives.Sum<T>(acc.Slice(ci * m, m));
-                        }
+                        SumGroups<T>(acc, row, m);
                     }
                 }
             }
@@ -175,41 +264,54 @@ internal static class BackwardKernel
             return;
         }
 
-        for (int ci = 0; ci < c; ci++)
+        // Stride s > 1: dx[t*s + shift] lands in phase (shift mod s) at t + floor(shift / s); accumulate contiguous
+        // phases, then interleave them back into the row.
+        int phaseLen = (l + s - 1) / s;
+        T[]? phases = s > 1 ? ArrayPool<T>.Shared.Rent(s * phaseLen) : null;
+        try
         {
-            Span<T> row = dx.Slice((b * c + ci) * l, l);
-            row.Clear();
-            for (int mi = 0; mi < m; mi++)
+            for (int ci = 0; ci < c; ci++)
             {
-                ReadOnlySpan<T> zrow = dz.Slice((b * cm + ci * m + mi) * lout, lout);
-                for (int j = 0; j < k; j++)
+                Span<T> row = dx.Slice((b * c + ci) * l, l);
+                Span<T> acc = phases is null ? row : phases.AsSpan(0, s * phaseLen);
+                acc.Clear();
+                for (int mi = 0; mi < m; mi++)
                 {
-                    T w = kernel[(j * c + ci) * m + mi];
-                    int shift = j * d - pl;
-                    int tlo = shift >= 0 ? 0 : (-shift + s - 1) / s;
-                    int thi = l - 1 - shift < 0 ? 0 : Math.Min(lout, (l - 1 - shift) / s + 1);
-                    if (thi <= tlo)
+                    ReadOnlySpan<T> zrow = dz.Slice((b * cm + ci * m + mi) * lout, lout);
+                    for (int j = 0; j < k; j++)
                     {
-                        continue;
-                    }
-
-                    if (s == 1)
-                    {
-                        VectorOps.MultiplyAddScalar(zrow.Slice(tlo, thi - tlo), w, row.Slice(tlo + shift, thi - tlo), variant);
-                    }
-                    else
-                    {
-                        for (int t = tlo; t < thi; t++)
+                        T w = kernel[(j * c + ci) * m + mi];
+                        int shift = j * d - pl;
+                        int tlo = shift >= 0 ? 0 : (-shift + s - 1) / s;
+                        int thi = l - 1 - shift < 0 ? 0 : Math.Min(lout, (l - 1 - shift) / s + 1);
+                        if (thi <= tlo)
                         {
-                            row[t * s + shift] += zrow[t] * w;
+                            continue;
                         }
+
+                        int p = ((shift % s) + s) % s;
+                        int start = p * phaseLen + tlo + (shift - p) / s;
+                        VectorOps.MultiplyAddScalar(zrow.Slice(tlo, thi - tlo), w, acc.Slice(start, thi - tlo), variant);
                     }
                 }
+
+                if (phases is not null)
+                {
+                    Rearrange.Interleave<T>(phases.AsSpan(0, s * phaseLen), row, s, phaseLen);
+                }
+            }
+        }
+        finally
+        {
+            if (phases is not null)
+            {
+                ArrayPool<T>.Shared.Return(phases);
             }
         }
     }
 
     /// <summary>One batch element's partial kernel (and bias) gradient, overwriting <paramref name="pk"/> and <paramref name="pb"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void KernelBatch<T>(in Conv1DGeometry g, int b, ReadOnlySpan<T> x, ReadOnlySpan<T> dz, Span<T> pk, Span<T> pb,
         T[]? expanded, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -223,45 +325,182 @@ internal static class BackwardKernel
             ReadOnlySpan<T> xs = x.Slice(b * l * c, l * c);
             if (expanded is not null)
             {
-                Span<T> e = expanded.AsSpan(0, l * cm);
-                for (int i = 0; i < l * c; i++)
-                {
-                    e.Slice(i * m, m).Fill(xs[i]);
-                }
-
-                xs = e;
+                Rearrange.Repeat<T>(xs, expanded.AsSpan(0, l * cm), m);
+                xs = expanded.AsSpan(0, l * cm);
             }
 
-            for (int t = 0; t < lout; t++)
+            switch (variant)
             {
-                ReadOnlySpan<T> zrow = dz.Slice((b * lout + t) * cm, cm);
-                if (!pb.IsEmpty)
-                {
-                    TensorPrimitives.Add(pb, zrow, pb);
-                }
-
-                int start = t * s - pl;
-                int jlo = start >= 0 ? 0 : (-start + d - 1) / d;
-                int jhi = start > l - 1 ? 0 : Math.Min(k, (l - 1 - start) / d + 1);
-                for (int j = jlo; j < jhi; j++)
-                {
-                    VectorOps.MultiplyAdd(xs.Slice((start + j * d) * cm, cm), zrow, pk.Slice(j * cm, cm), variant);
-                }
+                case KernelVariant.Vector512:
+                    KernelRowsLast<T, Simd512<T>>(g, b, xs, dz, pk, pb);
+                    break;
+                case KernelVariant.Vector256:
+                    KernelRowsLast<T, Simd256<T>>(g, b, xs, dz, pk, pb);
+                    break;
+                case KernelVariant.Vector128:
+                    KernelRowsLast<T, Simd128<T>>(g, b, xs, dz, pk, pb);
+                    break;
+                default:
+                    KernelRowsLast<T, SimdScalar<T>>(g, b, xs, dz, pk, pb);
+                    break;
             }
 
             return;
         }
 
+        int phaseLen = (l + s - 1) / s;
+        T[]? phases = s > 1 ? ArrayPool<T>.Shared.Rent(s * phaseLen) : null;
+        try
+        {
+            KernelRowsFirst(g, b, x, dz, pk, pb, phases, phaseLen);
+        }
+        finally
+        {
+            if (phases is not null)
+            {
+                ArrayPool<T>.Shared.Return(phases);
+            }
+        }
+    }
+
+    /// <summary>Output steps per block of the channels_last kernel-gradient reduction (fixed, so sums never depend on threads).</summary>
+    private const int KernelBlockRows = 16;
+
+    /// <summary>
+    /// channels_last kernel and bias gradients of one batch element: for each block of <see cref="KernelBlockRows"/>
+    /// steps and each tap j, <c>dK[j, :] += sum_t x[t*s + j*d - padLeft, :] * dz[t, :]</c> with 4 vectors of channels held
+    /// in registers over the block (one read-modify-write of dK per block instead of one per step); <paramref name="xs"/>
+    /// is the batch element's input, repeated M times when M &gt; 1.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelRowsLast<T, TV>(in Conv1DGeometry g, int b, ReadOnlySpan<T> xs, ReadOnlySpan<T> dz, Span<T> pk, Span<T> pb)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        int l = g.Length, k = g.KernelSize, s = g.Stride, d = g.Dilation;
+        int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
+        ref T x0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(xs);
+        ref T z0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(dz.Slice(b * lout * cm));
+        ref T k0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(pk);
+        for (int t0 = 0; t0 < lout; t0 += KernelBlockRows)
+        {
+            int t1 = Math.Min(lout, t0 + KernelBlockRows);
+            if (!pb.IsEmpty)
+            {
+                for (int t = t0; t < t1; t++)
+                {
+                    VectorOps.Add<T>(dz.Slice((b * lout + t) * cm, cm), pb);
+                }
+            }
+
+            for (int j = 0; j < k; j++)
+            {
+                // Steps of this block whose source t*s + j*d - pl lies in [0, l).
+                int q = j * d - pl;
+                int tlo = Math.Max(t0, q >= 0 ? 0 : (-q + s - 1) / s);
+                int thi = Math.Min(t1, l - 1 - q < 0 ? 0 : (l - 1 - q) / s + 1);
+                if (thi > tlo)
+                {
+                    SumColumns<T, TV>(ref Unsafe.Add(ref x0, (nint)(tlo * s + q) * cm), (nint)s * cm, ref Unsafe.Add(ref z0, (nint)tlo * cm), cm,
+                        thi - tlo, ref Unsafe.Add(ref k0, (nint)j * cm), cm);
+                }
+            }
+        }
+    }
+
+    /// <summary><c>dst[c] += sum_{r&lt;rows} a[r*aStep + c] * z[r*zStep + c]</c> for c &lt; cm: 4 vectors at a time, then narrower widths.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SumColumns<T, TV>(ref T a, nint aStep, ref T z, nint zStep, int rows, ref T dst, int cm)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        int c0 = SumColumnsAt<T, TV>(ref a, aStep, ref z, zStep, rows, ref dst, 0, cm);
+        if (TV.Count > Simd256<T>.Count && c0 < cm)
+        {
+            c0 = SumColumnsAt<T, Simd256<T>>(ref a, aStep, ref z, zStep, rows, ref dst, c0, cm);
+        }
+
+        if (TV.Count > Simd128<T>.Count && c0 < cm)
+        {
+            c0 = SumColumnsAt<T, Simd128<T>>(ref a, aStep, ref z, zStep, rows, ref dst, c0, cm);
+        }
+
+        if (TV.Count > 1 && c0 < cm)
+        {
+            SumColumnsAt<T, SimdScalar<T>>(ref a, aStep, ref z, zStep, rows, ref dst, c0, cm);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int SumColumnsAt<T, TV>(ref T a, nint aStep, ref T z, nint zStep, int rows, ref T dst, int c0, int cm)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        int w = TV.Count;
+        TV zero = TV.Splat(T.Zero);
+        for (; c0 + 4 * w <= cm; c0 += 4 * w)
+        {
+            TV s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+            ref T ar = ref Unsafe.Add(ref a, c0);
+            ref T zr = ref Unsafe.Add(ref z, c0);
+            for (int r = 0; r < rows; r++)
+            {
+                s0 = TV.Fma(TV.Load(ref ar, 0), TV.Load(ref zr, 0), s0);
+                s1 = TV.Fma(TV.Load(ref ar, w), TV.Load(ref zr, w), s1);
+                s2 = TV.Fma(TV.Load(ref ar, 2 * w), TV.Load(ref zr, 2 * w), s2);
+                s3 = TV.Fma(TV.Load(ref ar, 3 * w), TV.Load(ref zr, 3 * w), s3);
+                ar = ref Unsafe.Add(ref ar, aStep);
+                zr = ref Unsafe.Add(ref zr, zStep);
+            }
+
+            TV.Store(TV.Fma(s0, TV.Splat(T.One), TV.Load(ref dst, c0)), ref dst, c0);
+            TV.Store(TV.Fma(s1, TV.Splat(T.One), TV.Load(ref dst, c0 + w)), ref dst, c0 + w);
+            TV.Store(TV.Fma(s2, TV.Splat(T.One), TV.Load(ref dst, c0 + 2 * w)), ref dst, c0 + 2 * w);
+            TV.Store(TV.Fma(s3, TV.Splat(T.One), TV.Load(ref dst, c0 + 3 * w)), ref dst, c0 + 3 * w);
+        }
+
+        for (; c0 + w <= cm; c0 += w)
+        {
+            TV s0 = zero;
+            ref T ar = ref Unsafe.Add(ref a, c0);
+            ref T zr = ref Unsafe.Add(ref z, c0);
+            for (int r = 0; r < rows; r++)
+            {
+                s0 = TV.Fma(TV.Load(ref ar, 0), TV.Load(ref zr, 0), s0);
+                ar = ref Unsafe.Add(ref ar, aStep);
+                zr = ref Unsafe.Add(ref zr, zStep);
+            }
+
+            TV.Store(TV.Fma(s0, TV.Splat(T.One), TV.Load(ref dst, c0)), ref dst, c0);
+        }
+
+        return c0;
+    }
+
+    /// <summary>channels_first kernel and bias gradients of one batch element; stride s &gt; 1 reads x through its phases.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void KernelRowsFirst<T>(in Conv1DGeometry g, int b, ReadOnlySpan<T> x, ReadOnlySpan<T> dz, Span<T> pk, Span<T> pb,
+        T[]? phases, int phaseLen)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation;
+        int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
         for (int ci = 0; ci < c; ci++)
         {
             ReadOnlySpan<T> xrow = x.Slice((b * c + ci) * l, l);
+            if (phases is not null)
+            {
+                Rearrange.Phases<T>(xrow, phases, s, phaseLen);
+            }
+
+            ReadOnlySpan<T> src = phases is null ? xrow : phases.AsSpan(0, s * phaseLen);
             for (int mi = 0; mi < m; mi++)
             {
                 int o = ci * m + mi;
                 ReadOnlySpan<T> zrow = dz.Slice((b * cm + o) * lout, lout);
                 if (!pb.IsEmpty)
                 {
-                    pb[o] = TensorPrimitives.Sum(zrow);
+                    pb[o] = VectorOps.Sum<T>(zrow);
                 }
 
                 for (int j = 0; j < k; j++)
@@ -274,21 +513,9 @@ internal static class BackwardKernel
                         continue;
                     }
 
-                    T sum;
-                    if (s == 1)
-                    {
-                        sum = TensorPrimitives.Dot(zrow.Slice(tlo, thi - tlo), xrow.Slice(tlo + shift, thi - tlo));
-                    }
-                    else
-                    {
-                        sum = T.Zero;
-                        for (int t = tlo; t < thi; t++)
-                        {
-                            sum += zrow[t] * xrow[t * s + shift];
-                        }
-                    }
-
-                    pk[(j * c + ci) * m + mi] = sum;
+                    int p = ((shift % s) + s) % s;
+                    int start = phases is null ? tlo + shift : p * phaseLen + tlo + (shift - p) / s;
+                    pk[(j * c + ci) * m + mi] = VectorOps.Dot<T>(zrow.Slice(tlo, thi - tlo), src.Slice(start, thi - tlo));
                 }
             }
         }

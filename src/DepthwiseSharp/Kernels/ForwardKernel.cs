@@ -24,6 +24,7 @@ internal static class ForwardKernel
     public const int ClRowsPerItem = 64;
 
     /// <summary>Computes output steps [t0, t1) of batch element b, channels_last, then applies the epilogue.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ClRows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
         int b, int t0, int t1, Activation? epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -46,17 +47,7 @@ internal static class ForwardKernel
         if (m > 1 && r1 > r0)
         {
             scratch = ArrayPool<T>.Shared.Rent((r1 - r0) * cm);
-            ref T dst = ref scratch[0];
-            for (int i = 0; i < (r1 - r0) * c; i++)
-            {
-                T v = Unsafe.Add(ref rows, i);
-                for (int j = 0; j < m; j++)
-                {
-                    Unsafe.Add(ref dst, j) = v;
-                }
-
-                dst = ref Unsafe.Add(ref dst, m);
-            }
+            Rearrange.Repeat<T>(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref rows, (r1 - r0) * c), scratch, m);
 
             rows = ref scratch[0];
         }
@@ -67,17 +58,20 @@ internal static class ForwardKernel
             ref T rowBase = ref Unsafe.Subtract(ref rows, (nint)r0 * cm);
             ref T yb = ref Unsafe.Add(ref y, (nint)b * lout * cm);
 
-            // Each step reads k rows but only its newest row is new to the cache; the hardware prefetcher does not
-            // follow that pattern (the same load instruction jumps between rows), so ask for the row PrefetchRows ahead.
-            int newest = (k - 1) * d - pl;
-            for (int t = t0; t < t1; t++)
+            // Interior steps (every tap inside the sequence) run in one tight loop; the few edge steps compute their
+            // valid tap range one by one.
+            int inLo = pl <= 0 ? 0 : (pl + s - 1) / s;
+            int lastStart = l - 1 - (k - 1) * d + pl;
+            int inHi = lastStart < 0 ? -1 : lastStart / s;
+            int a = Math.Clamp(inLo, t0, t1), z = Math.Clamp(inHi + 1, a, t1);
+            for (int t = t0; t < a; t++)
             {
-                int ahead = (t + PrefetchRows) * s + newest;
-                if (ahead < r1 && m == 1)
-                {
-                    PrefetchRow(ref Unsafe.Add(ref rowBase, (nint)ahead * cm), cm);
-                }
+                ClEdgeRow<T, TV>(g, ref rowBase, ref kernel, ref bias, hasBias, ref yb, t);
+            }
 
+            ClInteriorRows<T, TV>(g, ref rowBase, ref kernel, ref bias, hasBias, ref yb, a, z, r1, m == 1);
+            for (int t = z; t < t1; t++)
+            {
                 ClEdgeRow<T, TV>(g, ref rowBase, ref kernel, ref bias, hasBias, ref yb, t);
             }
 
@@ -114,7 +108,36 @@ internal static class ForwardKernel
         }
     }
 
+    /// <summary>
+    /// Interior steps [t0, t1): all k taps valid. Each step keeps 4 vectors of channels in registers over its taps and
+    /// stores them once (<see cref="ClChannelsAt{T, TV}"/>); steps go in memory order. Each step reads k rows but only its newest row is new to the cache,
+    /// and the hardware prefetcher does not follow that pattern (one load instruction jumps between rows), so the row
+    /// <see cref="PrefetchRows"/> steps ahead is requested explicitly.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ClInteriorRows<T, TV>(in Conv1DGeometry g, ref T rowBase, ref T kernel, ref T bias, bool hasBias, ref T yb,
+        int t0, int t1, int inputRowsEnd, bool prefetch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
+        nint tapStep = (nint)d * cm;
+        int newest = (k - 1) * d - pl;
+        for (int t = t0; t < t1; t++)
+        {
+            int ahead = (t + PrefetchRows) * s + newest;
+            if (prefetch && ahead < inputRowsEnd)
+            {
+                PrefetchRow(ref Unsafe.Add(ref rowBase, (nint)ahead * cm), cm);
+            }
+
+            ClChannels<T, TV>(ref Unsafe.Add(ref rowBase, (nint)(t * s - pl) * cm), ref kernel, ref bias, hasBias,
+                ref Unsafe.Add(ref yb, (nint)t * cm), 0, cm, k, tapStep, cm);
+        }
+    }
+
     /// <summary>One output step over its valid tap range.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ClEdgeRow<T, TV>(in Conv1DGeometry g, ref T rowBase, ref T kernel, ref T bias, bool hasBias, ref T yb, int t)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
@@ -133,7 +156,7 @@ internal static class ForwardKernel
     /// then the next narrower width down to scalars; every lane does the same fused multiply-adds in the same order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ClChannels<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
+    internal static void ClChannels<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
         nint tapStep, nint kernelStep)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
@@ -206,6 +229,7 @@ internal static class ForwardKernel
     }
 
     /// <summary>Computes output rows [o0, o1) of batch element b (row = one output channel), channels_first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void CfRows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
         int b, int o0, int o1, Activation? epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -244,15 +268,7 @@ internal static class ForwardKernel
                 ref T xrow = ref Unsafe.Add(ref x, ((nint)b * c + ci) * l);
                 if (phases is not null && ci != lastChannel)
                 {
-                    for (int p = 0; p < s; p++)
-                    {
-                        ref T dst = ref phases[p * phaseLen];
-                        int n = 0;
-                        for (int i = p; i < l; i += s)
-                        {
-                            Unsafe.Add(ref dst, n++) = Unsafe.Add(ref xrow, i);
-                        }
-                    }
+                    Rearrange.Phases<T>(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref xrow, l), phases, s, phaseLen);
                 }
 
                 lastChannel = ci;
@@ -267,13 +283,16 @@ internal static class ForwardKernel
                 int t = Math.Max(inLo, 0);
                 if (inHi >= t)
                 {
-                    t = CfInterior<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
-                    if (TV.Count > Simd128<T>.Count)
+                    t = CfInterior<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, Math.Max(inLo, 0));
+                    if (TV.Count > Simd128<T>.Count && inHi + 1 - t >= Simd128<T>.Count)
                     {
-                        t = CfInterior<T, Simd128<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
+                        t = CfInterior<T, Simd128<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, Math.Max(inLo, 0));
                     }
 
-                    t = CfInterior<T, SimdScalar<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k);
+                    if (t <= inHi)
+                    {
+                        t = CfInterior<T, SimdScalar<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, Math.Max(inLo, 0));
+                    }
                 }
 
                 CfEdge(g, ref xrow, ref kcol, kStep, bv, ref yrow, Math.Max(t, 0), lout);
@@ -296,7 +315,7 @@ internal static class ForwardKernel
     /// <summary>Interior steps [t, end) of one row: 4 vectors of steps per loop, then single vectors. Returns where it stopped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CfInterior<T, TV>(ref T src, int srcStride, ReadOnlySpan<int> phase, ReadOnlySpan<int> shift, ref T kcol, nint kStep,
-        T bias, ref T yrow, int t, int end, int k)
+        T bias, ref T yrow, int t, int end, int k, int interiorStart)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
     {
@@ -325,21 +344,39 @@ internal static class ForwardKernel
 
         for (; t + w <= end; t += w)
         {
-            TV a0 = bv;
-            ref T kj = ref kcol;
-            for (int j = 0; j < k; j++)
-            {
-                a0 = TV.Fma(TV.Load(ref src, (nint)phase[j] * srcStride + shift[j] + t), TV.Splat(kj), a0);
-                kj = ref Unsafe.Add(ref kj, kStep);
-            }
+            CfVector<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, k);
+        }
 
-            TV.Store(a0, ref yrow, t);
+        // Remainder: one vector ending at `end`, overlapping steps already done; they are recomputed with the same
+        // operations, so the bits do not change. Only when the vector stays inside the interior.
+        if (t < end && TV.Count > 1 && end - w >= interiorStart)
+        {
+            CfVector<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, end - w, k);
+            t = end;
         }
 
         return t;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CfVector<T, TV>(ref T src, int srcStride, ReadOnlySpan<int> phase, ReadOnlySpan<int> shift, ref T kcol, nint kStep,
+        TV bv, ref T yrow, int t, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        TV a0 = bv;
+        ref T kj = ref kcol;
+        for (int j = 0; j < k; j++)
+        {
+            a0 = TV.Fma(TV.Load(ref src, (nint)phase[j] * srcStride + shift[j] + t), TV.Splat(kj), a0);
+            kj = ref Unsafe.Add(ref kj, kStep);
+        }
+
+        TV.Store(a0, ref yrow, t);
+    }
+
     /// <summary>Steps [t0, t1) of one row with per-step valid tap ranges (sequence edges), scalar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CfEdge<T>(in Conv1DGeometry g, ref T xrow, ref T kcol, nint kStep, T bias, ref T yrow, int t0, int t1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace DepthwiseSharp.Kernels;
 
@@ -9,6 +10,7 @@ namespace DepthwiseSharp.Kernels;
 /// </summary>
 internal static class ReferenceKernel
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

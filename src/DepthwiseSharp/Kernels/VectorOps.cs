@@ -14,6 +14,7 @@ namespace DepthwiseSharp.Kernels;
 internal static class VectorOps
 {
     /// <summary><c>y[i] += x[i] * w[i]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAdd<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, Span<T> y, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -61,6 +62,7 @@ internal static class VectorOps
     }
 
     /// <summary><c>y[i] += x[i] * w</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyAddScalar<T>(ReadOnlySpan<T> x, T w, Span<T> y, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -103,6 +105,87 @@ internal static class VectorOps
         for (; i < n; i++)
         {
             Unsafe.Add(ref yr, i) += Unsafe.Add(ref xr, i) * w;
+        }
+    }
+
+    /// <summary>
+    /// <c>sum_i a[i] * b[i]</c>. Lanes accumulate with fused multiply-adds, then the lanes are added; the order is fixed
+    /// for a given width, so the result is the same on every call and thread. (Our own loop rather than
+    /// TensorPrimitives.Dot: kernels run it from the first call at full optimization, without tier-0 detours.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static T Dot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = Math.Min(a.Length, b.Length), i = 0;
+        ref T ar = ref MemoryMarshal.GetReference(a);
+        ref T br = ref MemoryMarshal.GetReference(b);
+        T sum = T.Zero;
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
+        {
+            var acc = Vector256<T>.Zero;
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                acc += Vector256.LoadUnsafe(ref ar, (nuint)i) * Vector256.LoadUnsafe(ref br, (nuint)i);
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            sum += Unsafe.Add(ref ar, i) * Unsafe.Add(ref br, i);
+        }
+
+        return sum;
+    }
+
+    /// <summary><c>sum_i a[i]</c>, with a fixed order per width (see <see cref="Dot{T}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static T Sum<T>(ReadOnlySpan<T> a)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = a.Length, i = 0;
+        ref T ar = ref MemoryMarshal.GetReference(a);
+        T sum = T.Zero;
+        if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
+        {
+            var acc = Vector256<T>.Zero;
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                acc += Vector256.LoadUnsafe(ref ar, (nuint)i);
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            sum += Unsafe.Add(ref ar, i);
+        }
+
+        return sum;
+    }
+
+    /// <summary><c>y[i] += x[i]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add<T>(ReadOnlySpan<T> x, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = y.Length, i = 0;
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        ref T yr = ref MemoryMarshal.GetReference(y);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                (Vector256.LoadUnsafe(ref yr, (nuint)i) + Vector256.LoadUnsafe(ref xr, (nuint)i)).StoreUnsafe(ref yr, (nuint)i);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref yr, i) += Unsafe.Add(ref xr, i);
         }
     }
 }

@@ -84,16 +84,7 @@ public partial class DepthwiseConv1D
             throw new NotSupportedException($"{GetType().Name} overrides ConvolutionOp; DepthwiseSharp cannot differentiate through an override.");
         }
 
-        CheckDType<T>();
-        var shape = Shapes.FromLengths(inputs.Lengths);
-        CheckRank(shape);
-        if (!_built)
-        {
-            Build([null, .. shape[1..]]);
-        }
-
-        CheckInput(shape);
-        var g = Geometry(shape, _inputChannels);
+        var g = PrepareCall<T>(Shapes.FromLengths(inputs.Lengths));
         var x = Dense(inputs).ToArray();
         var z = new T[g.OutputCount];
         DepthwiseKernel.Forward<T>(g, x, Kernel.AsSpan<T>(), _bias is null ? default : _bias.AsSpan<T>(), z, KernelVariants.Best, null,

@@ -744,16 +744,7 @@ public partial class DepthwiseConv1D
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        CheckDType<T>();
-        var shape = Shapes.FromLengths(inputs.Lengths);
-        CheckRank(shape);
-        if (!_built)
-        {
-            Build([null, .. shape[1..]]);
-        }
-
-        CheckInput(shape);
-        var g = Geometry(shape, _inputChannels);
+        var g = PrepareCall<T>(Shapes.FromLengths(inputs.Lengths));
         int lastAxis = DataFormat == DataFormat.ChannelsLast ? g.OutputChannels : g.OutputLength;
         int outLast = lastAxis == 0 ? 0 : Activation.OutputLastAxisLength(lastAxis);
         T[] z;
@@ -818,21 +809,12 @@ public partial class DepthwiseConv1D
     public void Call<T>(ReadOnlySpan<T> inputs, ReadOnlySpan<int> inputShape, Span<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckDType<T>();
         if (_convolutionOpOverridden)
         {
             throw new NotSupportedException($"{GetType().Name} overrides ConvolutionOp; use Call(Tensor) so the override runs.");
         }
 
-        ReadOnlySpan<int> shape = inputShape;
-        CheckRank(shape);
-        if (!_built)
-        {
-            Build([null, shape[1], shape[2]]);
-        }
-
-        CheckInput(shape);
-        var g = Geometry(shape, _inputChannels);
+        var g = PrepareCall<T>(inputShape);
         int lastAxis = DataFormat == DataFormat.ChannelsLast ? g.OutputChannels : g.OutputLength;
         if (lastAxis > 0 && Activation.OutputLastAxisLength(lastAxis) != lastAxis)
         {
@@ -847,6 +829,23 @@ public partial class DepthwiseConv1D
             double loss = g.Batch == 0 ? 0 : double.CreateTruncating(reg.Compute<T>(output, g.OutputShape)) / g.Batch;
             Volatile.Write(ref _lastActivityLoss, loss);
         }
+    }
+
+    /// <summary>
+    /// What every call does before computing: the dtype matches T, the input is rank 3, the layer is built (from this
+    /// input on the first call), the channel count matches, and the geometry is valid (Keras's errors otherwise).
+    /// </summary>
+    private Conv1DGeometry PrepareCall<T>(ReadOnlySpan<int> shape)
+    {
+        CheckDType<T>();
+        CheckRank(shape);
+        if (!_built)
+        {
+            Build([null, shape[1], shape[2]]);
+        }
+
+        CheckInput(shape);
+        return Geometry(shape, _inputChannels);
     }
 
     /// <summary>The activation to fuse into the kernel's per-row epilogue, or null (linear, or a shape-changing one).</summary>

@@ -159,6 +159,22 @@ public class CliTests
             }
 
             Assert.True(File.Exists(Path.Combine(dir, "a", "layer.json")));
+
+            // --save writes a Keras 3 archive that our loader (and inspect) read back with the same weights.
+            string keras = Path.Combine(dir, "fit.keras");
+            var saved = Run([.. Args("c").Where(a => a != "--save-npy" && !a.EndsWith("c", StringComparison.Ordinal)), "--save", keras]);
+            Assert.True(saved.Code == 0, saved.Err);
+            var loaded = DepthwiseSharp.Serialization.KerasFile.LoadLayer(keras, "fir");
+            Assert.Equal(kernel, loaded.Kernel.AsSpan<float>().ToArray().Select(v => (double)v).ToArray());
+            var inspect = Run("inspect", keras);
+            Assert.Equal(0, inspect.Code);
+            Assert.Contains("fir", inspect.Out);
+            Assert.Contains("DepthwiseConv1D", inspect.Out);
+            string onnx = Path.Combine(dir, "fit.onnx");
+            Assert.Equal(0, Run("export-onnx", "--model", keras, "--layer", "fir", "--output", onnx).Code);
+            Assert.True(new FileInfo(onnx).Length > 0);
+            var runModel = Run("run", "--model", keras, "--input", Path.Combine(dir, "x.npy"), "--output", Path.Combine(dir, "ym.npy"));
+            Assert.True(runModel.Code == 0, runModel.Err);
             var bad = Run("fit", "--layer", Path.Combine(dir, "layer.json"), "--input", Path.Combine(dir, "x.npy"), "--target", Path.Combine(dir, "x.npy"),
                 "--optimizer", "rmsprop", "--save-npy", dir);
             Assert.Equal(2, bad.Code);

@@ -1,0 +1,52 @@
+using DepthwiseSharp.Kernels;
+
+namespace DepthwiseSharp.Tests.Kernels;
+
+/// <summary>The vectorized rearrangements against their one-line definitions, over lengths that cross every vector width.</summary>
+public class RearrangeTests
+{
+    [Fact]
+    public void Repeat_matches_its_definition()
+    {
+        for (int m = 1; m <= 8; m++)
+        {
+            for (int n = 0; n <= 70; n++)
+            {
+                var src = Enumerable.Range(0, n).Select(i => i + 0.5f).ToArray();
+                var dst = new float[n * m + 3];
+                dst.AsSpan().Fill(float.NaN);
+                Rearrange.Repeat<float>(src, dst.AsSpan(0, n * m), m);
+                for (int i = 0; i < n * m; i++)
+                {
+                    Assert.Equal(src[i / m], dst[i]);
+                }
+
+                Assert.True(float.IsNaN(dst[n * m]), "wrote past the destination");
+                var srcD = src.Select(v => (double)v).ToArray();
+                var dstD = new double[n * m];
+                Rearrange.Repeat<double>(srcD, dstD, m);
+                Assert.Equal(Enumerable.Range(0, n * m).Select(i => srcD[i / m]), dstD);
+            }
+        }
+    }
+
+    [Fact]
+    public void Phases_match_their_definition()
+    {
+        for (int s = 1; s <= 4; s++)
+        {
+            for (int l = 0; l <= 100; l++)
+            {
+                int len = (l + s - 1) / s;
+                var src = Enumerable.Range(0, l).Select(i => i * 1.25f).ToArray();
+                var dst = new float[s * len];
+                dst.AsSpan().Fill(float.NaN);
+                Rearrange.Phases<float>(src, dst, s, len);
+                for (int i = 0; i < l; i++)
+                {
+                    Assert.Equal(src[i], dst[i % s * len + i / s]);
+                }
+            }
+        }
+    }
+}
