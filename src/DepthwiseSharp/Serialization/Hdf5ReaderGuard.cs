@@ -70,6 +70,7 @@ internal static class Hdf5Guard
             }
 
             baseAddress = (long)ReadUnsigned(b, baseAt, offsetSize);
+            CheckEndOfFile(b, baseAt + (2 * offsetSize), offsetSize, baseAddress, file);
         }
         else if (version is 2 or 3)
         {
@@ -88,6 +89,7 @@ internal static class Hdf5Guard
             }
 
             baseAddress = (long)ReadUnsigned(b, at + 12, offsetSize);
+            CheckEndOfFile(b, at + 12 + (2 * offsetSize), offsetSize, baseAddress, file);
         }
         else
         {
@@ -100,6 +102,25 @@ internal static class Hdf5Guard
         }
 
         return new Layout(offsetSize, lengthSize, baseAddress);
+    }
+
+    // libhdf5 refuses a file shorter than the end-of-file address its superblock records ("truncated file"); PureHDF does
+    // not, and a truncated file's dangling sizes made it allocate gigabytes before the guarded stream could refuse a read.
+    private static void CheckEndOfFile(byte[] b, int at, int offsetSize, long baseAddress, string file)
+    {
+        if (at + offsetSize > b.Length)
+        {
+            throw new InvalidDataException($"{file}: the HDF5 superblock is truncated.");
+        }
+
+        ulong eof = ReadUnsigned(b, at, offsetSize);
+        bool undefined = offsetSize == 8 ? eof == ulong.MaxValue : eof == (1UL << (8 * offsetSize)) - 1;
+        // Addresses count from the base address (after any user block).
+        if (!undefined && (eof > (ulong)b.Length || eof + (ulong)Math.Max(0, baseAddress) > (ulong)b.Length))
+        {
+            throw new InvalidDataException(
+                $"{file}: the HDF5 file is truncated: its superblock says it ends at address {eof}, but it holds {b.Length} bytes.");
+        }
     }
 
     private static void RequireSizes(int offsetSize, int lengthSize, string file)

@@ -110,12 +110,20 @@ internal static class KerasArchive
     {
         try
         {
-            return JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 256 }) as JsonObject
+            var node = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 256 }) as JsonObject
                 ?? throw new KerasFormatException($"{entry} is not a JSON object");
+
+            // A lone surrogate escape parses, then throws InvalidOperationException wherever the string is read.
+            KerasObjects.CheckWellFormed(node, entry, maxDepth: 256);
+            return node;
         }
         catch (JsonException e)
         {
             throw new KerasFormatException($"{entry} is not valid JSON: {e.Message}");
+        }
+        catch (ArgumentException e)
+        {
+            throw new KerasFormatException(e.Message.TrimEnd('.'));
         }
     }
 

@@ -88,13 +88,14 @@ public static class KerasObjects
     /// <param name="node">The config.</param>
     /// <param name="paramName">The argument named in the exception.</param>
     /// <exception cref="ArgumentException">The tree holds such a string or is nested too deeply, naming the JSON path.</exception>
-    internal static void CheckWellFormed(JsonNode? node, string paramName) => CheckWellFormed(node, paramName, "$", 0);
+    /// <param name="maxDepth">The deepest nesting allowed (whole model configs nest deeper than one layer's).</param>
+    internal static void CheckWellFormed(JsonNode? node, string paramName, int maxDepth = MaxDepth) => CheckWellFormed(node, paramName, "$", 0, maxDepth);
 
-    private static void CheckWellFormed(JsonNode? node, string paramName, string path, int depth)
+    private static void CheckWellFormed(JsonNode? node, string paramName, string path, int depth, int maxDepth)
     {
-        if (depth > MaxDepth)
+        if (depth > maxDepth)
         {
-            throw new ArgumentException($"The {paramName} is nested more than {MaxDepth} levels deep (at {path}).", paramName);
+            throw new ArgumentException($"The {paramName} is nested more than {maxDepth} levels deep (at {path}).", paramName);
         }
 
         switch (node)
@@ -119,7 +120,7 @@ public static class KerasObjects
                         throw new ArgumentException($"The {paramName} has a key that is not valid UTF-16 text (in the object at {path}).", paramName);
                     }
 
-                    CheckWellFormed(value, paramName, $"{path}.{key}", depth + 1);
+                    CheckWellFormed(value, paramName, $"{path}.{key}", depth + 1, maxDepth);
                 }
 
                 break;
@@ -128,7 +129,7 @@ public static class KerasObjects
             case JsonArray array:
                 for (int i = 0; i < array.Count; i++)
                 {
-                    CheckWellFormed(array[i], paramName, $"{path}[{i}]", depth + 1);
+                    CheckWellFormed(array[i], paramName, $"{path}[{i}]", depth + 1, maxDepth);
                 }
 
                 break;

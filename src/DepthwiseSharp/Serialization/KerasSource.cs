@@ -171,12 +171,20 @@ internal sealed class KerasSource : IDisposable
 
         try
         {
-            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 256 }) as JsonObject
+            var node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 256 }) as JsonObject
                 ?? throw new InvalidDataException($"{path}: the model_config attribute is not a JSON object.");
+
+            // A lone surrogate escape parses, then throws InvalidOperationException wherever the string is read.
+            KerasObjects.CheckWellFormed(node, "model_config attribute", maxDepth: 256);
+            return node;
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: the model_config attribute is not valid JSON: {e.Message}", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
         }
     }
 

@@ -250,13 +250,22 @@ internal static class KerasWeightLoader
             CheckShape(r.File, paths[1], layer, "bias", biasShape, r.DatasetInfo(paths[1]).Shape);
         }
 
-        if (layer.DType == DType.Float32)
+        try
         {
-            layer.SetWeights(paths.Select(p => Read<float>(r, p)).ToArray());
+            if (layer.DType == DType.Float32)
+            {
+                layer.SetWeights(paths.Select(p => Read<float>(r, p)).ToArray());
+            }
+            else
+            {
+                layer.SetWeights(paths.Select(p => Read<double>(r, p)).ToArray());
+            }
         }
-        else
+        catch (ArgumentException e)
         {
-            layer.SetWeights(paths.Select(p => Read<double>(r, p)).ToArray());
+            // Building runs the config's initializers first; one that cannot fill the kernel (identity needs 2-D) fails here,
+            // as Keras's build fails, and the error must still name the file.
+            throw new InvalidDataException($"{r.File}: layer '{layer.Name}' cannot be built from its config: {e.Message}", e);
         }
     }
 

@@ -1,5 +1,8 @@
+using System.IO.Compression;
 using System.Numerics.Tensors;
+using System.Text;
 using DepthwiseSharp.Layers;
+using DepthwiseSharp.Serialization;
 
 namespace DepthwiseSharp.Tests.Hardening;
 
@@ -37,8 +40,123 @@ public class FuzzRegressionTests
         var layer = DepthwiseConv1D.FromJson(HugeStride);
         var reference = new DepthwiseConv1D(3, 3, "valid", 1, "channels_first", activation: "hard_shrink");
         reference.SetWeights(layer.GetWeights<float>());
-        var x = Tensor.Create(Enumerable.Range(0, 2 * 13 * 5).Select(i => (float)Math.Sin(i)).ToArray(), [2, 13, 5]);
+        var x = Tensor.Create(Enumerable.Range(0, 2 * 2 * 5).Select(i => (float)Math.Sin(i)).ToArray(), [2, 2, 5]);
         Assert.Equal(TestData.Flat(reference.Call(x)), TestData.Flat(layer.Call(x)));
         Fuzz.CheckConfig(HugeStride);
+    }
+
+    private static string KerasFile(string name) => Path.Combine(TestData.Root, "keras-files", name);
+
+    /// <summary>A copy of sequential.keras with one entry replaced (stored, with a correct CRC).</summary>
+    private static string ArchiveWith(string dir, string entryName, Func<string, string> edit)
+    {
+        string path = Path.Combine(dir, Guid.NewGuid().ToString("N") + ".keras");
+        using (var source = ZipFile.OpenRead(KerasFile("sequential.keras")))
+        using (var target = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            foreach (var entry in source.Entries)
+            {
+                using var reader = entry.Open();
+                var content = new MemoryStream();
+                reader.CopyTo(content);
+                byte[] data = entry.FullName == entryName ? Encoding.UTF8.GetBytes(edit(Encoding.UTF8.GetString(content.ToArray()))) : content.ToArray();
+                using var writer = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
+                writer.Write(data);
+            }
+        }
+
+        return path;
+    }
+
+    private static InvalidDataException KerasFails(string path, string fragment)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidDataException>(() => Serialization.KerasFile.Inspect(path));
+        Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        Assert.Contains(fragment, e.Message, StringComparison.Ordinal);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < (64 << 20), "allocated more than 64 MiB");
+        return e;
+    }
+
+    [Fact]
+    public void Keras_archive_with_a_lone_surrogate_in_its_metadata()
+    {
+        // Found by Keras_reader_survives_mutated_files: metadata.json {"keras_version":"\ud800",...} made the reader's
+        // GetValue<string> throw System.Text.Json's InvalidOperationException.
+        string dir = Directory.CreateTempSubdirectory("dw_reg").FullName;
+        try
+        {
+            string path = ArchiveWith(dir, "metadata.json", _ => """{"keras_version":"\ud800","date_saved":"2026-11-23@12:00:00"}""");
+            KerasFails(path, "not valid UTF-16");
+            path = ArchiveWith(dir, "config.json", c => c.Replace("\"name\": \"dw_a\"", "\"name\": \"\\udc00\"", StringComparison.Ordinal)
+                .Replace("\"name\":\"dw_a\"", "\"name\":\"\\udc00\"", StringComparison.Ordinal));
+            Documented.RunNaming(path, () => Serialization.KerasFile.LoadSequential(path), typeof(InvalidDataException));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Keras_archive_whose_config_names_an_initializer_that_cannot_build()
+    {
+        // Found by the same fuzzer: an identity initializer cannot fill a (k, C, M) kernel; the build failed with an
+        // ArgumentException that did not name the file.
+        string dir = Directory.CreateTempSubdirectory("dw_reg").FullName;
+        try
+        {
+            string path = ArchiveWith(dir, "config.json", c => c.Replace(
+                "\"class_name\": \"GlorotUniform\", \"config\": {\"seed\": null, \"input_axes\": null, \"output_axes\": null}",
+                "\"class_name\": \"Identity\", \"config\": {}", StringComparison.Ordinal));
+            var e = Assert.Throws<InvalidDataException>(() => Serialization.KerasFile.LoadSequential(path));
+            Assert.Contains(path, e.Message, StringComparison.Ordinal);
+            Assert.Contains("Identity matrix initializer can only be used for 2D matrices", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Truncated_legacy_h5_is_refused_from_its_superblock()
+    {
+        // Found by the same fuzzer: legacy_model.h5 cut to 6487 of its 12408 bytes made PureHDF allocate 1.7 GB before the
+        // guarded stream stopped it; the superblock's end-of-file address (12408) now refuses it up front, as libhdf5 does.
+        string dir = Directory.CreateTempSubdirectory("dw_reg").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "legacy_model.h5");
+            File.WriteAllBytes(path, File.ReadAllBytes(KerasFile("legacy_model.h5"))[..6487]);
+            KerasFails(path, "truncated");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Legacy_h5_with_a_corrupt_global_heap_index_fails_cleanly()
+    {
+        // Found by the same fuzzer (exact edits): the error is right, but PureHDF allocated about 1.3 GB while looping
+        // before the guard's read budget stopped it (bounded; see SECURITY.md, "not defended against").
+        string dir = Directory.CreateTempSubdirectory("dw_reg").FullName;
+        try
+        {
+            byte[] bytes = File.ReadAllBytes(KerasFile("legacy_model.h5"));
+            bytes[3003] = 0xFF;
+            bytes[3004] = 0xFF;
+            bytes[9615] = 0x4D;
+            string path = Path.Combine(dir, "legacy_model.h5");
+            File.WriteAllBytes(path, bytes);
+            var e = Assert.Throws<InvalidDataException>(() => Serialization.KerasFile.Inspect(path));
+            Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 }
