@@ -44,10 +44,10 @@ internal static class KerasArchive
                 throw new KerasFormatException($"the archive has no {WeightsEntry} (entries: {Describe(zip)})");
             }
 
-            var config = ParseObject(ReadEntry(configEntry, MaxConfigBytes), ConfigEntry);
+            var config = ParseObject(ReadEntry(configEntry, MaxConfigBytes, stream.Length), ConfigEntry);
             var metadataEntry = zip.GetEntry(MetadataEntry);
-            var metadata = metadataEntry is null ? null : ParseObject(ReadEntry(metadataEntry, MaxMetadataBytes), MetadataEntry);
-            var weights = ReadEntry(weightsEntry, MaxWeightsBytes);
+            var metadata = metadataEntry is null ? null : ParseObject(ReadEntry(metadataEntry, MaxMetadataBytes, stream.Length), MetadataEntry);
+            var weights = ReadEntry(weightsEntry, MaxWeightsBytes, stream.Length);
             return new KerasArchiveContents(config, metadata, weights);
         }
         catch (KerasFormatException e)
@@ -69,35 +69,39 @@ internal static class KerasArchive
     private static string Describe(ZipArchive zip) =>
         zip.Entries.Count == 0 ? "none" : string.Join(", ", zip.Entries.Take(10).Select(e => e.FullName)) + (zip.Entries.Count > 10 ? ", ..." : "");
 
-    private static byte[] ReadEntry(ZipArchiveEntry entry, long cap)
+    private static byte[] ReadEntry(ZipArchiveEntry entry, long cap, long archiveLength)
     {
         if (entry.Length > cap || entry.Length < 0)
         {
             throw new KerasFormatException($"the entry {entry.FullName} declares {entry.Length} bytes, more than the {cap} allowed");
         }
 
-        var bytes = new byte[entry.Length];
+        // The declared size is a number in the archive, not data: the buffer grows with what actually inflates, so a
+        // 2 KB archive that declares a 2 GB entry costs 2 KB, not a 2 GB allocation (found by the hardening fuzzer).
+        long start = Math.Min(entry.Length, Math.Min(Math.Max(4096L, entry.CompressedLength), Math.Max(4096L, archiveLength)));
+        var buffer = new MemoryStream((int)start);
         using (var s = entry.Open())
         {
-            int total = 0;
-            while (total < bytes.Length)
+            var chunk = new byte[81920];
+            int n;
+            while ((n = s.Read(chunk, 0, chunk.Length)) > 0)
             {
-                int n = s.Read(bytes, total, bytes.Length - total);
-                if (n == 0)
+                // The declared size may lie (a bomb inflates past it): one byte more is enough to know.
+                if (buffer.Length + n > entry.Length)
                 {
-                    throw new KerasFormatException($"the entry {entry.FullName} is truncated ({total} of {bytes.Length} bytes)");
+                    throw new KerasFormatException($"the entry {entry.FullName} holds more data than its declared {entry.Length} bytes");
                 }
 
-                total += n;
-            }
-
-            // The declared size may lie (a bomb inflates past it): one byte more is enough to know.
-            if (s.ReadByte() >= 0)
-            {
-                throw new KerasFormatException($"the entry {entry.FullName} holds more data than its declared {bytes.Length} bytes");
+                buffer.Write(chunk, 0, n);
             }
         }
 
+        if (buffer.Length < entry.Length)
+        {
+            throw new KerasFormatException($"the entry {entry.FullName} is truncated ({buffer.Length} of {entry.Length} bytes)");
+        }
+
+        byte[] bytes = buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
         if (Crc32(bytes) != entry.Crc32)
         {
             throw new KerasFormatException($"the entry {entry.FullName} fails its CRC check (the archive is corrupt)");

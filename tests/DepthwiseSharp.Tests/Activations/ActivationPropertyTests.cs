@@ -28,7 +28,8 @@ public class ActivationPropertyTests
                         sum += v;
                     }
 
-                    Assert.True(Math.Abs(sum - 1) < 1e-12, $"{act.Name}: row sums to {sum:R}");
+                    // Rounding of a sum of lastAxis terms grows with the row length; 1e-12 flaked on long random rows.
+                    Assert.True(Math.Abs(sum - 1) < 1e-14 * lastAxis + 1e-12, $"{act.Name}: row sums to {sum:R}");
                 }
             }
         });

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Numerics.Tensors;
 using System.Text;
@@ -153,6 +154,37 @@ public class FuzzRegressionTests
             File.WriteAllBytes(path, bytes);
             var e = Assert.Throws<InvalidDataException>(() => Serialization.KerasFile.Inspect(path));
             Assert.Contains(path, e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Keras_archive_that_declares_a_huge_entry_allocates_nothing_for_it()
+    {
+        // Found while fuzzing the Keras reader's declared sizes: a 2 KB archive whose model.weights.h5 claims 2,000,000,000
+        // bytes made the reader allocate 2 GB before finding the entry truncated; the buffer now grows with the data.
+        string dir = Directory.CreateTempSubdirectory("dw_reg").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "bomb.keras");
+            using (var source = ZipFile.OpenRead(KerasFile("sequential.keras")))
+            using (var target = ZipFile.Open(path, ZipArchiveMode.Create))
+            {
+                foreach (var entry in source.Entries)
+                {
+                    using var reader = entry.Open();
+                    using var writer = target.CreateEntry(entry.FullName, CompressionLevel.Optimal).Open();
+                    reader.CopyTo(writer);
+                }
+            }
+
+            byte[] bytes = File.ReadAllBytes(path);
+            KerasMutator.SetDeclaredSize(bytes, "model.weights.h5", 2_000_000_000);
+            File.WriteAllBytes(path, bytes);
+            KerasFails(path, "is truncated");
         }
         finally
         {

@@ -11,7 +11,17 @@ internal static class KerasMutator
 
     public static byte[] Mutate(byte[] original, Random rng)
     {
-        if (original.Length > 4 && original[0] == (byte)'P' && original[1] == (byte)'K' && rng.Next(3) == 0)
+        bool zip = original.Length > 4 && original[0] == (byte)'P' && original[1] == (byte)'K';
+        if (zip && rng.Next(4) == 0)
+        {
+            // The sizes a zip declares for an entry, in both its local header and the central directory.
+            byte[] copy = (byte[])original.Clone();
+            string[] names = ["model.weights.h5", "config.json", "metadata.json"];
+            SetDeclaredSize(copy, names[rng.Next(names.Length)], (uint)Interesting[rng.Next(Interesting.Length)], compressed: rng.Next(3) == 0);
+            return copy;
+        }
+
+        if (zip && rng.Next(3) == 0)
         {
             var rewritten = RewriteConfig(original, rng);
             if (rewritten is not null)
@@ -71,6 +81,31 @@ internal static class KerasMutator
         }
 
         return bytes;
+    }
+
+    /// <summary>Overwrites the uncompressed (or compressed) size of an entry in its local header and central directory record.</summary>
+    public static void SetDeclaredSize(byte[] bytes, string entry, uint size, bool compressed = false)
+    {
+        for (int i = 0; i + 46 <= bytes.Length; i++)
+        {
+            if (bytes[i] != (byte)'P' || bytes[i + 1] != (byte)'K' || bytes[i + 2] != 1 || bytes[i + 3] != 2)
+            {
+                continue;
+            }
+
+            int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(i + 28));
+            if (i + 46 + nameLength > bytes.Length || System.Text.Encoding.ASCII.GetString(bytes, i + 46, nameLength) != entry)
+            {
+                continue;
+            }
+
+            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i + (compressed ? 20 : 24)), size);
+            long local = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(i + 42));
+            if (local + 30 <= bytes.Length)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan((int)local + (compressed ? 18 : 22)), size);
+            }
+        }
     }
 
     /// <summary>The same archive with config.json (and metadata.json) edited as JSON, so that the zip itself stays valid.</summary>
