@@ -24,7 +24,7 @@ public class ActivationPropertyTests
                     double sum = 0;
                     foreach (double v in row)
                     {
-                        Assert.True(v >= 0 && v <= 1, $"{act.Name}: {v}");
+                        Assert.True(v >= 0 && v <= 1 + 1e-15, $"{act.Name}: {v}"); // sparsemax can round to 1 + 1 ulp
                         sum += v;
                     }
 
