@@ -441,16 +441,16 @@ internal static class BackwardKernel
         for (; c0 + 4 * w <= cm; c0 += 4 * w)
         {
             TV s0 = zero, s1 = zero, s2 = zero, s3 = zero;
-            ref T ar = ref Unsafe.Add(ref a, c0);
-            ref T zr = ref Unsafe.Add(ref z, c0);
+            // Offsets, not advancing refs: a ref stepped past the last row could point outside the array.
+            nint ao = c0, zo = c0;
             for (int r = 0; r < rows; r++)
             {
-                s0 = TV.Fma(TV.Load(ref ar, 0), TV.Load(ref zr, 0), s0);
-                s1 = TV.Fma(TV.Load(ref ar, w), TV.Load(ref zr, w), s1);
-                s2 = TV.Fma(TV.Load(ref ar, 2 * w), TV.Load(ref zr, 2 * w), s2);
-                s3 = TV.Fma(TV.Load(ref ar, 3 * w), TV.Load(ref zr, 3 * w), s3);
-                ar = ref Unsafe.Add(ref ar, aStep);
-                zr = ref Unsafe.Add(ref zr, zStep);
+                s0 = TV.Fma(TV.Load(ref a, ao), TV.Load(ref z, zo), s0);
+                s1 = TV.Fma(TV.Load(ref a, ao + w), TV.Load(ref z, zo + w), s1);
+                s2 = TV.Fma(TV.Load(ref a, ao + 2 * w), TV.Load(ref z, zo + 2 * w), s2);
+                s3 = TV.Fma(TV.Load(ref a, ao + 3 * w), TV.Load(ref z, zo + 3 * w), s3);
+                ao += aStep;
+                zo += zStep;
             }
 
             TV.Store(TV.Fma(s0, TV.Splat(T.One), TV.Load(ref dst, c0)), ref dst, c0);
@@ -462,13 +462,12 @@ internal static class BackwardKernel
         for (; c0 + w <= cm; c0 += w)
         {
             TV s0 = zero;
-            ref T ar = ref Unsafe.Add(ref a, c0);
-            ref T zr = ref Unsafe.Add(ref z, c0);
+            nint ao = c0, zo = c0;
             for (int r = 0; r < rows; r++)
             {
-                s0 = TV.Fma(TV.Load(ref ar, 0), TV.Load(ref zr, 0), s0);
-                ar = ref Unsafe.Add(ref ar, aStep);
-                zr = ref Unsafe.Add(ref zr, zStep);
+                s0 = TV.Fma(TV.Load(ref a, ao), TV.Load(ref z, zo), s0);
+                ao += aStep;
+                zo += zStep;
             }
 
             TV.Store(TV.Fma(s0, TV.Splat(T.One), TV.Load(ref dst, c0)), ref dst, c0);

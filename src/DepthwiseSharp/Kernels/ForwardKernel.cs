@@ -54,8 +54,8 @@ internal static class ForwardKernel
 
         try
         {
-            // rowAt(r) = rows + (r - r0) * cm, for input row r in [r0, r1).
-            ref T rowBase = ref Unsafe.Subtract(ref rows, (nint)r0 * cm);
+            // Input row r in [r0, r1) is at rows + (r - r0) * cm. No ref may point before `rows`: with M > 1 it is a
+            // pooled, movable array, and the GC relocates a ref by the object it points into.
             ref T yb = ref Unsafe.Add(ref y, (nint)b * lout * cm);
 
             // Interior steps (every tap inside the sequence) run in one tight loop; the few edge steps compute their
@@ -66,13 +66,13 @@ internal static class ForwardKernel
             int a = Math.Clamp(inLo, t0, t1), z = Math.Clamp(inHi + 1, a, t1);
             for (int t = t0; t < a; t++)
             {
-                ClEdgeRow<T, TV>(g, ref rowBase, ref kernel, ref bias, hasBias, ref yb, t);
+                ClEdgeRow<T, TV>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t);
             }
 
-            ClInteriorRows<T, TV>(g, ref rowBase, ref kernel, ref bias, hasBias, ref yb, a, z, r1, m == 1);
+            ClInteriorRows<T, TV>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, r1, m == 1);
             for (int t = z; t < t1; t++)
             {
-                ClEdgeRow<T, TV>(g, ref rowBase, ref kernel, ref bias, hasBias, ref yb, t);
+                ClEdgeRow<T, TV>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t);
             }
 
             if (epilogue is not null)
@@ -115,30 +115,30 @@ internal static class ForwardKernel
     /// <see cref="PrefetchRows"/> steps ahead is requested explicitly.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ClInteriorRows<T, TV>(in Conv1DGeometry g, ref T rowBase, ref T kernel, ref T bias, bool hasBias, ref T yb,
+    private static void ClInteriorRows<T, TV>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb,
         int t0, int t1, int inputRowsEnd, bool prefetch)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
     {
         int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         nint tapStep = (nint)d * cm;
-        int newest = (k - 1) * d - pl;
+        int newest = (k - 1) * d - pl - r0;
         for (int t = t0; t < t1; t++)
         {
             int ahead = (t + PrefetchRows) * s + newest;
-            if (prefetch && ahead < inputRowsEnd)
+            if (prefetch && ahead < inputRowsEnd - r0)
             {
-                PrefetchRow(ref Unsafe.Add(ref rowBase, (nint)ahead * cm), cm);
+                PrefetchRow(ref Unsafe.Add(ref rows, (nint)ahead * cm), cm);
             }
 
-            ClChannels<T, TV>(ref Unsafe.Add(ref rowBase, (nint)(t * s - pl) * cm), ref kernel, ref bias, hasBias,
+            ClChannels<T, TV>(ref Unsafe.Add(ref rows, (nint)(t * s - pl - r0) * cm), ref kernel, ref bias, hasBias,
                 ref Unsafe.Add(ref yb, (nint)t * cm), 0, cm, k, tapStep, cm);
         }
     }
 
     /// <summary>One output step over its valid tap range.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ClEdgeRow<T, TV>(in Conv1DGeometry g, ref T rowBase, ref T kernel, ref T bias, bool hasBias, ref T yb, int t)
+    private static void ClEdgeRow<T, TV>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb, int t)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
     {
@@ -146,7 +146,14 @@ internal static class ForwardKernel
         int start = t * g.Stride - g.PadLeft;
         int jlo = start >= 0 ? 0 : (-start + d - 1) / d;
         int jhi = start > g.Length - 1 ? 0 : Math.Min(g.KernelSize, (g.Length - 1 - start) / d + 1);
-        ref T xr = ref Unsafe.Add(ref rowBase, (nint)(start + jlo * d) * cm);
+        if (jhi <= jlo)
+        {
+            // No valid tap (an output step wholly in the padding): the first-tap refs below would point outside.
+            jlo = jhi = 0;
+            start = r0;
+        }
+
+        ref T xr = ref Unsafe.Add(ref rows, (nint)(start + jlo * d - r0) * cm);
         ref T kr = ref Unsafe.Add(ref kernel, (nint)jlo * cm);
         ClChannels<T, TV>(ref xr, ref kr, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)t * cm), 0, cm, jhi - jlo, (nint)d * cm, cm);
     }
@@ -192,16 +199,16 @@ internal static class ForwardKernel
             TV a1 = hasBias ? TV.Load(ref bias, c0 + w) : zero;
             TV a2 = hasBias ? TV.Load(ref bias, c0 + 2 * w) : zero;
             TV a3 = hasBias ? TV.Load(ref bias, c0 + 3 * w) : zero;
-            ref T xr = ref Unsafe.Add(ref x, c0);
-            ref T kr = ref Unsafe.Add(ref kernel, c0);
+            // Offsets, not advancing refs: a ref stepped past the last tap could point outside the array.
+            nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a0 = TV.Fma(TV.Load(ref xr, 0), TV.Load(ref kr, 0), a0);
-                a1 = TV.Fma(TV.Load(ref xr, w), TV.Load(ref kr, w), a1);
-                a2 = TV.Fma(TV.Load(ref xr, 2 * w), TV.Load(ref kr, 2 * w), a2);
-                a3 = TV.Fma(TV.Load(ref xr, 3 * w), TV.Load(ref kr, 3 * w), a3);
-                xr = ref Unsafe.Add(ref xr, tapStep);
-                kr = ref Unsafe.Add(ref kr, kernelStep);
+                a0 = TV.Fma(TV.Load(ref x, xo), TV.Load(ref kernel, ko), a0);
+                a1 = TV.Fma(TV.Load(ref x, xo + w), TV.Load(ref kernel, ko + w), a1);
+                a2 = TV.Fma(TV.Load(ref x, xo + 2 * w), TV.Load(ref kernel, ko + 2 * w), a2);
+                a3 = TV.Fma(TV.Load(ref x, xo + 3 * w), TV.Load(ref kernel, ko + 3 * w), a3);
+                xo += tapStep;
+                ko += kernelStep;
             }
 
             TV.Store(a0, ref y, c0);
@@ -213,13 +220,12 @@ internal static class ForwardKernel
         for (; c0 + w <= cm; c0 += w)
         {
             TV acc = hasBias ? TV.Load(ref bias, c0) : TV.Splat(T.Zero);
-            ref T xr = ref Unsafe.Add(ref x, c0);
-            ref T kr = ref Unsafe.Add(ref kernel, c0);
+            nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                acc = TV.Fma(TV.Load(ref xr, 0), TV.Load(ref kr, 0), acc);
-                xr = ref Unsafe.Add(ref xr, tapStep);
-                kr = ref Unsafe.Add(ref kr, kernelStep);
+                acc = TV.Fma(TV.Load(ref x, xo), TV.Load(ref kernel, ko), acc);
+                xo += tapStep;
+                ko += kernelStep;
             }
 
             TV.Store(acc, ref y, c0);
@@ -324,16 +330,16 @@ internal static class ForwardKernel
         for (; t + 4 * w <= end; t += 4 * w)
         {
             TV a0 = bv, a1 = bv, a2 = bv, a3 = bv;
-            ref T kj = ref kcol;
+            nint ko = 0;
             for (int j = 0; j < k; j++)
             {
-                TV wv = TV.Splat(kj);
-                ref T xr = ref Unsafe.Add(ref src, (nint)phase[j] * srcStride + shift[j] + t);
-                a0 = TV.Fma(TV.Load(ref xr, 0), wv, a0);
-                a1 = TV.Fma(TV.Load(ref xr, w), wv, a1);
-                a2 = TV.Fma(TV.Load(ref xr, 2 * w), wv, a2);
-                a3 = TV.Fma(TV.Load(ref xr, 3 * w), wv, a3);
-                kj = ref Unsafe.Add(ref kj, kStep);
+                TV wv = TV.Splat(Unsafe.Add(ref kcol, ko));
+                nint xo = (nint)phase[j] * srcStride + shift[j] + t;
+                a0 = TV.Fma(TV.Load(ref src, xo), wv, a0);
+                a1 = TV.Fma(TV.Load(ref src, xo + w), wv, a1);
+                a2 = TV.Fma(TV.Load(ref src, xo + 2 * w), wv, a2);
+                a3 = TV.Fma(TV.Load(ref src, xo + 3 * w), wv, a3);
+                ko += kStep;
             }
 
             TV.Store(a0, ref yrow, t);
@@ -365,11 +371,11 @@ internal static class ForwardKernel
         where TV : struct, ISimd<TV, T>
     {
         TV a0 = bv;
-        ref T kj = ref kcol;
+        nint ko = 0;
         for (int j = 0; j < k; j++)
         {
-            a0 = TV.Fma(TV.Load(ref src, (nint)phase[j] * srcStride + shift[j] + t), TV.Splat(kj), a0);
-            kj = ref Unsafe.Add(ref kj, kStep);
+            a0 = TV.Fma(TV.Load(ref src, (nint)phase[j] * srcStride + shift[j] + t), TV.Splat(Unsafe.Add(ref kcol, ko)), a0);
+            ko += kStep;
         }
 
         TV.Store(a0, ref yrow, t);
