@@ -70,6 +70,30 @@ public class KernelVariantTests
         }
     }
 
+    /// <summary>
+    /// channels_last rows of 4 KiB and more take the 4-step register block: channel counts at, below and above a whole
+    /// number of 2-vector groups, block and step remainders (lengths not a multiple of 4), strides, dilations, M &gt; 1.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Page_sized_channels_last_rows_take_the_step_block_and_match_reference(string name)
+    {
+        var variant = Enum.Parse<KernelVariant>(name);
+        var rng = new Random(4);
+        foreach (int cm in (int[])[1023, 1024, 1025, 1056, 1087, 1200])
+        {
+            foreach (var (m, k, s, d, length) in ((int, int, int, int, int)[])[(1, 7, 1, 1, 23), (1, 3, 2, 1, 18), (1, 4, 1, 3, 30)])
+            {
+                Check<float>(variant, Conv1DGeometry.ForPadding(2, length, cm, m, k, s, d, Padding.Same, DataFormat.ChannelsLast), rng);
+            }
+        }
+
+        Check<float>(variant, Conv1DGeometry.ForPadding(2, 21, 300, 4, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast), rng);
+        Check<float>(variant, Conv1DGeometry.ForPadding(1, 26, 341, 3, 3, 1, 2, Padding.Valid, DataFormat.ChannelsLast), rng);
+        Check<double>(variant, Conv1DGeometry.ForPadding(2, 19, 512, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsLast), rng);
+        Check<double>(variant, Conv1DGeometry.ForPadding(1, 17, 520, 1, 2, 2, 1, Padding.Causal, DataFormat.ChannelsLast), rng);
+    }
+
     [Theory]
     [MemberData(nameof(Variants))]
     public void Explicit_asymmetric_pads_and_empty_sequences_match_reference(string name)
