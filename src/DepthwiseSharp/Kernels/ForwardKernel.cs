@@ -95,17 +95,12 @@ internal static class ForwardKernel
 
     /// <summary>Requests scratch row <paramref name="row"/> (of <paramref name="rowCount"/>) into the cache, if it exists.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchAhead<T>(ref T rows, int row, int rowCount, int count, bool enabled)
+    private static void PrefetchAhead<T>(ref T rows, int row, int rowCount, int count, bool enabled)
         where T : unmanaged
     {
-        if (enabled && row < rowCount && System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        if (enabled && row < rowCount)
         {
-            byte* p = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref rows, (nint)row * count));
-            int bytes = count * sizeof(T);
-            for (int q = 0; q < bytes; q += 64)
-            {
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + q);
-            }
+            Prefetch.Range(ref Unsafe.Add(ref rows, (nint)row * count), count);
         }
     }
 
