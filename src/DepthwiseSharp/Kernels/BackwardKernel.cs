@@ -174,14 +174,29 @@ internal static class BackwardKernel
         }
     }
 
-    /// <summary><c>row[c] = sum of acc[c*m .. c*m + m)</c>, left to right (M is small: a call per group costs more than the adds).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void SumGroups<T>(ReadOnlySpan<T> acc, Span<T> row, int m)
+    /// <summary>
+    /// <c>row[c] = sum of acc[c*m .. c*m + m)</c>; <paramref name="acc"/> is scratch and is overwritten. M a power of two:
+    /// a pairwise tree (adjacent pairs, then pairs of those: vectorized by <see cref="VectorOps.AddAdjacentPairs{T}"/>);
+    /// other M: left to right (a call per group costs more than the adds). Either way the order is fixed by M alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SumGroups<T>(Span<T> acc, Span<T> row, int m)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int c = Math.Min(row.Length, acc.Length / m);
+        if (BitOperations.IsPow2(m))
+        {
+            for (int width = m; width > 2; width /= 2)
+            {
+                VectorOps.AddAdjacentPairs<T>(acc, acc.Slice(0, c * width / 2));
+            }
+
+            VectorOps.AddAdjacentPairs<T>(acc, row.Slice(0, c));
+            return;
+        }
+
         ref T a = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(acc);
         ref T r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(row);
-        int c = Math.Min(row.Length, acc.Length / m);
         for (int ci = 0; ci < c; ci++)
         {
             ref T g = ref Unsafe.Add(ref a, ci * m);

@@ -188,4 +188,72 @@ internal static class VectorOps
             Unsafe.Add(ref yr, i) += Unsafe.Add(ref xr, i);
         }
     }
+
+    /// <summary>
+    /// <c>dst[i] = src[2i] + src[2i + 1]</c> for i &lt; dst.Length; <paramref name="dst"/> may start where
+    /// <paramref name="src"/> starts (each step loads before it stores, and stores only below what it has loaded).
+    /// </summary>
+    /// <remarks>
+    /// float lanes: each 64-bit pair (src[2i], src[2i+1]) is added to itself shifted right by 32 bits, which leaves
+    /// src[2i] + src[2i+1] in the low half; narrowing two such vectors to 32-bit lanes keeps the low halves in order.
+    /// The sum is the same single add as the scalar remainder's, so every width gives the same bits.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddAdjacentPairs<T>(Span<T> src, Span<T> dst)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = dst.Length, i = 0;
+        if (src.Length < 2 * n)
+        {
+            throw new ArgumentException("The source is shorter than twice the destination.", nameof(src));
+        }
+
+        ref T sr = ref MemoryMarshal.GetReference(src);
+        ref T dr = ref MemoryMarshal.GetReference(dst);
+        if (typeof(T) == typeof(float))
+        {
+            ref float sf = ref Unsafe.As<T, float>(ref sr);
+            ref float df = ref Unsafe.As<T, float>(ref dr);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; i + 16 <= n; i += 16)
+                {
+                    var a = Vector512.LoadUnsafe(ref sf, (nuint)(2 * i));
+                    var b = Vector512.LoadUnsafe(ref sf, (nuint)(2 * i + 16));
+                    a += (a.AsUInt64() >> 32).AsSingle();
+                    b += (b.AsUInt64() >> 32).AsSingle();
+                    Vector512.Narrow(a.AsUInt64(), b.AsUInt64()).AsSingle().StoreUnsafe(ref df, (nuint)i);
+                }
+            }
+
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i + 8 <= n; i += 8)
+                {
+                    var a = Vector256.LoadUnsafe(ref sf, (nuint)(2 * i));
+                    var b = Vector256.LoadUnsafe(ref sf, (nuint)(2 * i + 8));
+                    a += (a.AsUInt64() >> 32).AsSingle();
+                    b += (b.AsUInt64() >> 32).AsSingle();
+                    Vector256.Narrow(a.AsUInt64(), b.AsUInt64()).AsSingle().StoreUnsafe(ref df, (nuint)i);
+                }
+            }
+
+            if (Vector128.IsHardwareAccelerated)
+            {
+                for (; i + 4 <= n; i += 4)
+                {
+                    var a = Vector128.LoadUnsafe(ref sf, (nuint)(2 * i));
+                    var b = Vector128.LoadUnsafe(ref sf, (nuint)(2 * i + 4));
+                    a += (a.AsUInt64() >> 32).AsSingle();
+                    b += (b.AsUInt64() >> 32).AsSingle();
+                    Vector128.Narrow(a.AsUInt64(), b.AsUInt64()).AsSingle().StoreUnsafe(ref df, (nuint)i);
+                }
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            Unsafe.Add(ref dr, i) = Unsafe.Add(ref sr, 2 * i) + Unsafe.Add(ref sr, 2 * i + 1);
+        }
+    }
 }

@@ -61,7 +61,7 @@ public class BackwardKernelTests
         var rng = new Random(5);
         foreach (int c in (int[])[1, 3, 7, 8, 9, 16, 17, 33])
         {
-            foreach (int m in (int[])[1, 2, 3])
+            foreach (int m in (int[])[1, 2, 3, 4])
             {
                 foreach (var (k, s, d) in ((int, int, int)[])[(1, 1, 1), (3, 1, 1), (4, 2, 1), (5, 1, 2), (7, 3, 1), (31, 1, 1)])
                 {

@@ -13,6 +13,7 @@ public class GcRelocationTests
     {
         { "channels_last", 3, 1, 1 },
         { "channels_last", 2, 2, 3 },
+        { "channels_last", 4, 1, 1 },
         { "channels_first", 1, 2, 1 },
         { "channels_first", 3, 3, 2 },
     };

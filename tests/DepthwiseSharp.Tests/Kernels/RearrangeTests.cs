@@ -31,6 +31,29 @@ public class RearrangeTests
     }
 
     [Fact]
+    public void Adjacent_pair_sums_match_their_definition_in_place_and_apart()
+    {
+        var rng = new Random(8);
+        for (int n = 0; n <= 70; n++)
+        {
+            var src = Enumerable.Range(0, 2 * n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+            var expected = Enumerable.Range(0, n).Select(i => src[2 * i] + src[2 * i + 1]).ToArray();
+            var dst = new float[n + 1];
+            dst[n] = float.NaN;
+            VectorOps.AddAdjacentPairs<float>(src, dst.AsSpan(0, n));
+            Assert.Equal(expected, dst[..n]);
+            Assert.True(float.IsNaN(dst[n]), "wrote past the destination");
+            var inPlace = (float[])src.Clone();
+            VectorOps.AddAdjacentPairs<float>(inPlace, inPlace.AsSpan(0, n));
+            Assert.Equal(expected, inPlace[..n]);
+            var srcD = src.Select(v => (double)v).ToArray();
+            var dstD = new double[n];
+            VectorOps.AddAdjacentPairs<double>(srcD, dstD);
+            Assert.Equal(Enumerable.Range(0, n).Select(i => srcD[2 * i] + srcD[2 * i + 1]), dstD);
+        }
+    }
+
+    [Fact]
     public void Phases_match_their_definition()
     {
         for (int s = 1; s <= 4; s++)
