@@ -9,8 +9,9 @@ namespace DepthwiseSharp.Kernels;
 /// The forward kernels, written once over <see cref="ISimd{TSelf,T}"/> and specialized per width.
 /// <para>channels_last (<c>ClRows</c>): lanes run across the C*M channels of a time step; each step computes its valid
 /// tap range once (no branch per tap) and keeps 4 vectors of channels in registers over all its taps, so each output is
-/// stored once. Steps go one whole row at a time, in memory order: measured on Zen 4, blocking several steps together
-/// interleaves their row streams and halves the streaming rate. Channels left over fall to the next narrower width,
+/// stored once. Rows of at least 4 KiB go 4 steps at a time (kernel vectors reused across the steps); narrower rows one
+/// whole row at a time, in memory order, because on Zen 4 a step block over rows that share a 4 KiB page measured up to
+/// 1.4x slower from memory (see <c>BlockMinRowBytes</c>). Channels left over fall to the next narrower width,
 /// then scalars. With M &gt; 1 the input rows a range needs are first repeated M times into a scratch row (lane o holds x[o / M]).</para>
 /// <para>channels_first (<c>CfRow</c>): lanes run along time in one (batch, output channel) row, 4 vectors per step of the
 /// loop. Stride s &gt; 1 is split into s phases (x[p], x[p+s], ...) copied once per row, so every tap reads a contiguous
