@@ -6,7 +6,10 @@ namespace DepthwiseSharp.Tests.Kernels;
 /// Kernels read pooled scratch arrays through refs; a compacting GC may move those arrays mid-call. Regression for the
 /// channels_last M &gt; 1 bug where a ref computed before the start of the scratch array was not moved with it and the
 /// kernel read stale memory (seen only under GC pressure, about 1 run in 3 of the parallel suites).
+/// Runs alone (its own non-parallel collection): its forced gen-2 collections make ArrayPool trim its buckets, and a
+/// test running beside it that counts allocations after warm-up would see the pool refill.
 /// </summary>
+[Collection(nameof(GcRelocationTests))]
 public class GcRelocationTests
 {
     public static TheoryData<string, int, int, int> Cases() => new()
@@ -88,4 +91,10 @@ public class GcRelocationTests
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f * (1 + Math.Abs(expected[i])), $"[{i}] {expected[i]} vs {actual[i]}");
         }
     }
+}
+
+/// <summary>The collection that keeps <see cref="GcRelocationTests"/> from running beside other tests.</summary>
+[CollectionDefinition(nameof(GcRelocationTests), DisableParallelization = true)]
+public class GcRelocationCollection
+{
 }
