@@ -15,9 +15,10 @@ internal static class DepthwiseKernel
     public const long MinChunkWork = 1 << 16;
 
     public static void Forward<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> y,
-        KernelVariant variant, Activation? epilogue = null, int maxDegree = 0)
+        KernelVariant variant, Activation? epilogue = null, int maxDegree = 0, bool? columns = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // columns: null decides by ForwardKernel.ColumnsPay; tests force each channels_last interior path.
         if (g.OutputCount == 0)
         {
             return;
@@ -46,7 +47,8 @@ internal static class DepthwiseKernel
             fixed (T* py = y)
             {
                 var job = ForwardJob<T>.Rent();
-                job.Set(g, px, pk, pb, !bias.IsEmpty, py, variant, epilogue, blockSize, blocksPerBatch);
+                bool useColumns = last && (columns ?? ForwardKernel.ColumnsPay<T>(g, (nint)px, (nint)py));
+                job.Set(g, px, pk, pb, !bias.IsEmpty, py, variant, epilogue, blockSize, blocksPerBatch, useColumns);
                 try
                 {
                     ParallelChunks.Run(job, g.Batch * blocksPerBatch, work < 2 * MinChunkWork ? 1 : maxDegree);
@@ -67,7 +69,7 @@ internal static class DepthwiseKernel
         private static ForwardJob<T>? t_cached;
         private Conv1DGeometry _g;
         private T* _x, _k, _b, _y;
-        private bool _hasBias;
+        private bool _hasBias, _columns;
         private KernelVariant _variant;
         private Activation? _epilogue;
         private int _blockSize, _blocksPerBatch;
@@ -86,8 +88,9 @@ internal static class DepthwiseKernel
         }
 
         public void Set(in Conv1DGeometry g, T* x, T* k, T* b, bool hasBias, T* y, KernelVariant variant, Activation? epilogue,
-            int blockSize, int blocksPerBatch)
+            int blockSize, int blocksPerBatch, bool columns)
         {
+            _columns = columns;
             _g = g;
             _x = x;
             _k = k;
@@ -131,7 +134,7 @@ internal static class DepthwiseKernel
             ref T y = ref Unsafe.AsRef<T>(_y);
             if (_g.DataFormat == DataFormat.ChannelsLast)
             {
-                ForwardKernel.ClRows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue);
+                ForwardKernel.ClRows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue, _columns);
             }
             else
             {

@@ -22,9 +22,18 @@ public class ActivationPropertyTests
                 {
                     var row = y.AsSpan(r * lastAxis, lastAxis);
                     double sum = 0;
+
+                    // sparsemax computes z - tau with tau derived from the row's values, so an output can exceed 1 by
+                    // a few ulps of the row's largest |z| (a one-element row of 25.31 gives 1.0000000000000018).
+                    double maxAbs = 0;
+                    foreach (double v in z.AsSpan(r * lastAxis, lastAxis))
+                    {
+                        maxAbs = Math.Max(maxAbs, Math.Abs(v));
+                    }
+
                     foreach (double v in row)
                     {
-                        Assert.True(v >= 0 && v <= 1 + 1e-15, $"{act.Name}: {v}"); // sparsemax can round to 1 + 1 ulp
+                        Assert.True(v >= 0 && v <= 1 + 1e-15 * (1 + maxAbs), $"{act.Name}: {v}");
                         sum += v;
                     }
 

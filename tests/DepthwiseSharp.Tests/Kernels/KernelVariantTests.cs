@@ -71,8 +71,9 @@ public class KernelVariantTests
     }
 
     /// <summary>
-    /// channels_last rows of 4 KiB and more take the 4-step register block: channel counts at, below and above a whole
-    /// number of 2-vector groups, block and step remainders (lengths not a multiple of 4), strides, dilations, M &gt; 1.
+    /// channels_last rows of 4 KiB and more take the 4-step register block (or the column kernel, where it applies):
+    /// channel counts at, below and above a whole number of 2-vector groups, block and step remainders (lengths not a
+    /// multiple of 4), strides, dilations, M &gt; 1.
     /// </summary>
     [Theory]
     [MemberData(nameof(Variants))]
@@ -92,6 +93,45 @@ public class KernelVariantTests
         Check<float>(variant, Conv1DGeometry.ForPadding(1, 26, 341, 3, 3, 1, 2, Padding.Valid, DataFormat.ChannelsLast), rng);
         Check<double>(variant, Conv1DGeometry.ForPadding(2, 19, 512, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsLast), rng);
         Check<double>(variant, Conv1DGeometry.ForPadding(1, 17, 520, 1, 2, 2, 1, Padding.Causal, DataFormat.ChannelsLast), rng);
+    }
+
+    /// <summary>
+    /// The channels_last column kernel (blocks of 8 outputs with AVX-512, else 4, all taps in registers) at its
+    /// boundaries: channels equal to, above and a multiple of the vector width plus a remainder; taps 1 to 13 (12 is the
+    /// most it takes with 8-output blocks, 11 with 4, more fall back); stride and dilation pairs where the dilation is a
+    /// multiple of the stride (phases of d / s outputs) and one where it is not (falls back); lengths giving no block,
+    /// one block and blocks plus a remainder per phase and per 32-step tile; M = 2 (repeated-input rows).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Column_kernel_boundaries_match_reference(string name)
+    {
+        var variant = Enum.Parse<KernelVariant>(name);
+        int w = variant == KernelVariant.Scalar ? 1 : (int)variant / 32;
+        var rng = new Random(5);
+        var pads = (Padding[])[Padding.Same, Padding.Valid, Padding.Causal];
+        var strideDilations = ((int, int)[])[(1, 1), (1, 2), (1, 3), (2, 2), (2, 4), (3, 3), (2, 1)];
+        for (int k = 1; k <= 13; k++)
+        {
+            for (int i = 0; i < strideDilations.Length; i++)
+            {
+                var (s, d) = strideDilations[i];
+                foreach (int length in (int[])[1, 9, 40, 75 + k])
+                {
+                    var padding = pads[(k + i + length) % 3];
+                    if (padding == Padding.Valid && length < (k - 1) * d + 1)
+                    {
+                        continue;
+                    }
+
+                    int cm = ((k + i) % 3) switch { 0 => w, 1 => w + 1, _ => 2 * w + 3 };
+                    Check<float>(variant, Conv1DGeometry.ForPadding(1, length, cm, 1, k, s, d, padding, DataFormat.ChannelsLast), rng);
+                }
+            }
+
+            Check<float>(variant, Conv1DGeometry.ForPadding(2, 50, w / 2 + 1, 2, k, 1, 1, Padding.Same, DataFormat.ChannelsLast), rng);
+            Check<double>(variant, Conv1DGeometry.ForPadding(1, 45, w / 2 + 3, 1, k, 1, 2, Padding.Same, DataFormat.ChannelsLast), rng);
+        }
     }
 
     [Theory]
@@ -120,10 +160,16 @@ public class KernelVariantTests
         {
             var expected = new T[g.OutputCount];
             var actual = new T[g.OutputCount];
-            actual.AsSpan().Fill(T.NaN);
             ReferenceKernel.Forward<T>(g, x, k, withBias ? b : default, expected);
-            DepthwiseKernel.Forward<T>(g, x, k, withBias ? b : default, actual, variant);
-            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{variant} differs from the reference for {g}, bias={withBias}");
+
+            // channels_last interiors run both ways: the column kernel (where it applies) and the step loop.
+            foreach (bool columns in (bool[])[true, false])
+            {
+                actual.AsSpan().Fill(T.NaN);
+                DepthwiseKernel.Forward<T>(g, x, k, withBias ? b : default, actual, variant, columns: columns);
+                Assert.True(expected.AsSpan().SequenceEqual(actual),
+                    $"{variant} (columns={columns}) differs from the reference for {g}, bias={withBias}");
+            }
         }
     }
 
