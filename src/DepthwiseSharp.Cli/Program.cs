@@ -26,7 +26,7 @@ internal static class Program
                                                  write the layer as an ONNX model (Conv group=C + activation)
           stream --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --input X.npy --chunk N --output Y.npy
                                                  feed the input in chunks of N steps (causal or valid layers)
-          bench --compare [--quick] [--shape TEXT]
+          bench --compare [--quick] [--aligned] [--shape TEXT]
                                                  time the forward pass against ONNX Runtime on the speed grid
           bench --backward [--quick] [--shape TEXT]
                                                  time the three gradients on the same grid

@@ -1,15 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using DepthwiseSharp.Layers;
 using DepthwiseSharp.Serialization;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace DepthwiseSharp.Cli.Commands;
 
 /// <summary>
-/// <c>depthwise bench --compare [--quick]</c>: our forward against ONNX Runtime's Conv (group = C) on the same data in the
-/// same process, per shape and layout, for 1 and 2 threads, next to the machine's measured memory floor.
+/// <c>depthwise bench --compare [--quick] [--aligned]</c>: our forward against ONNX Runtime's Conv (group = C) on the same
+/// data in the same process, per shape and layout, for 1 and 2 threads, next to the machine's measured memory floor. Both
+/// engines read and write the same buffers: pinned .NET arrays (element 0 only 8-byte aligned, as .NET allocates), or
+/// with <c>--aligned</c> 64-byte-aligned native memory (as ONNX Runtime allocates its own tensors).
 /// </summary>
 internal static class BenchCommand
 {
@@ -31,6 +36,7 @@ internal static class BenchCommand
         bool compare = args.Flag("compare");
         bool quick = args.Flag("quick");
         bool backward = args.Flag("backward");
+        bool aligned = args.Flag("aligned");
         string? only = args.Optional("shape");
         args.RejectUnknown();
         var budget = TimeSpan.FromMilliseconds(quick ? 150 : 1000);
@@ -44,8 +50,11 @@ internal static class BenchCommand
             throw new CliException("bench needs --compare (the side-by-side run against ONNX Runtime) or --backward; add --quick for a short run");
         }
 
-        stdout.WriteLine($"depthwise bench --compare{(quick ? " --quick" : "")}: forward, float32, medians; ONNX Runtime {OrtVersion()} (CPU, Conv group=C), {Environment.ProcessorCount} cores");
+        stdout.WriteLine($"depthwise bench --compare{(quick ? " --quick" : "")}{(aligned ? " --aligned" : "")}: forward, float32, medians; ONNX Runtime {OrtVersion()} (CPU, Conv group=C), {Environment.ProcessorCount} cores");
         stdout.WriteLine("ratio = ONNX Runtime time / our time (higher is better for us); floor = time to stream the input in and the output out once");
+        stdout.WriteLine(aligned
+            ? "buffers: 64-byte-aligned native memory, shared by both engines"
+            : "buffers: pinned .NET arrays (8-byte aligned), shared by both engines; --aligned uses 64-byte-aligned native memory");
         stdout.WriteLine();
         stdout.WriteLine($"{"shape",-24} {"layout",-14} {"thr",3} {"ours ms",9} {"ORT ms",9} {"ratio",7} {"GB/s",7} {"GFLOP/s",8} {"floor ms",9} {"x floor",8}");
         double worst = double.PositiveInfinity;
@@ -62,30 +71,30 @@ internal static class BenchCommand
                 int[] inShape = format == "channels_last" ? [shape.N, shape.L, shape.C] : [shape.N, shape.C, shape.L];
                 var outShape = layer.ComputeOutputShape([inShape[0], inShape[1], inShape[2]]).Select(v => v!.Value).ToArray();
                 var rng = new Random(1);
-                var x = new float[inShape[0] * inShape[1] * inShape[2]];
+                using var x = BenchBuffer.Allocate(inShape[0] * inShape[1] * inShape[2], aligned);
                 for (int i = 0; i < x.Length; i++)
                 {
-                    x[i] = (float)(rng.NextDouble() * 2 - 1);
+                    x.Span[i] = (float)(rng.NextDouble() * 2 - 1);
                 }
 
                 layer.Build([null, inShape[1], inShape[2]]);
-                var ours = new float[outShape[0] * outShape[1] * outShape[2]];
-                var theirs = new float[ours.Length];
+                using var ours = BenchBuffer.Allocate(outShape[0] * outShape[1] * outShape[2], aligned);
+                using var theirs = BenchBuffer.Allocate(ours.Length, aligned);
                 byte[] model = OnnxExporter.ToBytes(layer, new OnnxExportOptions { BatchSize = shape.N, Length = shape.L });
-                double floor = MemoryFloor(x.Length, ours.Length, budget);
+                double floor = MemoryFloor(x.Length, ours.Length, budget, aligned);
                 double gflop = 2.0 * ours.Length * shape.K / 1e9;
                 double gbytes = (x.Length + (double)ours.Length) * sizeof(float) / 1e9;
                 foreach (int threads in (int[])[1, 2])
                 {
                     layer.MaxDegreeOfParallelism = threads;
-                    double ourMs = Median(() => layer.Call<float>(x, inShape, ours), budget);
+                    double ourMs = Median(() => layer.Call<float>(x.Span, inShape, ours.Span), budget);
                     double ortMs;
                     using (var ort = new OrtRunner(model, threads, x, inShape, theirs, outShape))
                     {
                         ortMs = Median(ort.Run, budget);
                     }
 
-                    double err = RelativeError(ours, theirs);
+                    double err = RelativeError(ours.Span, theirs.Span);
                     if (err > 1e-5)
                     {
                         throw new InvalidOperationException($"{shape.Name} {format}: our output and ONNX Runtime's differ (normwise relative error {err:E2})");
@@ -165,19 +174,19 @@ internal static class BenchCommand
     }
 
     /// <summary>The memory floor: read the input once and write the output once, with the fastest vectorized loops .NET has.</summary>
-    private static double MemoryFloor(int inputCount, int outputCount, TimeSpan budget)
+    private static double MemoryFloor(int inputCount, int outputCount, TimeSpan budget, bool aligned)
     {
-        var src = new float[inputCount];
-        var dst = new float[outputCount];
-        src.AsSpan().Fill(1);
+        using var src = BenchBuffer.Allocate(inputCount, aligned);
+        using var dst = BenchBuffer.Allocate(outputCount, aligned);
+        src.Span.Fill(1);
         return Median(() =>
         {
-            float sum = TensorPrimitives.Sum<float>(src);
-            dst.AsSpan().Fill(sum);
+            float sum = TensorPrimitives.Sum<float>(src.Span);
+            dst.Span.Fill(sum);
         }, budget);
     }
 
-    private static double RelativeError(float[] a, float[] b)
+    private static double RelativeError(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         double num = 0, den = 0;
         for (int i = 0; i < a.Length; i++)
@@ -202,7 +211,49 @@ internal static class BenchCommand
         }
     }
 
-    /// <summary>One ONNX Runtime session with its input and output bound to our arrays, so a run measures only the Conv.</summary>
+    /// <summary>
+    /// A float buffer at a fixed address that both engines share: a pinned .NET array (aligned as .NET aligns arrays), or
+    /// 64-byte-aligned native memory.
+    /// </summary>
+    private sealed unsafe class BenchBuffer : IDisposable
+    {
+        private readonly float[]? _array;
+        private float* _native;
+
+        private BenchBuffer(int length, bool aligned)
+        {
+            Length = length;
+            if (aligned)
+            {
+                _native = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, length) * sizeof(float), 64);
+                Pointer = _native;
+            }
+            else
+            {
+                _array = GC.AllocateArray<float>(length, pinned: true);
+                Pointer = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
+            }
+        }
+
+        public int Length { get; }
+
+        public float* Pointer { get; }
+
+        public Span<float> Span => new(Pointer, Length);
+
+        public static BenchBuffer Allocate(int length, bool aligned) => new(length, aligned);
+
+        public void Dispose()
+        {
+            if (_native is not null)
+            {
+                NativeMemory.AlignedFree(_native);
+                _native = null;
+            }
+        }
+    }
+
+    /// <summary>One ONNX Runtime session with its input and output bound to our buffers, so a run measures only the Conv.</summary>
     private sealed class OrtRunner : IDisposable
     {
         private readonly InferenceSession _session;
@@ -215,7 +266,7 @@ internal static class BenchCommand
         private readonly OrtValue[] _inputs;
         private readonly OrtValue[] _outputs;
 
-        public OrtRunner(byte[] model, int threads, float[] x, int[] inShape, float[] y, int[] outShape)
+        public unsafe OrtRunner(byte[] model, int threads, BenchBuffer x, int[] inShape, BenchBuffer y, int[] outShape)
         {
             _options = new SessionOptions
             {
@@ -225,8 +276,10 @@ internal static class BenchCommand
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             };
             _session = new InferenceSession(model, _options);
-            _input = OrtValue.CreateTensorValueFromMemory(x, inShape.Select(v => (long)v).ToArray());
-            _output = OrtValue.CreateTensorValueFromMemory(y, outShape.Select(v => (long)v).ToArray());
+            _input = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float,
+                inShape.Select(v => (long)v).ToArray(), (IntPtr)x.Pointer, (long)x.Length * sizeof(float));
+            _output = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float,
+                outShape.Select(v => (long)v).ToArray(), (IntPtr)y.Pointer, (long)y.Length * sizeof(float));
             _inputs = [_input];
             _outputs = [_output];
         }
