@@ -105,6 +105,7 @@ internal static partial class ForwardKernel
     /// Calls <see cref="ClColumn{T, TV, TB, TK}"/> with <paramref name="steps"/> (4 or 8) and <paramref name="taps"/>
     /// (1 to 12) as constants.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ClColumnDispatch<T, TV>(int steps, int taps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,
         bool hasBias, ref T y, nint outStride, nint c, int blocks)
         where T : unmanaged, IFloatingPointIeee754<T>

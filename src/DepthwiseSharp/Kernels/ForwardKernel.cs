@@ -7,9 +7,11 @@ namespace DepthwiseSharp.Kernels;
 
 /// <summary>
 /// The forward kernels, written once over <see cref="ISimd{TSelf,T}"/> and specialized per width.
-/// <para>channels_last (<c>ClRows</c>): lanes run across the C*M channels of a time step; each step computes its valid
-/// tap range once (no branch per tap) and keeps 4 vectors of channels in registers over all its taps, so each output is
-/// stored once. Rows of at least 4 KiB go 4 steps at a time (kernel vectors reused across the steps); narrower rows one
+/// <para>channels_last (<c>ClRows</c>): lanes run across the C*M channels of a time step; edge steps compute their valid
+/// tap range once (no branch per tap). Interior steps take the column kernel where <c>ColumnsPay</c> says it measured
+/// faster (one channel vector swept over blocks of 8 or 4 outputs, every tap in a register; code in
+/// ForwardKernel.Columns.cs); otherwise each step keeps 4 vectors of channels in registers over all its taps, so each
+/// output is stored once. Rows of at least 4 KiB go 4 steps at a time (kernel vectors reused across the steps); narrower rows one
 /// whole row at a time, in memory order, because on Zen 4 a step block over rows that share a 4 KiB page measured up to
 /// 1.4x slower from memory (see <c>BlockMinRowBytes</c>). Channels left over fall to the next narrower width,
 /// then scalars. With M &gt; 1 the input rows a range needs are first repeated M times into a scratch row (lane o holds x[o / M]).</para>
@@ -174,7 +176,8 @@ internal static partial class ForwardKernel
     /// Whether the column kernel is worth it for a channels_last call, decided once per call. It sweeps a tile's rows one
     /// channel vector at a time, so its accesses stride through memory by d rows. Measured on Zen 4 (32 KiB 8-way L1:
     /// a stride that is a multiple of 2 KiB reaches at most 2 of its 64 sets, so the tile thrashes L1): with
-    /// <c>d * C * M * sizeof(T)</c> a multiple of 2 KiB it was up to 1.4x slower, so the step loop runs. Otherwise, on
+    /// <c>d * C * M * sizeof(T)</c> a multiple of 2 KiB it was 1.4x (2x1024x512 in cache) to 1.9x (8x4096x1536 from
+    /// memory) slower, so the step loop runs. Otherwise, on
     /// data in cache it measured 1.3x to 2.5x faster (1x2048x256 k7, 4x512x128 k9, 8x1000x128 k9); streaming from
     /// memory it is faster only when input and output are 64-byte aligned (each vector then one cache line: 64x8192x256
     /// k7 70 ms against 85 ms for the step loop) and up to 1.3x slower on the 8-byte-aligned arrays .NET allocates
