@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using DepthwiseSharp.Activations;
@@ -15,10 +16,12 @@ internal static class DepthwiseKernel
     public const long MinChunkWork = 1 << 16;
 
     public static void Forward<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> y,
-        KernelVariant variant, Activation? epilogue = null, int maxDegree = 0, bool? columns = null)
+        KernelVariant variant, Activation? epilogue = null, int maxDegree = 0, bool? columns = null, bool? streaming = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // columns: null decides by ForwardKernel.ColumnsPay; tests force each channels_last interior path.
+        // columns: null decides by ForwardKernel.ColumnsPay; tests force each channels_last interior path. streaming: null
+        // decides by the output's size (ForwardKernel.StreamingStart), true streams whatever the size where the layout
+        // allows it, false never.
         if (g.OutputCount == 0)
         {
             return;
@@ -47,15 +50,35 @@ internal static class DepthwiseKernel
             fixed (T* py = y)
             {
                 var job = ForwardJob<T>.Rent();
-                bool useColumns = last && (columns ?? ForwardKernel.ColumnsPay<T>(g, (nint)px, (nint)py));
-                job.Set(g, px, pk, pb, !bias.IsEmpty, py, variant, epilogue, blockSize, blocksPerBatch, useColumns);
+                int streamFrom = streaming == false ? -1 : ForwardKernel.StreamingStart<T>(g, (nint)py, epilogue is not null, variant, streaming == true);
+
+                // With stride 1 the streamed rows start at channel streamFrom and run on into the next row (a wrapped
+                // kernel), so the column kernel's alignment rule applies from there.
+                nint shift = streamFrom > 0 && g.Stride == 1 ? streamFrom * sizeof(T) : 0;
+                bool useColumns = last && (columns ?? ForwardKernel.ColumnsPay<T>(g, (nint)px + shift, (nint)py + shift));
+                T[]? wrapped = null;
+                if (streamFrom > 0 && g.Stride == 1)
+                {
+                    int length = (g.KernelSize + 1) * (g.OutputChannels + streamFrom);
+                    wrapped = ArrayPool<T>.Shared.Rent(length);
+                    ForwardKernel.Wrap(kernel, bias, wrapped, g.OutputChannels, g.KernelSize, streamFrom);
+                }
+
                 try
                 {
-                    ParallelChunks.Run(job, g.Batch * blocksPerBatch, work < 2 * MinChunkWork ? 1 : maxDegree);
+                    fixed (T* pw = wrapped)
+                    {
+                        job.Set(g, px, pk, pb, !bias.IsEmpty, py, variant, epilogue, blockSize, blocksPerBatch, useColumns, streamFrom, pw);
+                        ParallelChunks.Run(job, g.Batch * blocksPerBatch, work < 2 * MinChunkWork ? 1 : maxDegree);
+                    }
                 }
                 finally
                 {
                     ForwardJob<T>.Return(job);
+                    if (wrapped is not null)
+                    {
+                        ArrayPool<T>.Shared.Return(wrapped);
+                    }
                 }
             }
         }
@@ -68,8 +91,9 @@ internal static class DepthwiseKernel
         [ThreadStatic]
         private static ForwardJob<T>? t_cached;
         private Conv1DGeometry _g;
-        private T* _x, _k, _b, _y;
+        private T* _x, _k, _b, _y, _wrapped;
         private bool _hasBias, _columns;
+        private int _streamFrom;
         private KernelVariant _variant;
         private Activation? _epilogue;
         private int _blockSize, _blocksPerBatch;
@@ -88,9 +112,11 @@ internal static class DepthwiseKernel
         }
 
         public void Set(in Conv1DGeometry g, T* x, T* k, T* b, bool hasBias, T* y, KernelVariant variant, Activation? epilogue,
-            int blockSize, int blocksPerBatch, bool columns)
+            int blockSize, int blocksPerBatch, bool columns, int streamFrom, T* wrapped)
         {
+            _wrapped = wrapped;
             _columns = columns;
+            _streamFrom = streamFrom;
             _g = g;
             _x = x;
             _k = k;
@@ -134,7 +160,8 @@ internal static class DepthwiseKernel
             ref T y = ref Unsafe.AsRef<T>(_y);
             if (_g.DataFormat == DataFormat.ChannelsLast)
             {
-                ForwardKernel.ClRows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue, _columns);
+                ForwardKernel.ClRows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue, _columns, _streamFrom,
+                    ref Unsafe.AsRef<T>(_wrapped));
             }
             else
             {

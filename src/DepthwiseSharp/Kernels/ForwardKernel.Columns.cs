@@ -102,31 +102,32 @@ internal static partial class ForwardKernel
     internal const int ColumnMaxTaps = 12;
 
     /// <summary>
-    /// Calls <see cref="ClColumn{T, TV, TB, TK}"/> with <paramref name="steps"/> (4 or 8) and <paramref name="taps"/>
+    /// Calls <see cref="ClColumn{T, TV, TS, TB, TK}"/> with <paramref name="steps"/> (4 or 8) and <paramref name="taps"/>
     /// (1 to 12) as constants.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ClColumnDispatch<T, TV>(int steps, int taps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,
+    private static void ClColumnDispatch<T, TV, TS>(int steps, int taps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,
         bool hasBias, ref T y, nint outStride, nint c, int blocks)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
+        where TS : struct, IStoreMode
     {
         if (steps == 4)
         {
             switch (taps)
             {
-                case 1: ClColumn<T, TV, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: ClColumn<T, TV, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: ClColumn<T, TV, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: ClColumn<T, TV, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: ClColumn<T, TV, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: ClColumn<T, TV, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: ClColumn<T, TV, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: ClColumn<T, TV, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: ClColumn<T, TV, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: ClColumn<T, TV, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: ClColumn<T, TV, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: ClColumn<T, TV, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: ClColumn<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: ClColumn<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: ClColumn<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: ClColumn<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: ClColumn<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: ClColumn<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: ClColumn<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: ClColumn<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: ClColumn<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: ClColumn<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: ClColumn<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: ClColumn<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
             }
         }
 
@@ -134,18 +135,18 @@ internal static partial class ForwardKernel
         {
             switch (taps)
             {
-                case 1: ClColumn<T, TV, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: ClColumn<T, TV, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: ClColumn<T, TV, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: ClColumn<T, TV, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: ClColumn<T, TV, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: ClColumn<T, TV, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: ClColumn<T, TV, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: ClColumn<T, TV, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: ClColumn<T, TV, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: ClColumn<T, TV, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: ClColumn<T, TV, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: ClColumn<T, TV, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: ClColumn<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: ClColumn<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: ClColumn<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: ClColumn<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: ClColumn<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: ClColumn<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: ClColumn<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: ClColumn<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: ClColumn<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: ClColumn<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: ClColumn<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: ClColumn<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
             }
         }
 
@@ -160,12 +161,14 @@ internal static partial class ForwardKernel
     /// TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>; the next block starts TB rows and TB outputs on.
     /// Lane layout: lanes run across channels c .. c + TV.Count - 1 of one row. Per output: bias, then taps ascending
     /// (row q + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.
+    /// <typeparamref name="TS"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ClColumn<T, TV, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
+    private static void ClColumn<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
         ref T y, nint outStride, nint c, int blocks)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
+        where TS : struct, IStoreMode
         where TB : struct, IConstant
         where TK : struct, IConstant
     {
@@ -400,14 +403,14 @@ internal static partial class ForwardKernel
             }
 
             nint yi = yo;
-            TV.Store(a0, ref y, yi);
-            if (TB.Value > 1) { yi += outStride; TV.Store(a1, ref y, yi); }
-            if (TB.Value > 2) { yi += outStride; TV.Store(a2, ref y, yi); }
-            if (TB.Value > 3) { yi += outStride; TV.Store(a3, ref y, yi); }
-            if (TB.Value > 4) { yi += outStride; TV.Store(a4, ref y, yi); }
-            if (TB.Value > 5) { yi += outStride; TV.Store(a5, ref y, yi); }
-            if (TB.Value > 6) { yi += outStride; TV.Store(a6, ref y, yi); }
-            if (TB.Value > 7) { yi += outStride; TV.Store(a7, ref y, yi); }
+            StoreModes.Put<T, TV, TS>(a0, ref y, yi);
+            if (TB.Value > 1) { yi += outStride; StoreModes.Put<T, TV, TS>(a1, ref y, yi); }
+            if (TB.Value > 2) { yi += outStride; StoreModes.Put<T, TV, TS>(a2, ref y, yi); }
+            if (TB.Value > 3) { yi += outStride; StoreModes.Put<T, TV, TS>(a3, ref y, yi); }
+            if (TB.Value > 4) { yi += outStride; StoreModes.Put<T, TV, TS>(a4, ref y, yi); }
+            if (TB.Value > 5) { yi += outStride; StoreModes.Put<T, TV, TS>(a5, ref y, yi); }
+            if (TB.Value > 6) { yi += outStride; StoreModes.Put<T, TV, TS>(a6, ref y, yi); }
+            if (TB.Value > 7) { yi += outStride; StoreModes.Put<T, TV, TS>(a7, ref y, yi); }
             xo += TB.Value * rowStride;
             yo += TB.Value * outStride;
         }

@@ -14,7 +14,9 @@ namespace DepthwiseSharp.Kernels;
 /// output is stored once. Rows of at least 4 KiB go 4 steps at a time (kernel vectors reused across the steps); narrower rows one
 /// whole row at a time, in memory order, because on Zen 4 a step block over rows that share a 4 KiB page measured up to
 /// 1.4x slower from memory (see <c>BlockMinRowBytes</c>). Channels left over fall to the next narrower width,
-/// then scalars. With M &gt; 1 the input rows a range needs are first repeated M times into a scratch row (lane o holds x[o / M]).</para>
+/// then scalars. With M &gt; 1 the input rows a range needs are first repeated M times into a scratch row (lane o holds x[o / M]).
+/// Outputs far larger than the cache are written with non-temporal stores in whole 64-byte lines (<c>StreamingStart</c>),
+/// which saves reading each output line before writing it.</para>
 /// <para>channels_first (<c>CfRow</c>): lanes run along time in one (batch, output channel) row, 4 vectors per step of the
 /// loop. Stride s &gt; 1 is split into s phases (x[p], x[p+s], ...) copied once per row, so every tap reads a contiguous
 /// phase: <c>y[t] += K[j] * phase[(j*d - padLeft) mod s][t + floor((j*d - padLeft) / s)]</c>.</para>
@@ -28,11 +30,14 @@ internal static partial class ForwardKernel
 
     /// <summary>
     /// Computes output steps [t0, t1) of batch element b, channels_last, then applies the epilogue. With
-    /// <paramref name="columns"/> (see <see cref="ColumnsPay{T}"/>) the interior may take the column kernel.
+    /// <paramref name="columns"/> (see <see cref="ColumnsPay{T}"/>) the interior may take the column kernel. With
+    /// <paramref name="streamFrom"/> at least 0 (see <see cref="StreamingStart{T}"/>) the interior's channels from
+    /// there on are stored non-temporally, y pinned; <paramref name="wrapped"/> is then <see cref="Wrap{T}"/>'s copy of
+    /// the kernel and bias, or a null ref.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ClRows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
-        int b, int t0, int t1, Activation? epilogue, bool columns)
+        int b, int t0, int t1, Activation? epilogue, bool columns, int streamFrom, ref T wrapped)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
     {
@@ -77,7 +82,19 @@ internal static partial class ForwardKernel
 
             // With M = 1 rows is the caller's input, so prefetching may run on to the end of the batch element; the M > 1
             // scratch holds only this item's rows and is already in cache.
-            ClInteriorRows<T, TV>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, m == 1 ? l : r0, columns);
+            if (streamFrom >= 0)
+            {
+                // Whole 64-byte lines only: a line written partly by non-temporal stores is merged in memory, slowly.
+                int line = 64 / Unsafe.SizeOf<T>();
+                ClInteriorRows<T, TV, StreamingStores>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, m == 1 ? l : r0, columns,
+                    streamFrom, streamFrom + (cm - streamFrom) / line * line, ref wrapped);
+                StoreModes.Fence();
+            }
+            else
+            {
+                ClInteriorRows<T, TV, CachedStores>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, m == 1 ? l : r0, columns, 0, cm,
+                    ref Unsafe.NullRef<T>());
+            }
             for (int t = z; t < t1; t++)
             {
                 ClEdgeRow<T, TV>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t);
@@ -114,19 +131,27 @@ internal static partial class ForwardKernel
 
     /// <summary>
     /// Interior steps [t0, t1): all k taps valid. When the column kernel applies (<paramref name="columns"/>, see
-    /// <see cref="ColumnsPay{T}"/>, and <see cref="ClColumnTiles{T, TV}"/>: up to
+    /// <see cref="ColumnsPay{T}"/>, and <see cref="ClColumnTiles{T, TV, TS}"/>: up to
     /// <see cref="ColumnMaxTaps"/> taps, the dilation a multiple of the stride, at least one vector of channels) it runs;
-    /// otherwise rows of at least <see cref="BlockMinRowBytes"/> go 4 steps at a time (<see cref="ClBlock{T, TV}"/>) and
-    /// narrower rows one step at a time, 4 vectors of channels in registers over its taps (<see cref="ClChannelsAt{T, TV}"/>),
+    /// otherwise rows of at least <see cref="BlockMinRowBytes"/> go 4 steps at a time (<see cref="ClBlock{T, TV, TS}"/>) and
+    /// narrower rows one step at a time, 4 vectors of channels in registers over its taps (<see cref="ClChannelsAt{T, TV, TS}"/>),
     /// with the row <see cref="PrefetchRows"/> steps ahead requested explicitly (each step reads k rows but only its
     /// newest is new to the cache, a pattern the hardware prefetcher does not follow). Input rows below
-    /// <paramref name="prefetchEnd"/> (absolute) may be prefetched.
+    /// <paramref name="prefetchEnd"/> (absolute) may be prefetched. Channels [<paramref name="ca"/>, <paramref name="ce"/>)
+    /// are stored the <typeparamref name="TS"/> way (when streaming: whole 64-byte lines, <c>y + ca</c> of every row
+    /// aligned); the channels around them share their cache lines with the neighbouring rows and take ordinary stores,
+    /// a few steps at a time at the same point of the walk (<see cref="ClLineEdges{T, TV}"/>, one call for the lot: per
+    /// step, the narrow widths' calls cost more than the step's whole row). With stride 1 and <paramref name="wrapped"/>
+    /// the step loop needs no edges but the first head and the last tail: step t covers channels [ca, cm + ca), its last
+    /// vector running on into step t + 1's first ca channels, whose inputs follow in memory too (stride 1, rows
+    /// contiguous), with kernel and bias taken modulo cm from the wrapped copy. Every vector then streams a whole line.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ClInteriorRows<T, TV>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb,
-        int t0, int t1, int prefetchEnd, bool columns)
+    private static void ClInteriorRows<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb,
+        int t0, int t1, int prefetchEnd, bool columns, int ca, int ce, ref T wrapped)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
+        where TS : struct, IStoreMode
     {
         int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         if (t1 <= t0)
@@ -137,7 +162,25 @@ internal static partial class ForwardKernel
         int steps = ColumnSteps<TV>();
         if (columns && cm >= TV.Count && d % s == 0 && k <= ColumnTapLimit(steps))
         {
-            ClColumnTiles<T, TV>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t0, t1, prefetchEnd, steps);
+            // A sweep writes one vector of a line for every row of the tile before the next vector of that line, so
+            // only vectors of a whole line may stream there.
+            if (TS.Streaming && Unsafe.SizeOf<TV>() >= 64 && ca > 0 && s == 1 && !Unsafe.IsNullRef(ref wrapped))
+            {
+                int wl = cm + ca;
+                ClWrapEnds<T, TV, TS>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t0, t1 - 1, ca, ce);
+                ClColumnTiles<T, TV, TS>(g, ref rows, r0, ref wrapped, wl, ref Unsafe.Add(ref wrapped, (nint)k * wl), hasBias, ref yb, t0, t1 - 1,
+                    prefetchEnd, steps, ca, wl, true);
+            }
+            else if (TS.Streaming && Unsafe.SizeOf<TV>() >= 64)
+            {
+                ClColumnTiles<T, TV, TS>(g, ref rows, r0, ref kernel, cm, ref bias, hasBias, ref yb, t0, t1, prefetchEnd, steps, ca, ce, false);
+            }
+            else
+            {
+                ClColumnTiles<T, TV, CachedStores>(g, ref rows, r0, ref kernel, cm, ref bias, hasBias, ref yb, t0, t1, prefetchEnd, steps, 0, cm,
+                    false);
+            }
+
             return;
         }
 
@@ -155,18 +198,73 @@ internal static partial class ForwardKernel
                     PrefetchAhead(ref rows, (t + r + PrefetchRows) * s + newest, rowCount, cm, prefetch);
                 }
 
-                ClBlock<T, TV>(ref Unsafe.Add(ref rows, (nint)(t * s - pl - r0) * cm), (nint)s * cm, ref kernel, ref bias, hasBias,
-                    ref Unsafe.Add(ref yb, (nint)t * cm), cm, k, tapStep);
+                ClBlock<T, TV, TS>(ref Unsafe.Add(ref rows, (nint)(t * s - pl - r0) * cm), (nint)s * cm, ref kernel, ref bias, hasBias,
+                    ref Unsafe.Add(ref yb, (nint)t * cm), cm, k, tapStep, ca, ce);
             }
         }
 
-        for (; t < t1; t++)
+        if (TS.Streaming && ca > 0 && s == 1 && t < t1 && !Unsafe.IsNullRef(ref wrapped))
         {
-            PrefetchAhead(ref rows, (t + PrefetchRows) * s + newest, rowCount, cm, prefetch);
+            int wl = cm + ca;
+            ref T wrappedBias = ref Unsafe.Add(ref wrapped, (nint)k * wl);
+            ClWrapEnds<T, TV, TS>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t, t1 - 1, ca, ce);
+            for (; t < t1 - 1; t++)
+            {
+                PrefetchAhead(ref rows, t + PrefetchRows + newest, rowCount, cm, prefetch);
+                ClChannels<T, TV, TS>(ref Unsafe.Add(ref rows, (nint)(t - pl - r0) * cm), ref wrapped, ref wrappedBias, hasBias,
+                    ref Unsafe.Add(ref yb, (nint)t * cm), ca, wl, k, tapStep, wl);
+            }
 
-            ClChannels<T, TV>(ref Unsafe.Add(ref rows, (nint)(t * s - pl - r0) * cm), ref kernel, ref bias, hasBias,
-                ref Unsafe.Add(ref yb, (nint)t * cm), 0, cm, k, tapStep, cm);
+            return;
         }
+
+        bool edges = ca > 0 || ce < cm;
+        while (t < t1)
+        {
+            int tb = Math.Min(t1, t + EdgeSteps);
+            for (int u = t; u < tb; u++)
+            {
+                PrefetchAhead(ref rows, (u + PrefetchRows) * s + newest, rowCount, cm, prefetch);
+                ClChannels<T, TV, TS>(ref Unsafe.Add(ref rows, (nint)(u * s - pl - r0) * cm), ref kernel, ref bias, hasBias,
+                    ref Unsafe.Add(ref yb, (nint)u * cm), ca, ce, k, tapStep, cm);
+            }
+
+            if (edges)
+            {
+                ClLineEdges<T, TV>(ref Unsafe.Add(ref rows, (nint)(t * s - pl - r0) * cm), (nint)s * cm, ref kernel, ref bias, hasBias,
+                    ref Unsafe.Add(ref yb, (nint)t * cm), cm, tb - t, ca, ce, cm, k, tapStep);
+            }
+
+            t = tb;
+        }
+    }
+
+    /// <summary>Steps of the step loop whose edge channels (<see cref="ClLineEdges{T, TV}"/>) are done in one call.</summary>
+    private const int EdgeSteps = 16;
+
+    /// <summary>
+    /// The ends of a wrapped run of stride-1 steps [first, last]: step first's channels before ca (no step before it in
+    /// the run wrote them) and step last whole, unwrapped (its last vector would run on into a step outside the run):
+    /// [ca, ce) the <typeparamref name="TS"/> way, the tail with ordinary stores.
+    /// </summary>
+    private static void ClWrapEnds<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb, int first,
+        int last, int ca, int ce)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+        where TS : struct, IStoreMode
+    {
+        int cm = g.OutputChannels, k = g.KernelSize, pl = g.PadLeft;
+        nint tapStep = (nint)g.Dilation * cm;
+        if (first < last)
+        {
+            ClLineEdges<T, TV>(ref Unsafe.Add(ref rows, (nint)(first - pl - r0) * cm), 0, ref kernel, ref bias, hasBias,
+                ref Unsafe.Add(ref yb, (nint)first * cm), 0, 1, ca, cm, cm, k, tapStep);
+        }
+
+        ref T xl = ref Unsafe.Add(ref rows, (nint)(last - pl - r0) * cm);
+        ref T yl = ref Unsafe.Add(ref yb, (nint)last * cm);
+        ClChannels<T, TV, TS>(ref xl, ref kernel, ref bias, hasBias, ref yl, ca, ce, k, tapStep, cm);
+        ClLineEdges<T, TV>(ref xl, 0, ref kernel, ref bias, hasBias, ref yl, 0, 1, first < last ? 0 : ca, ce, cm, k, tapStep);
     }
 
     /// <summary>Input plus output bytes up to which the column kernel is used on unaligned buffers (half this machine's L3).</summary>
@@ -199,6 +297,59 @@ internal static partial class ForwardKernel
     }
 
     /// <summary>
+    /// Output bytes from which a channels_last call stores non-temporally: twice this machine's 32 MiB L3, so the output
+    /// could not have stayed in cache for its reader anyway.
+    /// </summary>
+    internal const long StreamingMinOutputBytes = 64L << 20;
+
+    /// <summary>
+    /// The first channel a channels_last call stores non-temporally (the interior rows from there to the row's end), or
+    /// -1 for ordinary stores; decided once per call. A store that bypasses the cache writes a whole line without
+    /// reading it first, so streaming the output costs one pass over it instead of two: measured on Zen 4, 64x8192x256
+    /// k7 one thread went from 85 to 62 ms (step loop) and from 67 to 48 ms (column kernel, aligned buffers), where
+    /// reading the input and filling the output once takes 51 ms. It needs an output far larger than the cache
+    /// (<see cref="StreamingMinOutputBytes"/>, unless <paramref name="force"/>), no epilogue (the activation would read
+    /// the output back from memory), rows a whole number of 64-byte lines (every row then starts at the same offset in
+    /// its line) and a vector width. The streamed part starts at the first 64-byte boundary of the row, so any element
+    /// alignment works; the channels before it take ordinary stores.
+    /// </summary>
+    internal static int StreamingStart<T>(in Conv1DGeometry g, nint y, bool hasEpilogue, KernelVariant variant, bool force)
+        where T : unmanaged
+    {
+        int size = Unsafe.SizeOf<T>();
+        long rowBytes = (long)g.OutputChannels * size;
+        if (g.DataFormat != DataFormat.ChannelsLast || hasEpilogue || variant == KernelVariant.Scalar || rowBytes % 64 != 0 || y % size != 0
+            || (!force && (long)g.OutputCount * size < StreamingMinOutputBytes))
+        {
+            return -1;
+        }
+
+        return (int)((64 - (y & 63)) & 63) / size;
+    }
+
+    /// <summary>
+    /// Writes the wrapped kernel and bias the stride-1 streaming step loop reads (see <see cref="ClInteriorRows{T, TV, TS}"/>):
+    /// <c>k</c> rows of <c>cm + ca</c> then the bias row, element c of a row being the original's c mod cm.
+    /// </summary>
+    internal static void Wrap<T>(ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> wrapped, int cm, int taps, int ca)
+    {
+        int wl = cm + ca;
+        for (int j = 0; j <= taps; j++)
+        {
+            ReadOnlySpan<T> src = j < taps ? kernel.Slice(j * cm, cm) : bias;
+            Span<T> dst = wrapped.Slice(j * wl, wl);
+            if (src.IsEmpty)
+            {
+                dst.Clear();
+                continue;
+            }
+
+            src.CopyTo(dst);
+            src[..ca].CopyTo(dst[cm..]);
+        }
+    }
+
+    /// <summary>
     /// Outputs per column block: 8 where the ISA has 32 vector registers (AVX-512), else 4 (16 registers), so that the
     /// block's accumulators, the kernel taps and the row being read all stay in registers.
     /// </summary>
@@ -212,7 +363,7 @@ internal static partial class ForwardKernel
     private const int ColumnTileSteps = 32;
 
     /// <summary>
-    /// Interior steps [t0, t1) by the column kernel (<see cref="ClColumn{T, TV, TB, TK}"/>), tile by tile. Outputs p = d / s
+    /// Interior steps [t0, t1) by the column kernel (<see cref="ClColumn{T, TV, TS, TB, TK}"/>), tile by tile. Outputs p = d / s
     /// apart read window rows d apart (output t, tap j reads row t * s + j * d, and (t + p) * s = t * s + d), so each
     /// tile is split into p phases of outputs t, t + p, t + 2p, ...; a phase is swept one channel vector at a time in
     /// blocks of <paramref name="steps"/> outputs with the kernel in registers. The phase's last outputs (fewer than a
@@ -223,17 +374,21 @@ internal static partial class ForwardKernel
     /// per channel vector.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ClColumnTiles<T, TV>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb,
-        int t0, int t1, int prefetchEnd, int steps)
+    private static void ClColumnTiles<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
+        ref T yb, int t0, int t1, int prefetchEnd, int steps, int ca, int ce, bool wrappedKernel)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
+        where TS : struct, IStoreMode
     {
         int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int w = TV.Count;
         int p = d / s;
         int tile = steps * p * Math.Max(1, ColumnTileSteps / (steps * p));
-        int vectors = cm / w, c1 = vectors * w;
+        int vectors = (ce - ca) / w, c1 = ca + vectors * w;
         nint tapStep = (nint)d * cm;
+
+        // A wrapped kernel covers [ca, cm + ca) whole; the caller does the run's two ends.
+        bool edges = !wrappedKernel && (ca > 0 || c1 < cm);
         for (int ta = t0; ta < t1; ta += tile)
         {
             int tb = Math.Min(t1, ta + tile);
@@ -262,21 +417,27 @@ internal static partial class ForwardKernel
                             }
                         }
 
-                        ClColumnDispatch<T, TV>(steps, k, ref xs, tapStep, ref kernel, cm, ref bias, hasBias, ref ys, (nint)p * cm,
-                            (nint)v * w, blocks);
+                        ClColumnDispatch<T, TV, TS>(steps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * cm,
+                            ca + (nint)v * w, blocks);
                     }
 
-                    for (int i = 0; c1 < cm && i < blocks * steps; i++)
+                    if (edges)
                     {
-                        ClChannels<T, TV>(ref Unsafe.Add(ref xs, (nint)i * tapStep), ref kernel, ref bias, hasBias,
-                            ref Unsafe.Add(ref ys, (nint)i * p * cm), c1, cm, k, tapStep, cm);
+                        ClLineEdges<T, TV>(ref xs, tapStep, ref kernel, ref bias, hasBias, ref ys, (nint)p * cm, blocks * steps, ca, c1, cm, k,
+                            tapStep);
                     }
                 }
 
                 for (int i = blocks * steps; i < n; i++)
                 {
-                    ClChannels<T, TV>(ref Unsafe.Add(ref xs, (nint)i * tapStep), ref kernel, ref bias, hasBias,
-                        ref Unsafe.Add(ref ys, (nint)i * p * cm), 0, cm, k, tapStep, cm);
+                    ClChannels<T, TV, TS>(ref Unsafe.Add(ref xs, (nint)i * tapStep), ref kernel, ref bias, hasBias,
+                        ref Unsafe.Add(ref ys, (nint)i * p * cm), ca, ce, k, tapStep, kernelStride);
+                }
+
+                if (blocks * steps < n && edges)
+                {
+                    ClLineEdges<T, TV>(ref Unsafe.Add(ref xs, (nint)blocks * steps * tapStep), tapStep, ref kernel, ref bias, hasBias,
+                        ref Unsafe.Add(ref ys, (nint)blocks * steps * p * cm), (nint)p * cm, n - blocks * steps, ca, ce, cm, k, tapStep);
                 }
             }
         }
@@ -286,7 +447,7 @@ internal static partial class ForwardKernel
     private const int BlockSteps = 4;
 
     /// <summary>
-    /// Rows at least this long (one 4 KiB page) use <see cref="ClBlock{T, TV}"/>. Measured on Zen 4: blocking is faster in
+    /// Rows at least this long (one 4 KiB page) use <see cref="ClBlock{T, TV, TS}"/>. Measured on Zen 4: blocking is faster in
     /// cache and on page-sized rows (8x4096x1536: 1.5x faster), but on narrower rows streamed from memory it is up to 1.4x
     /// slower: the hardware stream prefetcher follows accesses within a 4 KiB page, and a block's rows interleaved in one
     /// page make those accesses jump back and forth.
@@ -298,17 +459,21 @@ internal static partial class ForwardKernel
     /// kernel vector loaded once per tap and used for all 4 steps (1.25 loads per multiply-add instead of 2; a Zen 4 core
     /// does one 512-bit load per cycle, so the one-load-per-operand loop is load-bound). Lane layout: lanes run across
     /// channels; step r of the block reads input at <c>x + r * stepStride</c>. Channels left over (fewer than 2 vectors)
-    /// go through <see cref="ClChannels{T, TV}"/> step by step. Per output: bias, then taps ascending, fused: same bits.
+    /// go through <see cref="ClChannels{T, TV, TS}"/> step by step; channels outside [<paramref name="ca"/>,
+    /// <paramref name="ce"/>), the range stored the <typeparamref name="TS"/> way, through <see cref="ClLineEdges{T, TV}"/>.
+    /// Per output: bias, then taps ascending, fused: same bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ClBlock<T, TV>(ref T x, nint stepStride, ref T kernel, ref T bias, bool hasBias, ref T y, int cm, int taps, nint tapStep)
+    private static void ClBlock<T, TV, TS>(ref T x, nint stepStride, ref T kernel, ref T bias, bool hasBias, ref T y, int cm, int taps, nint tapStep,
+        int ca, int ce)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
+        where TS : struct, IStoreMode
     {
         int w = TV.Count;
-        int c0 = 0;
+        int c0 = ca;
         nint s1 = stepStride, s2 = 2 * stepStride, s3 = 3 * stepStride;
-        for (; c0 + 2 * w <= cm; c0 += 2 * w)
+        for (; c0 + 2 * w <= ce; c0 += 2 * w)
         {
             TV b0 = hasBias ? TV.Load(ref bias, c0) : TV.Splat(T.Zero);
             TV b1 = hasBias ? TV.Load(ref bias, c0 + w) : TV.Splat(T.Zero);
@@ -330,24 +495,93 @@ internal static partial class ForwardKernel
                 ko += cm;
             }
 
-            TV.Store(p0, ref y, c0);
-            TV.Store(p1, ref y, c0 + w);
-            TV.Store(q0, ref y, cm + c0);
-            TV.Store(q1, ref y, cm + c0 + w);
-            TV.Store(u0, ref y, 2 * cm + c0);
-            TV.Store(u1, ref y, 2 * cm + c0 + w);
-            TV.Store(v0, ref y, 3 * cm + c0);
-            TV.Store(v1, ref y, 3 * cm + c0 + w);
+            StoreModes.Put<T, TV, TS>(p0, ref y, c0);
+            StoreModes.Put<T, TV, TS>(p1, ref y, c0 + w);
+            StoreModes.Put<T, TV, TS>(q0, ref y, cm + c0);
+            StoreModes.Put<T, TV, TS>(q1, ref y, cm + c0 + w);
+            StoreModes.Put<T, TV, TS>(u0, ref y, 2 * cm + c0);
+            StoreModes.Put<T, TV, TS>(u1, ref y, 2 * cm + c0 + w);
+            StoreModes.Put<T, TV, TS>(v0, ref y, 3 * cm + c0);
+            StoreModes.Put<T, TV, TS>(v1, ref y, 3 * cm + c0 + w);
         }
 
-        if (c0 < cm)
+        for (int r = 0; c0 < ce && r < BlockSteps; r++)
         {
-            for (int r = 0; r < BlockSteps; r++)
-            {
-                ClChannels<T, TV>(ref Unsafe.Add(ref x, r * stepStride), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref y, (nint)r * cm), c0, cm,
-                    taps, tapStep, cm);
-            }
+            ClChannels<T, TV, TS>(ref Unsafe.Add(ref x, r * stepStride), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref y, (nint)r * cm), c0, ce,
+                taps, tapStep, cm);
         }
+
+        if (ca > 0 || ce < cm)
+        {
+            ClLineEdges<T, TV>(ref x, stepStride, ref kernel, ref bias, hasBias, ref y, cm, BlockSteps, ca, ce, cm, taps, tapStep);
+        }
+    }
+
+    /// <summary>
+    /// Channels [0, <paramref name="ca"/>) and [<paramref name="from"/>, <paramref name="cm"/>) of <paramref name="count"/>
+    /// steps (step i reads <c>x + i * xStride</c>, writes <c>y + i * yStride</c>), ordinary stores: what a wider kernel
+    /// left, fewer than a vector or a line at each end of a row. One call for all the steps, the widths inlined: called per
+    /// step, the calls cost more than the work. Kernel rows are cm apart.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ClLineEdges<T, TV>(ref T x, nint xStride, ref T kernel, ref T bias, bool hasBias, ref T y, nint yStride, int count,
+        int ca, int from, int cm, int taps, nint tapStep)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ref T xi = ref Unsafe.Add(ref x, i * xStride);
+            ref T yi = ref Unsafe.Add(ref y, i * yStride);
+            ClNarrow<T, TV>(ref xi, ref kernel, ref bias, hasBias, ref yi, 0, ca, taps, tapStep, cm);
+            ClNarrow<T, TV>(ref xi, ref kernel, ref bias, hasBias, ref yi, from, cm, taps, tapStep, cm);
+        }
+    }
+
+    /// <summary>Channels [c0, c1) with widths up to <typeparamref name="TV"/>'s, from 256 bits down, inlined.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClNarrow<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int c1, int taps, nint tapStep,
+        nint kernelStep)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+    {
+        if (TV.Count >= Simd256<T>.Count)
+        {
+            c0 = ClVectors<T, Simd256<T>, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, c1, taps, tapStep, kernelStep);
+        }
+
+        if (TV.Count >= Simd128<T>.Count)
+        {
+            c0 = ClVectors<T, Simd128<T>, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, c1, taps, tapStep, kernelStep);
+        }
+
+        ClVectors<T, SimdScalar<T>, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, c1, taps, tapStep, kernelStep);
+    }
+
+    /// <summary>Channels from c0 one vector at a time while a whole vector fits below c1; returns where it stopped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ClVectors<T, TV, TS>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int c1, int taps, nint tapStep,
+        nint kernelStep)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+        where TS : struct, IStoreMode
+    {
+        int w = TV.Count;
+        for (; c0 + w <= c1; c0 += w)
+        {
+            TV acc = hasBias ? TV.Load(ref bias, c0) : TV.Splat(T.Zero);
+            nint xo = c0, ko = c0;
+            for (int j = 0; j < taps; j++)
+            {
+                acc = TV.Fma(TV.Load(ref x, xo), TV.Load(ref kernel, ko), acc);
+                xo += tapStep;
+                ko += kernelStep;
+            }
+
+            StoreModes.Put<T, TV, TS>(acc, ref y, c0);
+        }
+
+        return c0;
     }
 
     /// <summary>One output step over its valid tap range.</summary>
@@ -380,30 +614,48 @@ internal static partial class ForwardKernel
     internal static void ClChannels<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
         nint tapStep, nint kernelStep)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T> =>
+        ClChannels<T, TV, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+
+    /// <summary>
+    /// <see cref="ClChannels{T, TV}"/> with stores the <typeparamref name="TS"/> way. Streaming needs <c>y + c0</c>
+    /// 64-byte aligned: each narrower width then starts where the wider one stopped, a multiple of its own size on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ClChannels<T, TV, TS>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
+        nint tapStep, nint kernelStep)
+        where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
+        where TS : struct, IStoreMode
     {
-        c0 = ClChannelsAt<T, TV>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+        if (c0 >= cm)
+        {
+            return;
+        }
+
+        c0 = ClChannelsAt<T, TV, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
         if (TV.Count > Simd256<T>.Count && c0 < cm)
         {
-            c0 = ClChannelsAt<T, Simd256<T>>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+            c0 = ClChannelsAt<T, Simd256<T>, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
         }
 
         if (TV.Count > Simd128<T>.Count && c0 < cm)
         {
-            c0 = ClChannelsAt<T, Simd128<T>>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+            c0 = ClChannelsAt<T, Simd128<T>, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
         }
 
         if (TV.Count > 1 && c0 < cm)
         {
-            ClChannelsAt<T, SimdScalar<T>>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+            ClChannelsAt<T, SimdScalar<T>, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int ClChannelsAt<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
+    private static int ClChannelsAt<T, TV, TS>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
         nint tapStep, nint kernelStep)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, ISimd<TV, T>
+        where TS : struct, IStoreMode
     {
         int w = TV.Count;
         for (; c0 + 4 * w <= cm; c0 += 4 * w)
@@ -425,27 +677,13 @@ internal static partial class ForwardKernel
                 ko += kernelStep;
             }
 
-            TV.Store(a0, ref y, c0);
-            TV.Store(a1, ref y, c0 + w);
-            TV.Store(a2, ref y, c0 + 2 * w);
-            TV.Store(a3, ref y, c0 + 3 * w);
+            StoreModes.Put<T, TV, TS>(a0, ref y, c0);
+            StoreModes.Put<T, TV, TS>(a1, ref y, c0 + w);
+            StoreModes.Put<T, TV, TS>(a2, ref y, c0 + 2 * w);
+            StoreModes.Put<T, TV, TS>(a3, ref y, c0 + 3 * w);
         }
 
-        for (; c0 + w <= cm; c0 += w)
-        {
-            TV acc = hasBias ? TV.Load(ref bias, c0) : TV.Splat(T.Zero);
-            nint xo = c0, ko = c0;
-            for (int j = 0; j < taps; j++)
-            {
-                acc = TV.Fma(TV.Load(ref x, xo), TV.Load(ref kernel, ko), acc);
-                xo += tapStep;
-                ko += kernelStep;
-            }
-
-            TV.Store(acc, ref y, c0);
-        }
-
-        return c0;
+        return ClVectors<T, TV, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
     }
 
     /// <summary>Computes output rows [o0, o1) of batch element b (row = one output channel), channels_first.</summary>

@@ -24,6 +24,13 @@ internal interface ISimd<TSelf, T>
 
     static abstract void Store(TSelf value, ref T destination, nint index);
 
+    /// <summary>
+    /// A non-temporal store (it bypasses the cache, so a line written whole is never read for ownership first). The
+    /// destination must be pinned and aligned to the vector size; the scalar width stores normally. The writer must
+    /// fence (<see cref="StoreModes.Fence"/>) before other threads read the data.
+    /// </summary>
+    static abstract void StoreStreaming(TSelf value, ref T destination, nint index);
+
     /// <summary><c>a * b + c</c>, rounded once.</summary>
     static abstract TSelf Fma(TSelf a, TSelf b, TSelf c);
 }
@@ -45,6 +52,9 @@ internal readonly struct SimdScalar<T>(T value) : ISimd<SimdScalar<T>, T>
     public static void Store(SimdScalar<T> value, ref T destination, nint index) => Unsafe.Add(ref destination, index) = value._v;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreStreaming(SimdScalar<T> value, ref T destination, nint index) => Unsafe.Add(ref destination, index) = value._v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static SimdScalar<T> Fma(SimdScalar<T> a, SimdScalar<T> b, SimdScalar<T> c) => new(T.FusedMultiplyAdd(a._v, b._v, c._v));
 }
 
@@ -63,6 +73,10 @@ internal readonly struct Simd128<T>(Vector128<T> value) : ISimd<Simd128<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Simd128<T> value, ref T destination, nint index) => value._v.StoreUnsafe(ref destination, (nuint)index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Simd128<T> value, ref T destination, nint index) =>
+        value._v.StoreAlignedNonTemporal((T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd128<T> Fma(Simd128<T> a, Simd128<T> b, Simd128<T> c)
@@ -93,6 +107,10 @@ internal readonly struct Simd256<T>(Vector256<T> value) : ISimd<Simd256<T>, T>
     public static void Store(Simd256<T> value, ref T destination, nint index) => value._v.StoreUnsafe(ref destination, (nuint)index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Simd256<T> value, ref T destination, nint index) =>
+        value._v.StoreAlignedNonTemporal((T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd256<T> Fma(Simd256<T> a, Simd256<T> b, Simd256<T> c)
     {
         if (typeof(T) == typeof(float))
@@ -121,6 +139,10 @@ internal readonly struct Simd512<T>(Vector512<T> value) : ISimd<Simd512<T>, T>
     public static void Store(Simd512<T> value, ref T destination, nint index) => value._v.StoreUnsafe(ref destination, (nuint)index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Simd512<T> value, ref T destination, nint index) =>
+        value._v.StoreAlignedNonTemporal((T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Simd512<T> Fma(Simd512<T> a, Simd512<T> b, Simd512<T> c)
     {
         if (typeof(T) == typeof(float))
@@ -129,5 +151,61 @@ internal readonly struct Simd512<T>(Vector512<T> value) : ISimd<Simd512<T>, T>
         }
 
         return new(Vector512.FusedMultiplyAdd(a._v.AsDouble(), b._v.AsDouble(), c._v.AsDouble()).As<double, T>());
+    }
+}
+
+/// <summary>How a kernel writes its output vectors, as a type so that the JIT folds the choice per instantiation.</summary>
+internal interface IStoreMode
+{
+    /// <summary>Whether vector stores are non-temporal (<see cref="ISimd{TSelf, T}.StoreStreaming"/>).</summary>
+    static abstract bool Streaming { get; }
+}
+
+/// <summary>Ordinary stores: the output stays in cache for whoever reads it next.</summary>
+internal readonly struct CachedStores : IStoreMode
+{
+    public static bool Streaming => false;
+}
+
+/// <summary>Non-temporal stores, for outputs larger than the cache (see <c>ForwardKernel.StreamingStart</c>).</summary>
+internal readonly struct StreamingStores : IStoreMode
+{
+    public static bool Streaming => true;
+}
+
+/// <summary>Helpers for <see cref="IStoreMode"/>.</summary>
+internal static class StoreModes
+{
+    /// <summary>Stores <paramref name="value"/> at <c>destination[index]</c> the way <typeparamref name="TS"/> says.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put<T, TV, TS>(TV value, ref T destination, nint index)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, ISimd<TV, T>
+        where TS : struct, IStoreMode
+    {
+        if (TS.Streaming)
+        {
+            TV.StoreStreaming(value, ref destination, index);
+        }
+        else
+        {
+            TV.Store(value, ref destination, index);
+        }
+    }
+
+    /// <summary>
+    /// Orders this thread's non-temporal stores before anything it does next (they are weakly ordered on x86; on Arm
+    /// the full barrier orders them too), so a thread that joins this one sees the whole output.
+    /// </summary>
+    public static void Fence()
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            System.Runtime.Intrinsics.X86.Sse.StoreFence();
+        }
+        else
+        {
+            Interlocked.MemoryBarrier();
+        }
     }
 }

@@ -134,6 +134,89 @@ public class KernelVariantTests
         }
     }
 
+    /// <summary>
+    /// Non-temporal (streaming) stores, forced whatever the output size: the output starting at every element offset
+    /// within a 64-byte line (the streamed range then begins at the row's first line boundary, channels before it and
+    /// after the last whole line take ordinary stores); stride 1 (each row's last vector runs on into the next row's
+    /// head, with the wrapped kernel) and stride 2 (head and tail per row); the step loop, the 4-step block (rows of
+    /// 4 KiB and more) and the column kernel; one and two threads; M = 2; float and double; bias or none.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Streaming_stores_at_every_output_alignment_match_reference(string name)
+    {
+        var variant = Enum.Parse<KernelVariant>(name);
+        var rng = new Random(6);
+        for (int offset = 0; offset < 16; offset++)
+        {
+            var (s, d) = (offset % 3) switch { 0 => (1, 1), 1 => (1, 4), _ => (2, 1) };
+            int k = 3 + offset % 5;
+            CheckStreaming<float>(variant, Conv1DGeometry.ForPadding(2, 37 + offset, 64, 1, k, s, d, Padding.Same, DataFormat.ChannelsLast), offset, rng);
+            CheckStreaming<float>(variant, Conv1DGeometry.ForPadding(1, 30, 1024 + 16 * (offset % 2), 1, k, s, 1, Padding.Valid,
+                DataFormat.ChannelsLast), offset, rng);
+            CheckStreaming<float>(variant, Conv1DGeometry.ForPadding(2, 29, 16, 2, k, s, d, Padding.Causal, DataFormat.ChannelsLast), offset, rng);
+            CheckStreaming<double>(variant, Conv1DGeometry.ForPadding(2, 33, 24, 1, k, s, d, Padding.Same, DataFormat.ChannelsLast), offset % 8, rng);
+        }
+
+        // Rows that are not a whole number of lines never stream; still correct.
+        CheckStreaming<float>(variant, Conv1DGeometry.ForPadding(1, 20, 37, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast), 3, rng);
+    }
+
+    /// <summary>Which calls stream, and from which channel: the rule stated on <c>ForwardKernel.StreamingStart</c>.</summary>
+    [Fact]
+    public void Streaming_starts_at_the_first_line_boundary_of_large_channels_last_outputs_only()
+    {
+        var big = Conv1DGeometry.ForPadding(64, 8192, 256, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        var best = KernelVariant.Vector128;
+        Assert.Equal(0, ForwardKernel.StreamingStart<float>(big, 4096, false, best, false));
+        Assert.Equal(12, ForwardKernel.StreamingStart<float>(big, 4096 + 16, false, best, false));
+        Assert.Equal(1, ForwardKernel.StreamingStart<double>(big, 4096 + 56, false, best, false));
+        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(big, 4096 + 2, false, best, false));
+        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(big, 4096, true, best, false));
+        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(big, 4096, false, KernelVariant.Scalar, false));
+        var small = Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(small, 4096, false, best, false));
+        Assert.Equal(0, ForwardKernel.StreamingStart<float>(small, 4096, false, best, true));
+        var oddRows = Conv1DGeometry.ForPadding(64, 8192, 250, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(oddRows, 4096, false, best, false));
+        var first = Conv1DGeometry.ForPadding(64, 8192, 256, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsFirst);
+        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(first, 4096, false, best, false));
+    }
+
+    private static void CheckStreaming<T>(KernelVariant variant, Conv1DGeometry g, int offset, Random rng)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var x = Random<T>(g.InputCount, rng);
+        var k = Random<T>(g.KernelCount, rng);
+        var b = Random<T>(g.OutputChannels, rng);
+        var expected = new T[g.OutputCount];
+
+        // A pinned buffer whose slice starts `offset` elements past a 64-byte boundary.
+        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        int line = 64 / size;
+        var buffer = GC.AllocateArray<T>(g.OutputCount + 2 * line, pinned: true);
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(buffer, System.Runtime.InteropServices.GCHandleType.Pinned);
+        int misalignment = (int)(handle.AddrOfPinnedObject() % 64) / size;
+        handle.Free();
+        int start = ((offset - misalignment) % line + line) % line;
+
+        var actual = buffer.AsSpan(start, g.OutputCount);
+        foreach (bool withBias in (bool[])[true, false])
+        {
+            ReferenceKernel.Forward<T>(g, x, k, withBias ? b : default, expected);
+            foreach (bool columns in (bool[])[true, false])
+            {
+                foreach (int threads in (int[])[1, 2])
+                {
+                    actual.Fill(T.NaN);
+                    DepthwiseKernel.Forward<T>(g, x, k, withBias ? b : default, actual, variant, maxDegree: threads, columns: columns, streaming: true);
+                    Assert.True(expected.AsSpan().SequenceEqual(actual),
+                        $"{variant} streaming (offset {offset}, columns={columns}, threads={threads}) differs from the reference for {g}, bias={withBias}");
+                }
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Variants))]
     public void Explicit_asymmetric_pads_and_empty_sequences_match_reference(string name)
