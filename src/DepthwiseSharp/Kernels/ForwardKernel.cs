@@ -159,14 +159,16 @@ internal static partial class ForwardKernel
             return;
         }
 
+        // Stride 1 with a wrapped kernel: each step's last vector runs on into the next step's head (see above).
+        bool wrap = TS.Streaming && ca > 0 && s == 1 && !Unsafe.IsNullRef(ref wrapped);
+        int wl = cm + ca;
         int steps = ColumnSteps<TV>();
         if (columns && cm >= TV.Count && d % s == 0 && k <= ColumnTapLimit(steps))
         {
             // A sweep writes one vector of a line for every row of the tile before the next vector of that line, so
             // only vectors of a whole line may stream there.
-            if (TS.Streaming && Unsafe.SizeOf<TV>() >= 64 && ca > 0 && s == 1 && !Unsafe.IsNullRef(ref wrapped))
+            if (wrap && Unsafe.SizeOf<TV>() >= 64)
             {
-                int wl = cm + ca;
                 ClWrapEnds<T, TV, TS>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t0, t1 - 1, ca, ce);
                 ClColumnTiles<T, TV, TS>(g, ref rows, r0, ref wrapped, wl, ref Unsafe.Add(ref wrapped, (nint)k * wl), hasBias, ref yb, t0, t1 - 1,
                     prefetchEnd, steps, ca, wl, true);
@@ -203,9 +205,8 @@ internal static partial class ForwardKernel
             }
         }
 
-        if (TS.Streaming && ca > 0 && s == 1 && t < t1 && !Unsafe.IsNullRef(ref wrapped))
+        if (wrap && t < t1)
         {
-            int wl = cm + ca;
             ref T wrappedBias = ref Unsafe.Add(ref wrapped, (nint)k * wl);
             ClWrapEnds<T, TV, TS>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t, t1 - 1, ca, ce);
             for (; t < t1 - 1; t++)
