@@ -174,7 +174,7 @@ public class Fuzz
             NpyArray? array = null;
             Documented.RunNaming(name, () =>
             {
-                using Stream stream = seekable ? new MemoryStream(bytes, writable: false) : new NonSeekableStream(bytes);
+                using Stream stream = seekable ? new MemoryStream(bytes, writable: false) : new NonSeekableStream(bytes, maxPerRead: 7);
                 array = Npy.Read(stream, name);
             }, typeof(InvalidDataException), typeof(NotSupportedException));
             long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
