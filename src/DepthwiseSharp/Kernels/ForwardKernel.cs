@@ -273,28 +273,29 @@ internal static partial class ForwardKernel
 
     /// <summary>
     /// Whether the column kernel is worth it for a channels_last call, decided once per call. It sweeps a tile's rows one
-    /// channel vector at a time, so its accesses stride through memory by d rows. Measured on Zen 4 (32 KiB 8-way L1:
-    /// a stride that is a multiple of 2 KiB reaches at most 2 of its 64 sets, so the tile thrashes L1): with
-    /// <c>d * C * M * sizeof(T)</c> a multiple of 2 KiB it was 1.4x (2x1024x512 in cache) to 1.9x (8x4096x1536 from
-    /// memory) slower, so the step loop runs. Otherwise, on
-    /// data in cache it measured 1.3x to 2.5x faster (1x2048x256 k7, 4x512x128 k9, 8x1000x128 k9); streaming from
-    /// memory it is faster only when input and output are 64-byte aligned (each vector then one cache line: 64x8192x256
-    /// k7 70 ms against 85 ms for the step loop) and up to 1.3x slower on the 8-byte-aligned arrays .NET allocates
-    /// (vectors straddling lines are written in two sweeps). Hence: aligned buffers, or input plus output within
-    /// <see cref="ColumnCacheBytes"/> (a size that stays in the last-level cache between producer and consumer).
+    /// channel vector at a time, so its accesses stride through memory by d rows. Measured on Zen 4: on data in cache it
+    /// was 1.3x to 2.5x faster than the step loop (1x2048x256 k7, 4x512x128 k9, 8x1000x128 k9; 4x1024x256 d4 and
+    /// 2x1024x256 d8 1.3x), except where <c>d * C * M * sizeof(T)</c> is a multiple of 2 KiB with one phase (d = s):
+    /// such a stride reaches at most 2 of L1's 64 sets, and the step loop was 1.1x faster in cache (2x1024x512) and
+    /// 1.2x faster from memory on .NET arrays (8x4096x1536, rows of 4 KiB and more take its 4-step block). Streaming from
+    /// memory it is faster only when input and output share their offset in a 64-byte line (each vector then one cache
+    /// line: 16x4096x256 k7 d4 5.8-6.4 ms against 9.2-9.5 aligned, 7.2-7.4 against 9.9-10.2 on .NET arrays) and up to 1.3x
+    /// slower otherwise (vectors straddling lines are written in two sweeps). Hence: aligned buffers, or input plus output
+    /// within <see cref="ColumnCacheBytes"/> (a size that stays in the last-level cache between producer and consumer).
     /// </summary>
     internal static bool ColumnsPay<T>(in Conv1DGeometry g, nint x, nint y)
         where T : unmanaged
     {
         long rowBytes = (long)g.OutputChannels * Unsafe.SizeOf<T>();
-        if ((g.Dilation * rowBytes) % 2048 == 0)
+        long bytes = ((long)g.InputCount + g.OutputCount) * Unsafe.SizeOf<T>();
+        bool inCache = bytes <= ColumnCacheBytes;
+        if (g.Dilation <= g.Stride && (g.Dilation * rowBytes) % 2048 == 0)
         {
             return false;
         }
 
-        long bytes = ((long)g.InputCount + g.OutputCount) * Unsafe.SizeOf<T>();
         bool aligned = (x & 63) == 0 && (y & 63) == 0 && rowBytes % 64 == 0 && g.DepthMultiplier == 1;
-        return aligned || bytes <= ColumnCacheBytes;
+        return aligned || inCache;
     }
 
     /// <summary>
@@ -371,8 +372,8 @@ internal static partial class ForwardKernel
     /// block) and channels left over (fewer than a vector) go step by step through <see cref="ClChannels{T, TV}"/>.
     /// A block of 8 outputs and 7 taps does 14 loads where the step loop does 112; when it pays is
     /// <see cref="ColumnsPay{T}"/>. The tile's sweeps read its rows column by column, which the hardware
-    /// prefetcher does not stream, so while a tile is computed the next tile's rows are prefetched in sequence, a slice
-    /// per channel vector.
+    /// prefetcher does not stream on short walks, so while a tile is computed the next tile's rows are prefetched in
+    /// sequence, a slice per channel vector (not on long walks with several phases: <see cref="ColumnPrefetchMaxWalkBytes"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ClColumnTiles<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
@@ -388,6 +389,8 @@ internal static partial class ForwardKernel
         int vectors = (ce - ca) / w, c1 = ca + vectors * w;
         nint tapStep = (nint)d * cm;
 
+        bool prefetchTiles = p == 1 || tapStep * Unsafe.SizeOf<T>() < ColumnPrefetchMaxWalkBytes;
+
         // A wrapped kernel covers [ca, cm + ca) whole; the caller does the run's two ends.
         bool edges = !wrappedKernel && (ca > 0 || c1 < cm);
         for (int ta = t0; ta < t1; ta += tile)
@@ -397,15 +400,16 @@ internal static partial class ForwardKernel
             // The next tile's new input rows [pa, pz), a slice of rows per (phase, channel vector) sweep.
             int pa = (tb - 1) * s - pl + (k - 1) * d + 1;
             int pz = Math.Min(prefetchEnd, (tb + tile - 1) * s - pl + (k - 1) * d + 1);
-            int perSweep = pz > pa ? (pz - pa + p * vectors - 1) / (p * vectors) : 0;
+            int perSweep = pz > pa && prefetchTiles ? (pz - pa + p * vectors - 1) / (p * vectors) : 0;
             for (int phase = 0; phase < p && ta + phase < tb; phase++)
             {
                 int first = ta + phase;
                 int n = (tb - first + p - 1) / p;
                 int blocks = n / steps;
+                int done = blocks * steps;
                 ref T xs = ref Unsafe.Add(ref rows, (nint)(first * s - pl - r0) * cm);
                 ref T ys = ref Unsafe.Add(ref yb, (nint)first * cm);
-                if (blocks > 0)
+                if (done > 0)
                 {
                     for (int v = 0; v < vectors; v++)
                     {
@@ -424,25 +428,34 @@ internal static partial class ForwardKernel
 
                     if (edges)
                     {
-                        ClLineEdges<T, TV>(ref xs, tapStep, ref kernel, ref bias, hasBias, ref ys, (nint)p * cm, blocks * steps, ca, c1, cm, k,
-                            tapStep);
+                        ClLineEdges<T, TV>(ref xs, tapStep, ref kernel, ref bias, hasBias, ref ys, (nint)p * cm, done, ca, c1, cm, k, tapStep);
                     }
                 }
 
-                for (int i = blocks * steps; i < n; i++)
+                for (int i = done; i < n; i++)
                 {
                     ClChannels<T, TV, TS>(ref Unsafe.Add(ref xs, (nint)i * tapStep), ref kernel, ref bias, hasBias,
                         ref Unsafe.Add(ref ys, (nint)i * p * cm), ca, ce, k, tapStep, kernelStride);
                 }
 
-                if (blocks * steps < n && edges)
+                if (done < n && edges)
                 {
-                    ClLineEdges<T, TV>(ref Unsafe.Add(ref xs, (nint)blocks * steps * tapStep), tapStep, ref kernel, ref bias, hasBias,
-                        ref Unsafe.Add(ref ys, (nint)blocks * steps * p * cm), (nint)p * cm, n - blocks * steps, ca, ce, cm, k, tapStep);
+                    ClLineEdges<T, TV>(ref Unsafe.Add(ref xs, (nint)done * tapStep), tapStep, ref kernel, ref bias, hasBias,
+                        ref Unsafe.Add(ref ys, (nint)done * p * cm), (nint)p * cm, n - done, ca, ce, cm, k, tapStep);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Column walks (d rows between a sweep's loads) with one phase (d = s), or shorter than this many bytes, prefetch the
+    /// next tile's rows in software. Measured on Zen 4, 64-byte-aligned buffers from memory, 1 thread: walks of 1 to
+    /// 3 KiB with one phase (16x4096x256 k7 d1, 7x4096x640, 5x4096x768) and 2 KiB walks with several (16x4096x256 d2,
+    /// 32x4096x128 d4) were up to 1.2x faster with it; walks of 3 KiB and more with several phases were 1.1x to 1.5x
+    /// slower with it (16x4096x256 d4 8.2-9.2 ms against 5.8-6.4; d3, d8, 8x4096x512 d2 alike), the hardware prefetcher
+    /// following those strides alone and the software requests only evicting lines a tile still needs.
+    /// </summary>
+    private const int ColumnPrefetchMaxWalkBytes = 3072;
 
     /// <summary>Output steps per register block of the channels_last interior.</summary>
     private const int BlockSteps = 4;
