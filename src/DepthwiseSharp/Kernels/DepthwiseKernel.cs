@@ -36,7 +36,7 @@ internal static class DepthwiseKernel
         long wanted = Math.Clamp(work / MinChunkWork, 1, 4L * degree);
         int blocksPerBatch = (int)Math.Clamp((wanted + g.Batch - 1) / g.Batch, 1, perBatch);
         int blockSize = (perBatch + blocksPerBatch - 1) / blocksPerBatch;
-        if (last)
+        if (last && g.DepthMultiplier > 1)
         {
             blockSize = Math.Min(blockSize, ForwardKernel.ClRowsPerItem);
         }

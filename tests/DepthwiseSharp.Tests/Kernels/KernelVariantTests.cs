@@ -139,7 +139,8 @@ public class KernelVariantTests
     /// within a 64-byte line (the streamed range then begins at the row's first line boundary, channels before it and
     /// after the last whole line take ordinary stores); stride 1 (each row's last vector runs on into the next row's
     /// head, with the wrapped kernel) and stride 2 (head and tail per row); the step loop, the 4-step block (rows of
-    /// 4 KiB and more) and the column kernel; one and two threads; M = 2; float and double; bias or none.
+    /// 4 KiB and more) and the column kernel; one and two threads; one sequence split into several work items; M = 2;
+    /// float and double; bias or none.
     /// </summary>
     [Theory]
     [MemberData(nameof(Variants))]
@@ -156,6 +157,12 @@ public class KernelVariantTests
                 DataFormat.ChannelsLast), offset, rng);
             CheckStreaming<float>(variant, Conv1DGeometry.ForPadding(2, 29, 16, 2, k, s, d, Padding.Causal, DataFormat.ChannelsLast), offset, rng);
             CheckStreaming<double>(variant, Conv1DGeometry.ForPadding(2, 33, 24, 1, k, s, d, Padding.Same, DataFormat.ChannelsLast), offset % 8, rng);
+            if (offset % 6 < 2)
+            {
+                // Work enough to split one sequence into several items (4 with one thread, 8 with two): wrapped runs end
+                // and start again inside it.
+                CheckStreaming<float>(variant, Conv1DGeometry.ForPadding(1, 300, 256, 1, 7, 1, d, Padding.Same, DataFormat.ChannelsLast), offset, rng);
+            }
         }
 
         // Rows that are not a whole number of lines never stream; still correct.
