@@ -135,6 +135,50 @@ public class KernelVariantTests
     }
 
     /// <summary>
+    /// channels_first with M &gt; 1, where 4 output rows of one input channel are computed together (2 vectors of steps
+    /// at a time): M a multiple of 4, one above (a group then a single row) and below 4 (single rows only); interiors of
+    /// fewer than, exactly and more than 2 vectors of steps, with a remainder; k 1 to 7; strides 1 and 2 (phases);
+    /// dilations 1 and 2; one and two threads, with items of 5 output rows that split groups.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Channels_first_multiplier_groups_match_reference(string name)
+    {
+        var variant = Enum.Parse<KernelVariant>(name);
+        int w = variant == KernelVariant.Scalar ? 1 : (int)variant / 32;
+        var rng = new Random(8);
+        foreach (int m in (int[])[4, 8, 5, 3])
+        {
+            for (int k = 1; k <= 7; k += 2)
+            {
+                foreach (int length in (int[])[1, 2 * w - 1, 2 * w + k - 1, 4 * w + 3 + k, 70])
+                {
+                    var (s, d) = ((m + k) % 3) switch { 0 => (1, 1), 1 => (2, 1), _ => (1, 2) };
+                    var padding = (k + length) % 2 == 0 ? Padding.Same : Padding.Causal;
+                    Check<float>(variant, Conv1DGeometry.ForPadding(2, length, 3, m, k, s, d, padding, DataFormat.ChannelsFirst), rng);
+                }
+            }
+
+            Check<double>(variant, Conv1DGeometry.ForPadding(1, 4 * w + 5, 2, m, 5, 1, 1, Padding.Same, DataFormat.ChannelsFirst), rng);
+        }
+
+        // Work enough for 8 items of 5 rows (40 output rows) with two threads, 4 with one.
+        var g = Conv1DGeometry.ForPadding(1, 4096, 5, 8, 5, 1, 1, Padding.Same, DataFormat.ChannelsFirst);
+        var x = Random<float>(g.InputCount, rng);
+        var kernel = Random<float>(g.KernelCount, rng);
+        var b = Random<float>(g.OutputChannels, rng);
+        var expected = new float[g.OutputCount];
+        ReferenceKernel.Forward<float>(g, x, kernel, b, expected);
+        foreach (int threads in (int[])[1, 2])
+        {
+            var actual = new float[g.OutputCount];
+            actual.AsSpan().Fill(float.NaN);
+            DepthwiseKernel.Forward<float>(g, x, kernel, b, actual, variant, maxDegree: threads);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{variant} with {threads} threads differs from the reference for {g}");
+        }
+    }
+
+    /// <summary>
     /// Non-temporal (streaming) stores, forced whatever the output size: the output starting at every element offset
     /// within a 64-byte line (the streamed range then begins at the row's first line boundary, channels before it and
     /// after the last whole line take ordinary stores); stride 1 (each row's last vector runs on into the next row's
