@@ -19,7 +19,7 @@ namespace DepthwiseSharp.Kernels;
 /// which saves reading each output line before writing it.</para>
 /// <para>channels_first (<c>CfRows</c>): lanes run along time in one (batch, output channel) row, 4 vectors per step of the
 /// loop; with M of 4 or more, 4 rows of one input channel go together, 2 vectors each, sharing every input load
-/// (<c>CfGroupInterior</c>: 16x2048x64 k5 M4 from cache 1.45x faster). Stride s &gt; 1 is split into s phases (x[p], x[p+s], ...) copied once per row, so every tap reads a contiguous
+/// (<c>CfGroupInterior</c>: 4x2048x64 k5 M4 from cache 1.45x faster). Stride s &gt; 1 is split into s phases (x[p], x[p+s], ...) copied once per row, so every tap reads a contiguous
 /// phase: <c>y[t] += K[j] * phase[(j*d - padLeft) mod s][t + floor((j*d - padLeft) / s)]</c>.</para>
 /// <para>Per output element the sum is bias, then taps in ascending order, each a fused multiply-add: the same
 /// operations as <see cref="ReferenceKernel"/>, so every width and every split of the work gives identical bits.</para>
