@@ -14,7 +14,8 @@ namespace DepthwiseSharp.Cli.Commands;
 /// <c>depthwise bench --compare [--quick] [--aligned]</c>: our forward against ONNX Runtime's Conv (group = C) on the same
 /// data in the same process, per shape and layout, for 1 and 2 threads, next to the machine's measured memory floor. Both
 /// engines read and write the same buffers: pinned .NET arrays (element 0 only 8-byte aligned, as .NET allocates), or
-/// with <c>--aligned</c> 64-byte-aligned native memory (as ONNX Runtime allocates its own tensors).
+/// with <c>--aligned</c> 64-byte-aligned native memory (as ONNX Runtime allocates its own tensors). Each engine is timed in
+/// <see cref="Blocks"/> alternating blocks and keeps its lowest block median.
 /// </summary>
 internal static class BenchCommand
 {
@@ -50,7 +51,7 @@ internal static class BenchCommand
             throw new CliException("bench needs --compare (the side-by-side run against ONNX Runtime) or --backward; add --quick for a short run");
         }
 
-        stdout.WriteLine($"depthwise bench --compare{(quick ? " --quick" : "")}{(aligned ? " --aligned" : "")}: forward, float32, medians; ONNX Runtime {OrtVersion()} (CPU, Conv group=C), {Environment.ProcessorCount} cores");
+        stdout.WriteLine($"depthwise bench --compare{(quick ? " --quick" : "")}{(aligned ? " --aligned" : "")}: forward, float32, lowest of {Blocks} alternating block medians per engine; ONNX Runtime {OrtVersion()} (CPU, Conv group=C), {Environment.ProcessorCount} cores");
         stdout.WriteLine("ratio = ONNX Runtime time / our time (higher is better for us); floor = time to stream the input in and the output out once");
         stdout.WriteLine(aligned
             ? "buffers: 64-byte-aligned native memory, shared by both engines"
@@ -87,11 +88,14 @@ internal static class BenchCommand
                 foreach (int threads in (int[])[1, 2])
                 {
                     layer.MaxDegreeOfParallelism = threads;
-                    double ourMs = Median(() => layer.Call<float>(x.Span, inShape, ours.Span), budget);
-                    double ortMs;
+                    double ourMs = double.PositiveInfinity, ortMs = double.PositiveInfinity;
                     using (var ort = new OrtRunner(model, threads, x, inShape, theirs, outShape))
                     {
-                        ortMs = Median(ort.Run, budget);
+                        for (int block = 0; block < Blocks; block++)
+                        {
+                            ourMs = Math.Min(ourMs, Median(() => layer.Call<float>(x.Span, inShape, ours.Span), budget));
+                            ortMs = Math.Min(ortMs, Median(ort.Run, budget));
+                        }
                     }
 
                     double err = RelativeError(ours.Span, theirs.Span);
@@ -155,6 +159,14 @@ internal static class BenchCommand
         return Program.Ok;
     }
 
+    /// <summary>
+    /// Blocks of runs per engine, alternating (ours, ONNX Runtime, ours, ...); each engine's time is its lowest block
+    /// median, so a slow spell of this shared machine that falls on one engine's block does not decide the ratio. Whole
+    /// blocks, not alternating single runs: after a run ONNX Runtime's worker threads spin for a while, and measured
+    /// right after them our two-thread runs got one core (1.5x to 2x slower).
+    /// </summary>
+    private const int Blocks = 2;
+
     /// <summary>Median of repeated runs after a warm-up, until the time budget or 200 runs.</summary>
     private static double Median(Action action, TimeSpan budget)
     {
@@ -173,17 +185,26 @@ internal static class BenchCommand
         return times[times.Count / 2];
     }
 
-    /// <summary>The memory floor: read the input once and write the output once, with the fastest vectorized loops .NET has.</summary>
+    /// <summary>
+    /// The memory floor: read the input once and write the output once, with the fastest vectorized loops .NET has; the
+    /// lowest of <see cref="Blocks"/> block medians, like the engines' times.
+    /// </summary>
     private static double MemoryFloor(int inputCount, int outputCount, TimeSpan budget, bool aligned)
     {
         using var src = BenchBuffer.Allocate(inputCount, aligned);
         using var dst = BenchBuffer.Allocate(outputCount, aligned);
         src.Span.Fill(1);
-        return Median(() =>
+        double best = double.PositiveInfinity;
+        for (int block = 0; block < Blocks; block++)
         {
-            float sum = TensorPrimitives.Sum<float>(src.Span);
-            dst.Span.Fill(sum);
-        }, budget);
+            best = Math.Min(best, Median(() =>
+            {
+                float sum = TensorPrimitives.Sum<float>(src.Span);
+                dst.Span.Fill(sum);
+            }, budget));
+        }
+
+        return best;
     }
 
     private static double RelativeError(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
