@@ -123,15 +123,9 @@ public class CausalDepthwiseConv1D : DepthwiseConv1D
         string? name = null,
         bool trainable = true,
         string dtype = "float32")
-        : base(RequireCausal(padding), allowCausal: true, kernelSize, strides, depthMultiplier,
-            dataFormat is null ? null : KerasEnums.ParseDataFormat(dataFormat), dilationRate, Activation.Get(activation), useBias,
-            Initializer.Get(depthwiseInitializer ?? "glorot_uniform"), Initializer.Get(biasInitializer ?? "glorot_uniform"),
-            depthwiseRegularizer is null ? null : Regularizer.Get(depthwiseRegularizer),
-            biasRegularizer is null ? null : Regularizer.Get(biasRegularizer),
-            activityRegularizer is null ? null : Regularizer.Get(activityRegularizer),
-            depthwiseConstraint is null ? null : Constraint.Get(depthwiseConstraint),
-            biasConstraint is null ? null : Constraint.Get(biasConstraint),
-            name, trainable, KerasEnums.ParseDType(dtype))
+        : this(LayerArgs.FromNames(kernelSize, strides, RequireCausal(padding), depthMultiplier, dataFormat, dilationRate, activation, useBias,
+            depthwiseInitializer, biasInitializer, depthwiseRegularizer, biasRegularizer, activityRegularizer, depthwiseConstraint,
+            biasConstraint, name, trainable, dtype))
     {
     }
 

@@ -121,15 +121,9 @@ public partial class DepthwiseConv1D
         string? name = null,
         bool trainable = true,
         string dtype = "float32")
-        : this(KerasEnums.ParsePadding(padding), allowCausal: false, kernelSize, strides, depthMultiplier,
-            dataFormat is null ? null : KerasEnums.ParseDataFormat(dataFormat), dilationRate, Activation.Get(activation), useBias,
-            Initializer.Get(depthwiseInitializer ?? "glorot_uniform"), Initializer.Get(biasInitializer ?? "glorot_uniform"),
-            depthwiseRegularizer is null ? null : Regularizer.Get(depthwiseRegularizer),
-            biasRegularizer is null ? null : Regularizer.Get(biasRegularizer),
-            activityRegularizer is null ? null : Regularizer.Get(activityRegularizer),
-            depthwiseConstraint is null ? null : Constraint.Get(depthwiseConstraint),
-            biasConstraint is null ? null : Constraint.Get(biasConstraint),
-            name, trainable, KerasEnums.ParseDType(dtype))
+        : this(LayerArgs.FromNames(kernelSize, strides, KerasEnums.ParsePadding(padding), depthMultiplier, dataFormat, dilationRate, activation,
+            useBias, depthwiseInitializer, biasInitializer, depthwiseRegularizer, biasRegularizer, activityRegularizer, depthwiseConstraint,
+            biasConstraint, name, trainable, dtype))
     {
     }
 

@@ -28,7 +28,27 @@ internal sealed record LayerArgs(
     string? Name,
     bool Trainable,
     DType DType,
-    int?[]? BuildShape);
+    int?[]? BuildShape)
+{
+    /// <summary>
+    /// The arguments of the layers' string constructors, parsed in their order: Keras identifiers, case-insensitive; a
+    /// null initializer is glorot_uniform (as in Keras), a null regularizer or constraint none. Throws the parsers'
+    /// <see cref="ArgumentException"/> for the first name that is not known.
+    /// </summary>
+    public static LayerArgs FromNames(int kernelSize, int strides, Padding padding, int depthMultiplier, string? dataFormat, int dilationRate,
+        string? activation, bool useBias, string? depthwiseInitializer, string? biasInitializer, string? depthwiseRegularizer,
+        string? biasRegularizer, string? activityRegularizer, string? depthwiseConstraint, string? biasConstraint, string? name,
+        bool trainable, string dtype) => new(
+            kernelSize, strides, padding, depthMultiplier, dataFormat is null ? null : KerasEnums.ParseDataFormat(dataFormat), dilationRate,
+            Activation.Get(activation), useBias,
+            Initializer.Get(depthwiseInitializer ?? "glorot_uniform"), Initializer.Get(biasInitializer ?? "glorot_uniform"),
+            depthwiseRegularizer is null ? null : Regularizer.Get(depthwiseRegularizer),
+            biasRegularizer is null ? null : Regularizer.Get(biasRegularizer),
+            activityRegularizer is null ? null : Regularizer.Get(activityRegularizer),
+            depthwiseConstraint is null ? null : Constraint.Get(depthwiseConstraint),
+            biasConstraint is null ? null : Constraint.Get(biasConstraint),
+            name, trainable, KerasEnums.ParseDType(dtype), BuildShape: null);
+}
 
 /// <summary>
 /// Writes the Keras 3 config of a layer and reads the Keras 3 and tf.keras forms (SPEC section 7).
