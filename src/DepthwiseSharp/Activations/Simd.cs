@@ -5,9 +5,10 @@ using System.Runtime.Intrinsics;
 namespace DepthwiseSharp.Activations;
 
 /// <summary>
-/// A SIMD register of <typeparamref name="T"/> (or a single scalar) with the operations the activation kernels use.
-/// Kernels are written once against this interface and instantiated for <see cref="V512{T}"/>, <see cref="V256{T}"/>,
-/// <see cref="V128{T}"/> and <see cref="S{T}"/> (the scalar tail), so every width computes the same formula.
+/// A SIMD register of <typeparamref name="T"/> (or a single scalar) with the operations the activation kernels and the
+/// convolution kernels (<c>DepthwiseSharp.Kernels</c>) use. Kernels are written once against this interface and
+/// instantiated for <see cref="V512{T}"/>, <see cref="V256{T}"/>, <see cref="V128{T}"/> and <see cref="S{T}"/> (the
+/// scalar tail), so every width computes the same formula.
 /// </summary>
 /// <remarks>
 /// Masks are opaque values of <typeparamref name="TSelf"/> produced by the comparisons and consumed only by
@@ -22,6 +23,19 @@ internal interface IVec<TSelf, T>
     static abstract TSelf Load(ref T source, nuint index);
 
     static abstract void Store(TSelf value, ref T destination, nuint index);
+
+    /// <summary>Load at a signed offset, as the convolution kernels count (never negative in practice).</summary>
+    static abstract TSelf Load(ref T source, nint index);
+
+    /// <summary>Store at a signed offset.</summary>
+    static abstract void Store(TSelf value, ref T destination, nint index);
+
+    /// <summary>
+    /// A non-temporal store (it bypasses the cache, so a line written whole is never read for ownership first). The
+    /// destination must be pinned and aligned to the vector size; the scalar width stores normally. The writer must
+    /// fence (<c>StoreModes.Fence</c>) before other threads read the data.
+    /// </summary>
+    static abstract void StoreStreaming(TSelf value, ref T destination, nint index);
 
     static abstract TSelf Create(T value);
 
@@ -241,6 +255,16 @@ internal readonly struct V128<T> : IVec<V128<T>, T>
     public static void Store(V128<T> value, ref T destination, nuint index) => value.V.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V128<T> Load(ref T source, nint index) => new(Vector128.LoadUnsafe(ref source, (nuint)index));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(V128<T> value, ref T destination, nint index) => value.V.StoreUnsafe(ref destination, (nuint)index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(V128<T> value, ref T destination, nint index) =>
+        value.V.StoreAlignedNonTemporal((T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V128<T> Create(T value) => new(Vector128.Create(value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -327,6 +351,16 @@ internal readonly struct V256<T> : IVec<V256<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(V256<T> value, ref T destination, nuint index) => value.V.StoreUnsafe(ref destination, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V256<T> Load(ref T source, nint index) => new(Vector256.LoadUnsafe(ref source, (nuint)index));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(V256<T> value, ref T destination, nint index) => value.V.StoreUnsafe(ref destination, (nuint)index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(V256<T> value, ref T destination, nint index) =>
+        value.V.StoreAlignedNonTemporal((T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V256<T> Create(T value) => new(Vector256.Create(value));
@@ -417,6 +451,16 @@ internal readonly struct V512<T> : IVec<V512<T>, T>
     public static void Store(V512<T> value, ref T destination, nuint index) => value.V.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static V512<T> Load(ref T source, nint index) => new(Vector512.LoadUnsafe(ref source, (nuint)index));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(V512<T> value, ref T destination, nint index) => value.V.StoreUnsafe(ref destination, (nuint)index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(V512<T> value, ref T destination, nint index) =>
+        value.V.StoreAlignedNonTemporal((T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static V512<T> Create(T value) => new(Vector512.Create(value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -504,6 +548,15 @@ internal readonly struct S<T> : IVec<S<T>, T>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(S<T> value, ref T destination, nuint index) => Unsafe.Add(ref destination, index) = value.V;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static S<T> Load(ref T source, nint index) => new(Unsafe.Add(ref source, index));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(S<T> value, ref T destination, nint index) => Unsafe.Add(ref destination, index) = value.V;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreStreaming(S<T> value, ref T destination, nint index) => Unsafe.Add(ref destination, index) = value.V;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static S<T> Create(T value) => new(value);

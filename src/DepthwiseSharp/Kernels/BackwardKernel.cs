@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using DepthwiseSharp.Activations;
 
 namespace DepthwiseSharp.Kernels;
 
@@ -132,7 +133,7 @@ internal static class BackwardKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InputRowsLast<T, TV>(in Conv1DGeometry g, int b, ReadOnlySpan<T> dz, ReadOnlySpan<T> kernel, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, d = g.Dilation;
         int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
@@ -222,13 +223,13 @@ internal static class BackwardKernel
             switch (variant)
             {
                 case KernelVariant.Vector512:
-                    InputRowsLast<T, Simd512<T>>(g, b, dz, kernel, dx);
+                    InputRowsLast<T, V512<T>>(g, b, dz, kernel, dx);
                     break;
                 case KernelVariant.Vector256:
-                    InputRowsLast<T, Simd256<T>>(g, b, dz, kernel, dx);
+                    InputRowsLast<T, V256<T>>(g, b, dz, kernel, dx);
                     break;
                 default:
-                    InputRowsLast<T, Simd128<T>>(g, b, dz, kernel, dx);
+                    InputRowsLast<T, V128<T>>(g, b, dz, kernel, dx);
                     break;
             }
 
@@ -347,16 +348,16 @@ internal static class BackwardKernel
             switch (variant)
             {
                 case KernelVariant.Vector512:
-                    KernelRowsLast<T, Simd512<T>>(g, b, xs, dz, pk, pb);
+                    KernelRowsLast<T, V512<T>>(g, b, xs, dz, pk, pb);
                     break;
                 case KernelVariant.Vector256:
-                    KernelRowsLast<T, Simd256<T>>(g, b, xs, dz, pk, pb);
+                    KernelRowsLast<T, V256<T>>(g, b, xs, dz, pk, pb);
                     break;
                 case KernelVariant.Vector128:
-                    KernelRowsLast<T, Simd128<T>>(g, b, xs, dz, pk, pb);
+                    KernelRowsLast<T, V128<T>>(g, b, xs, dz, pk, pb);
                     break;
                 default:
-                    KernelRowsLast<T, SimdScalar<T>>(g, b, xs, dz, pk, pb);
+                    KernelRowsLast<T, S<T>>(g, b, xs, dz, pk, pb);
                     break;
             }
 
@@ -390,7 +391,7 @@ internal static class BackwardKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KernelRowsLast<T, TV>(in Conv1DGeometry g, int b, ReadOnlySpan<T> xs, ReadOnlySpan<T> dz, Span<T> pk, Span<T> pb)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         int l = g.Length, k = g.KernelSize, s = g.Stride, d = g.Dilation;
         int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
@@ -427,32 +428,32 @@ internal static class BackwardKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SumColumns<T, TV>(ref T a, nint aStep, ref T z, nint zStep, int rows, ref T dst, int cm)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         int c0 = SumColumnsAt<T, TV>(ref a, aStep, ref z, zStep, rows, ref dst, 0, cm);
-        if (TV.Count > Simd256<T>.Count && c0 < cm)
+        if (TV.Count > V256<T>.Count && c0 < cm)
         {
-            c0 = SumColumnsAt<T, Simd256<T>>(ref a, aStep, ref z, zStep, rows, ref dst, c0, cm);
+            c0 = SumColumnsAt<T, V256<T>>(ref a, aStep, ref z, zStep, rows, ref dst, c0, cm);
         }
 
-        if (TV.Count > Simd128<T>.Count && c0 < cm)
+        if (TV.Count > V128<T>.Count && c0 < cm)
         {
-            c0 = SumColumnsAt<T, Simd128<T>>(ref a, aStep, ref z, zStep, rows, ref dst, c0, cm);
+            c0 = SumColumnsAt<T, V128<T>>(ref a, aStep, ref z, zStep, rows, ref dst, c0, cm);
         }
 
         if (TV.Count > 1 && c0 < cm)
         {
-            SumColumnsAt<T, SimdScalar<T>>(ref a, aStep, ref z, zStep, rows, ref dst, c0, cm);
+            SumColumnsAt<T, S<T>>(ref a, aStep, ref z, zStep, rows, ref dst, c0, cm);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int SumColumnsAt<T, TV>(ref T a, nint aStep, ref T z, nint zStep, int rows, ref T dst, int c0, int cm)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         int w = TV.Count;
-        TV zero = TV.Splat(T.Zero);
+        TV zero = TV.Create(T.Zero);
         for (; c0 + 4 * w <= cm; c0 += 4 * w)
         {
             TV s0 = zero, s1 = zero, s2 = zero, s3 = zero;
@@ -468,10 +469,10 @@ internal static class BackwardKernel
                 zo += zStep;
             }
 
-            TV.Store(TV.Fma(s0, TV.Splat(T.One), TV.Load(ref dst, c0)), ref dst, c0);
-            TV.Store(TV.Fma(s1, TV.Splat(T.One), TV.Load(ref dst, c0 + w)), ref dst, c0 + w);
-            TV.Store(TV.Fma(s2, TV.Splat(T.One), TV.Load(ref dst, c0 + 2 * w)), ref dst, c0 + 2 * w);
-            TV.Store(TV.Fma(s3, TV.Splat(T.One), TV.Load(ref dst, c0 + 3 * w)), ref dst, c0 + 3 * w);
+            TV.Store(TV.Fma(s0, TV.Create(T.One), TV.Load(ref dst, c0)), ref dst, c0);
+            TV.Store(TV.Fma(s1, TV.Create(T.One), TV.Load(ref dst, c0 + w)), ref dst, c0 + w);
+            TV.Store(TV.Fma(s2, TV.Create(T.One), TV.Load(ref dst, c0 + 2 * w)), ref dst, c0 + 2 * w);
+            TV.Store(TV.Fma(s3, TV.Create(T.One), TV.Load(ref dst, c0 + 3 * w)), ref dst, c0 + 3 * w);
         }
 
         for (; c0 + w <= cm; c0 += w)
@@ -485,7 +486,7 @@ internal static class BackwardKernel
                 zo += zStep;
             }
 
-            TV.Store(TV.Fma(s0, TV.Splat(T.One), TV.Load(ref dst, c0)), ref dst, c0);
+            TV.Store(TV.Fma(s0, TV.Create(T.One), TV.Load(ref dst, c0)), ref dst, c0);
         }
 
         return c0;

@@ -137,22 +137,22 @@ internal static class DepthwiseKernel
             switch (_variant)
             {
                 case KernelVariant.Vector512:
-                    Run<Simd512<T>>(b, start, end);
+                    Run<V512<T>>(b, start, end);
                     break;
                 case KernelVariant.Vector256:
-                    Run<Simd256<T>>(b, start, end);
+                    Run<V256<T>>(b, start, end);
                     break;
                 case KernelVariant.Vector128:
-                    Run<Simd128<T>>(b, start, end);
+                    Run<V128<T>>(b, start, end);
                     break;
                 default:
-                    Run<SimdScalar<T>>(b, start, end);
+                    Run<S<T>>(b, start, end);
                     break;
             }
         }
 
         private void Run<TV>(int b, int start, int end)
-            where TV : struct, ISimd<TV, T>
+            where TV : struct, IVec<TV, T>
         {
             ref T x = ref Unsafe.AsRef<T>(_x);
             ref T k = ref Unsafe.AsRef<T>(_k);

@@ -2,6 +2,7 @@
 #pragma warning disable IDE0059 // values of guarded-out statements are dead by design
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using DepthwiseSharp.Activations;
 
 namespace DepthwiseSharp.Kernels;
 
@@ -109,7 +110,7 @@ internal static partial class ForwardKernel
     private static void ClColumnDispatch<T, TV, TS>(int steps, int taps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,
         bool hasBias, ref T y, nint outStride, nint c, int blocks)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
     {
         if (steps == 4)
@@ -167,7 +168,7 @@ internal static partial class ForwardKernel
     private static void ClColumn<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
         ref T y, nint outStride, nint c, int blocks)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
         where TB : struct, IConstant
         where TK : struct, IConstant
@@ -188,7 +189,7 @@ internal static partial class ForwardKernel
         for (int blk = 0; blk < blocks; blk++)
         {
             // Bias is reloaded per block (one load) so that it does not hold a register through the block.
-            TV b = hasBias ? TV.Load(ref bias, c) : TV.Splat(T.Zero);
+            TV b = hasBias ? TV.Load(ref bias, c) : TV.Create(T.Zero);
             TV a0 = b; TV a1 = b; TV a2 = b; TV a3 = b; TV a4 = b; TV a5 = b; TV a6 = b; TV a7 = b;
             TV v;
             nint xi = xo;

@@ -6,7 +6,7 @@ using DepthwiseSharp.Activations;
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>
-/// The forward kernels, written once over <see cref="ISimd{TSelf,T}"/> and specialized per width.
+/// The forward kernels, written once over <see cref="IVec{TSelf, T}"/> and specialized per width.
 /// <para>channels_last (<c>ClRows</c>): lanes run across the C*M channels of a time step; edge steps compute their valid
 /// tap range once (no branch per tap). Interior steps take the column kernel where <c>ColumnsPay</c> says it measured
 /// faster (one channel vector swept over blocks of 8 or 4 outputs, every tap in a register; code in
@@ -45,7 +45,7 @@ internal static partial class ForwardKernel
     public static void ClRows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
         int b, int t0, int t1, Activation? epilogue, bool columns, int streamFrom, ref T wrapped)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         if (t1 <= t0)
         {
@@ -156,7 +156,7 @@ internal static partial class ForwardKernel
     private static void ClInteriorRows<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb,
         int t0, int t1, int prefetchEnd, bool columns, int ca, int ce, ref T wrapped)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
     {
         int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
@@ -257,7 +257,7 @@ internal static partial class ForwardKernel
     private static void ClWrapEnds<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb, int first,
         int last, int ca, int ce)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
     {
         int cm = g.OutputChannels, k = g.KernelSize, pl = g.PadLeft;
@@ -385,7 +385,7 @@ internal static partial class ForwardKernel
     private static void ClColumnTiles<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
         ref T yb, int t0, int t1, int prefetchEnd, int steps, int ca, int ce, bool wrappedKernel)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
     {
         int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
@@ -487,7 +487,7 @@ internal static partial class ForwardKernel
     private static void ClBlock<T, TV, TS>(ref T x, nint stepStride, ref T kernel, ref T bias, bool hasBias, ref T y, int cm, int taps, nint tapStep,
         int ca, int ce)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
     {
         int w = TV.Count;
@@ -495,8 +495,8 @@ internal static partial class ForwardKernel
         nint s1 = stepStride, s2 = 2 * stepStride, s3 = 3 * stepStride;
         for (; c0 + 2 * w <= ce; c0 += 2 * w)
         {
-            TV b0 = hasBias ? TV.Load(ref bias, c0) : TV.Splat(T.Zero);
-            TV b1 = hasBias ? TV.Load(ref bias, c0 + w) : TV.Splat(T.Zero);
+            TV b0 = hasBias ? TV.Load(ref bias, c0) : TV.Create(T.Zero);
+            TV b1 = hasBias ? TV.Load(ref bias, c0 + w) : TV.Create(T.Zero);
             TV p0 = b0, p1 = b1, q0 = b0, q1 = b1, u0 = b0, u1 = b1, v0 = b0, v1 = b1;
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
@@ -547,7 +547,7 @@ internal static partial class ForwardKernel
     private static void ClLineEdges<T, TV>(ref T x, nint xStride, ref T kernel, ref T bias, bool hasBias, ref T y, nint yStride, int count,
         int ca, int from, int cm, int taps, nint tapStep)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         for (int i = 0; i < count; i++)
         {
@@ -563,19 +563,19 @@ internal static partial class ForwardKernel
     private static void ClNarrow<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int c1, int taps, nint tapStep,
         nint kernelStep)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
-        if (TV.Count >= Simd256<T>.Count)
+        if (TV.Count >= V256<T>.Count)
         {
-            c0 = ClVectors<T, Simd256<T>, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, c1, taps, tapStep, kernelStep);
+            c0 = ClVectors<T, V256<T>, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, c1, taps, tapStep, kernelStep);
         }
 
-        if (TV.Count >= Simd128<T>.Count)
+        if (TV.Count >= V128<T>.Count)
         {
-            c0 = ClVectors<T, Simd128<T>, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, c1, taps, tapStep, kernelStep);
+            c0 = ClVectors<T, V128<T>, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, c1, taps, tapStep, kernelStep);
         }
 
-        ClVectors<T, SimdScalar<T>, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, c1, taps, tapStep, kernelStep);
+        ClVectors<T, S<T>, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, c1, taps, tapStep, kernelStep);
     }
 
     /// <summary>Channels from c0 one vector at a time while a whole vector fits below c1; returns where it stopped.</summary>
@@ -583,13 +583,13 @@ internal static partial class ForwardKernel
     private static int ClVectors<T, TV, TS>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int c1, int taps, nint tapStep,
         nint kernelStep)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
     {
         int w = TV.Count;
         for (; c0 + w <= c1; c0 += w)
         {
-            TV acc = hasBias ? TV.Load(ref bias, c0) : TV.Splat(T.Zero);
+            TV acc = hasBias ? TV.Load(ref bias, c0) : TV.Create(T.Zero);
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
@@ -608,7 +608,7 @@ internal static partial class ForwardKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ClEdgeRow<T, TV>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb, int t)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         int cm = g.OutputChannels, d = g.Dilation;
         int start = t * g.Stride - g.PadLeft;
@@ -634,7 +634,7 @@ internal static partial class ForwardKernel
     internal static void ClChannels<T, TV>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
         nint tapStep, nint kernelStep)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T> =>
+        where TV : struct, IVec<TV, T> =>
         ClChannels<T, TV, CachedStores>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
 
     /// <summary>
@@ -645,7 +645,7 @@ internal static partial class ForwardKernel
     internal static void ClChannels<T, TV, TS>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
         nint tapStep, nint kernelStep)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
     {
         if (c0 >= cm)
@@ -654,19 +654,19 @@ internal static partial class ForwardKernel
         }
 
         c0 = ClChannelsAt<T, TV, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
-        if (TV.Count > Simd256<T>.Count && c0 < cm)
+        if (TV.Count > V256<T>.Count && c0 < cm)
         {
-            c0 = ClChannelsAt<T, Simd256<T>, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+            c0 = ClChannelsAt<T, V256<T>, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
         }
 
-        if (TV.Count > Simd128<T>.Count && c0 < cm)
+        if (TV.Count > V128<T>.Count && c0 < cm)
         {
-            c0 = ClChannelsAt<T, Simd128<T>, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+            c0 = ClChannelsAt<T, V128<T>, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
         }
 
         if (TV.Count > 1 && c0 < cm)
         {
-            ClChannelsAt<T, SimdScalar<T>, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
+            ClChannelsAt<T, S<T>, TS>(ref x, ref kernel, ref bias, hasBias, ref y, c0, cm, taps, tapStep, kernelStep);
         }
     }
 
@@ -674,13 +674,13 @@ internal static partial class ForwardKernel
     private static int ClChannelsAt<T, TV, TS>(ref T x, ref T kernel, ref T bias, bool hasBias, ref T y, int c0, int cm, int taps,
         nint tapStep, nint kernelStep)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
     {
         int w = TV.Count;
         for (; c0 + 4 * w <= cm; c0 += 4 * w)
         {
-            TV zero = TV.Splat(T.Zero);
+            TV zero = TV.Create(T.Zero);
             TV a0 = hasBias ? TV.Load(ref bias, c0) : zero;
             TV a1 = hasBias ? TV.Load(ref bias, c0 + w) : zero;
             TV a2 = hasBias ? TV.Load(ref bias, c0 + 2 * w) : zero;
@@ -711,7 +711,7 @@ internal static partial class ForwardKernel
     public static void CfRows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
         int b, int o0, int o1, Activation? epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int cm = g.OutputChannels, lout = g.OutputLength;
@@ -796,7 +796,7 @@ internal static partial class ForwardKernel
     private static void CfRowRest<T, TV>(in Conv1DGeometry g, ref T xrow, ref T src, int srcStride, ReadOnlySpan<int> phase, ReadOnlySpan<int> shift,
         ref T kcol, nint kStep, T bv, ref T yrow, int inLo, int inHi, int done, Activation? epilogue)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         int lout = g.OutputLength, k = g.KernelSize;
         int interiorStart = Math.Max(inLo, 0);
@@ -805,14 +805,14 @@ internal static partial class ForwardKernel
         if (inHi >= t)
         {
             t = CfInterior<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, interiorStart);
-            if (TV.Count > Simd128<T>.Count && inHi + 1 - t >= Simd128<T>.Count)
+            if (TV.Count > V128<T>.Count && inHi + 1 - t >= V128<T>.Count)
             {
-                t = CfInterior<T, Simd128<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, interiorStart);
+                t = CfInterior<T, V128<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, interiorStart);
             }
 
             if (t <= inHi)
             {
-                t = CfInterior<T, SimdScalar<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, interiorStart);
+                t = CfInterior<T, S<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, interiorStart);
             }
         }
 
@@ -836,13 +836,13 @@ internal static partial class ForwardKernel
     private static int CfGroupInterior<T, TV>(ref T src, int srcStride, ReadOnlySpan<int> phase, ReadOnlySpan<int> shift, ref T kcol, nint kStep,
         ref T bias, bool hasBias, int o, ref T yrow, int lout, int t, int end, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         int w = TV.Count;
-        TV b0 = TV.Splat(hasBias ? Unsafe.Add(ref bias, o) : T.Zero);
-        TV b1 = TV.Splat(hasBias ? Unsafe.Add(ref bias, o + 1) : T.Zero);
-        TV b2 = TV.Splat(hasBias ? Unsafe.Add(ref bias, o + 2) : T.Zero);
-        TV b3 = TV.Splat(hasBias ? Unsafe.Add(ref bias, o + 3) : T.Zero);
+        TV b0 = TV.Create(hasBias ? Unsafe.Add(ref bias, o) : T.Zero);
+        TV b1 = TV.Create(hasBias ? Unsafe.Add(ref bias, o + 1) : T.Zero);
+        TV b2 = TV.Create(hasBias ? Unsafe.Add(ref bias, o + 2) : T.Zero);
+        TV b3 = TV.Create(hasBias ? Unsafe.Add(ref bias, o + 3) : T.Zero);
         nint r1 = lout, r2 = 2 * (nint)lout, r3 = 3 * (nint)lout;
         for (; t + 2 * w <= end; t += 2 * w)
         {
@@ -853,16 +853,16 @@ internal static partial class ForwardKernel
                 nint xo = (nint)phase[j] * srcStride + shift[j] + t;
                 TV x0 = TV.Load(ref src, xo);
                 TV x1 = TV.Load(ref src, xo + w);
-                TV w0 = TV.Splat(Unsafe.Add(ref kcol, ko));
+                TV w0 = TV.Create(Unsafe.Add(ref kcol, ko));
                 a0 = TV.Fma(x0, w0, a0);
                 c0 = TV.Fma(x1, w0, c0);
-                TV w1 = TV.Splat(Unsafe.Add(ref kcol, ko + 1));
+                TV w1 = TV.Create(Unsafe.Add(ref kcol, ko + 1));
                 a1 = TV.Fma(x0, w1, a1);
                 c1 = TV.Fma(x1, w1, c1);
-                TV w2 = TV.Splat(Unsafe.Add(ref kcol, ko + 2));
+                TV w2 = TV.Create(Unsafe.Add(ref kcol, ko + 2));
                 a2 = TV.Fma(x0, w2, a2);
                 c2 = TV.Fma(x1, w2, c2);
-                TV w3 = TV.Splat(Unsafe.Add(ref kcol, ko + 3));
+                TV w3 = TV.Create(Unsafe.Add(ref kcol, ko + 3));
                 a3 = TV.Fma(x0, w3, a3);
                 c3 = TV.Fma(x1, w3, c3);
                 ko += kStep;
@@ -886,17 +886,17 @@ internal static partial class ForwardKernel
     private static int CfInterior<T, TV>(ref T src, int srcStride, ReadOnlySpan<int> phase, ReadOnlySpan<int> shift, ref T kcol, nint kStep,
         T bias, ref T yrow, int t, int end, int k, int interiorStart)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         int w = TV.Count;
-        TV bv = TV.Splat(bias);
+        TV bv = TV.Create(bias);
         for (; t + 4 * w <= end; t += 4 * w)
         {
             TV a0 = bv, a1 = bv, a2 = bv, a3 = bv;
             nint ko = 0;
             for (int j = 0; j < k; j++)
             {
-                TV wv = TV.Splat(Unsafe.Add(ref kcol, ko));
+                TV wv = TV.Create(Unsafe.Add(ref kcol, ko));
                 nint xo = (nint)phase[j] * srcStride + shift[j] + t;
                 a0 = TV.Fma(TV.Load(ref src, xo), wv, a0);
                 a1 = TV.Fma(TV.Load(ref src, xo + w), wv, a1);
@@ -931,13 +931,13 @@ internal static partial class ForwardKernel
     private static void CfVector<T, TV>(ref T src, int srcStride, ReadOnlySpan<int> phase, ReadOnlySpan<int> shift, ref T kcol, nint kStep,
         TV bv, ref T yrow, int t, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
-        where TV : struct, ISimd<TV, T>
+        where TV : struct, IVec<TV, T>
     {
         TV a0 = bv;
         nint ko = 0;
         for (int j = 0; j < k; j++)
         {
-            a0 = TV.Fma(TV.Load(ref src, (nint)phase[j] * srcStride + shift[j] + t), TV.Splat(Unsafe.Add(ref kcol, ko)), a0);
+            a0 = TV.Fma(TV.Load(ref src, (nint)phase[j] * srcStride + shift[j] + t), TV.Create(Unsafe.Add(ref kcol, ko)), a0);
             ko += kStep;
         }
 
