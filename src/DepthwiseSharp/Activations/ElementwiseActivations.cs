@@ -347,9 +347,16 @@ internal sealed class TanhShrinkActivation() : MappedActivation<TanhShrinkActiva
 }
 
 /// <summary>sigmoid: 1 / (1 + exp(-z)).</summary>
-internal sealed class SigmoidActivation() : ElementwiseActivation<SigmoidActivation.Grad>("sigmoid")
+internal sealed class SigmoidActivation() : MappedActivation<SigmoidActivation.Fwd, SigmoidActivation.Grad>("sigmoid")
 {
-    protected override void ForwardCore<T>(ReadOnlySpan<T> z, Span<T> y) => TensorPrimitives.Sigmoid(z, y);
+    // Through the shared map (not TensorPrimitives, which picks its vector width from the span's length), so a value
+    // does not depend on the length of the row it was computed in.
+    internal readonly struct Fwd : IUnaryOp
+    {
+        public TV Invoke<TV, T>(TV x)
+            where TV : struct, IVec<TV, T>
+            where T : unmanaged, IFloatingPointIeee754<T> => VMath.Sigmoid<TV, T>(x);
+    }
 
     internal readonly struct Grad : IBinaryOp
     {
@@ -388,9 +395,15 @@ internal sealed class SparseSigmoidActivation() : MappedActivation<SparseSigmoid
 }
 
 /// <summary>exponential: exp(z).</summary>
-internal sealed class ExponentialActivation() : ElementwiseActivation<ExponentialActivation.Grad>("exponential")
+internal sealed class ExponentialActivation() : MappedActivation<ExponentialActivation.Fwd, ExponentialActivation.Grad>("exponential")
 {
-    protected override void ForwardCore<T>(ReadOnlySpan<T> z, Span<T> y) => TensorPrimitives.Exp(z, y);
+    // Through the shared map, as sigmoid: the value must not depend on the row length.
+    internal readonly struct Fwd : IUnaryOp
+    {
+        public TV Invoke<TV, T>(TV x)
+            where TV : struct, IVec<TV, T>
+            where T : unmanaged, IFloatingPointIeee754<T> => TV.Exp(x);
+    }
 
     internal readonly struct Grad : IBinaryOp
     {

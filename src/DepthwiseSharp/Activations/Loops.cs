@@ -22,8 +22,10 @@ internal interface IBinaryOp
 }
 
 /// <summary>
-/// Loop drivers: the widest accelerated vector first, then each narrower width, then one scalar at a time, all
-/// running the same op. Each element is read before it is written, so an output may alias an input exactly.
+/// Loop drivers. Elementwise maps run the widest accelerated vector only, with the remainder in one zero-padded vector of
+/// that width, so an element's value does not depend on where it sits in the span; scalars run only without hardware
+/// vectors. Reductions (sums) go widest width first, then each narrower width, then scalars. Each element is read before
+/// it is written, so an output may alias an input exactly.
 /// </summary>
 internal static class Loops
 {
@@ -35,23 +37,23 @@ internal static class Loops
     {
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T yr = ref MemoryMarshal.GetReference(y);
-        nuint n = (nuint)x.Length, i = 0;
+        nuint n = (nuint)x.Length;
         if (Vector512.IsHardwareAccelerated)
         {
-            i = Map<V512<T>, T, TOp>(ref xr, ref yr, i, n, op);
+            MapPadded<V512<T>, T, TOp>(ref xr, ref yr, n, op);
         }
-
-        if (Vector256.IsHardwareAccelerated)
+        else if (Vector256.IsHardwareAccelerated)
         {
-            i = Map<V256<T>, T, TOp>(ref xr, ref yr, i, n, op);
+            MapPadded<V256<T>, T, TOp>(ref xr, ref yr, n, op);
         }
-
-        if (Vector128.IsHardwareAccelerated)
+        else if (Vector128.IsHardwareAccelerated)
         {
-            i = Map<V128<T>, T, TOp>(ref xr, ref yr, i, n, op);
+            MapPadded<V128<T>, T, TOp>(ref xr, ref yr, n, op);
         }
-
-        Map<S<T>, T, TOp>(ref xr, ref yr, i, n, op);
+        else
+        {
+            Map<S<T>, T, TOp>(ref xr, ref yr, 0, n, op);
+        }
     }
 
     /// <summary>y[i] = op(a[i], b[i]).</summary>
@@ -63,23 +65,23 @@ internal static class Loops
         ref T ar = ref MemoryMarshal.GetReference(a);
         ref T br = ref MemoryMarshal.GetReference(b);
         ref T yr = ref MemoryMarshal.GetReference(y);
-        nuint n = (nuint)a.Length, i = 0;
+        nuint n = (nuint)a.Length;
         if (Vector512.IsHardwareAccelerated)
         {
-            i = Map2<V512<T>, T, TOp>(ref ar, ref br, ref yr, i, n, op);
+            Map2Padded<V512<T>, T, TOp>(ref ar, ref br, ref yr, n, op);
         }
-
-        if (Vector256.IsHardwareAccelerated)
+        else if (Vector256.IsHardwareAccelerated)
         {
-            i = Map2<V256<T>, T, TOp>(ref ar, ref br, ref yr, i, n, op);
+            Map2Padded<V256<T>, T, TOp>(ref ar, ref br, ref yr, n, op);
         }
-
-        if (Vector128.IsHardwareAccelerated)
+        else if (Vector128.IsHardwareAccelerated)
         {
-            i = Map2<V128<T>, T, TOp>(ref ar, ref br, ref yr, i, n, op);
+            Map2Padded<V128<T>, T, TOp>(ref ar, ref br, ref yr, n, op);
         }
-
-        Map2<S<T>, T, TOp>(ref ar, ref br, ref yr, i, n, op);
+        else
+        {
+            Map2<S<T>, T, TOp>(ref ar, ref br, ref yr, 0, n, op);
+        }
     }
 
     /// <summary>Returns sum_i op(x[i]).</summary>
@@ -147,23 +149,93 @@ internal static class Loops
         ref T dyr = ref MemoryMarshal.GetReference(dy);
         ref T dar = ref MemoryMarshal.GetReference(da);
         ref T dbr = ref MemoryMarshal.GetReference(db);
-        nuint n = (nuint)a.Length, i = 0;
+        nuint n = (nuint)a.Length;
         if (Vector512.IsHardwareAccelerated)
         {
-            i = GluBackward<V512<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, i, n);
+            GluBackwardPadded<V512<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, n);
         }
-
-        if (Vector256.IsHardwareAccelerated)
+        else if (Vector256.IsHardwareAccelerated)
         {
-            i = GluBackward<V256<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, i, n);
+            GluBackwardPadded<V256<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, n);
         }
-
-        if (Vector128.IsHardwareAccelerated)
+        else if (Vector128.IsHardwareAccelerated)
         {
-            i = GluBackward<V128<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, i, n);
+            GluBackwardPadded<V128<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, n);
         }
+        else
+        {
+            GluBackward<S<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, 0, n);
+        }
+    }
 
-        GluBackward<S<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, i, n);
+    // The remainder (fewer than TV.Count elements) is copied into one zero-padded vector of the same width and computed
+    // there, instead of falling through to narrower widths and scalars. Why: the scalar S<T> uses the runtime's scalar
+    // exp/log, which differ from the vector ones by an ulp, so an element's value depended on whether it landed in the
+    // tail: a fused per-row epilogue, a second pass over the whole array and a stream chunk split the same elements
+    // differently. Now every element of a call goes through the same width, so all three agree bit for bit. The padding
+    // lanes are zeros whose results are dropped; no op traps on any input. Outputs may alias inputs exactly: the tail reads
+    // its inputs into the buffer before writing anything back.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MapPadded<TV, T, TOp>(ref T x, ref T y, nuint n, TOp op)
+        where TV : struct, IVec<TV, T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IUnaryOp
+    {
+        nuint i = Map<TV, T, TOp>(ref x, ref y, 0, n, op);
+        if (i < n)
+        {
+            int rest = (int)(n - i);
+            Span<T> bx = stackalloc T[TV.Count];
+            bx.Clear();
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref x, i), rest).CopyTo(bx);
+            ref T b = ref MemoryMarshal.GetReference(bx);
+            TV.Store(op.Invoke<TV, T>(TV.Load(ref b, 0)), ref b, 0);
+            bx[..rest].CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y, i), rest));
+        }
+    }
+
+    /// <summary>Map2 with the remainder in one zero-padded vector (see <see cref="MapPadded"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Map2Padded<TV, T, TOp>(ref T a, ref T b, ref T y, nuint n, TOp op)
+        where TV : struct, IVec<TV, T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TOp : struct, IBinaryOp
+    {
+        nuint i = Map2<TV, T, TOp>(ref a, ref b, ref y, 0, n, op);
+        if (i < n)
+        {
+            int rest = (int)(n - i);
+            Span<T> buffer = stackalloc T[2 * TV.Count];
+            buffer.Clear();
+            Span<T> ba = buffer[..TV.Count], bb = buffer[TV.Count..];
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a, i), rest).CopyTo(ba);
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b, i), rest).CopyTo(bb);
+            ref T ra = ref MemoryMarshal.GetReference(ba);
+            TV.Store(op.Invoke<TV, T>(TV.Load(ref ra, 0), TV.Load(ref MemoryMarshal.GetReference(bb), 0)), ref ra, 0);
+            ba[..rest].CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y, i), rest));
+        }
+    }
+
+    /// <summary>The glu gradient with the remainder in one zero-padded vector (see <see cref="MapPadded"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void GluBackwardPadded<TV, T>(ref T a, ref T b, ref T dy, ref T da, ref T db, nuint n)
+        where TV : struct, IVec<TV, T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint i = GluBackward<TV, T>(ref a, ref b, ref dy, ref da, ref db, 0, n);
+        if (i < n)
+        {
+            int rest = (int)(n - i), c = TV.Count;
+            Span<T> buffer = stackalloc T[5 * c];
+            buffer.Clear();
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref a, i), rest).CopyTo(buffer);
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b, i), rest).CopyTo(buffer[c..]);
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dy, i), rest).CopyTo(buffer[(2 * c)..]);
+            ref T r = ref MemoryMarshal.GetReference(buffer);
+            GluBackward<TV, T>(ref r, ref Unsafe.Add(ref r, c), ref Unsafe.Add(ref r, 2 * c), ref Unsafe.Add(ref r, 3 * c), ref Unsafe.Add(ref r, 4 * c), 0, (nuint)c);
+            buffer.Slice(3 * c, rest).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref da, i), rest));
+            buffer.Slice(4 * c, rest).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref db, i), rest));
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

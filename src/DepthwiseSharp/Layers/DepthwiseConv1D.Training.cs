@@ -9,8 +9,10 @@ namespace DepthwiseSharp.Layers;
 public sealed class ForwardPass<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    internal ForwardPass(DepthwiseConv1D layer, Conv1DGeometry geometry, T[] input, T[] preActivation, T[] output, int[] outputShape)
+    internal ForwardPass(DepthwiseConv1D layer, Conv1DGeometry geometry, T[] input, T[] preActivation, T[] output, int[] outputShape,
+        double activityLoss)
     {
+        ActivityLoss = double.IsNaN(activityLoss) ? null : activityLoss;
         Layer = layer;
         Geometry = geometry;
         Input = input;
@@ -28,6 +30,12 @@ public sealed class ForwardPass<T>
 
     /// <summary>The layer's output <c>act(z)</c>.</summary>
     public Tensor<T> Output { get; }
+
+    /// <summary>
+    /// This call's activity regularization, <c>reg(y) / N</c>, or null when the layer has no activity regularizer. It
+    /// belongs to this pass, whatever other threads call the layer meanwhile.
+    /// </summary>
+    public double? ActivityLoss { get; }
 
     internal T[] Input { get; }
 
@@ -72,7 +80,8 @@ public partial class DepthwiseConv1D
     /// <summary>Runs the layer and keeps the input, pre-activation and output for <see cref="Backward{T}"/>.</summary>
     /// <typeparam name="T">float or double, the layer's dtype.</typeparam>
     /// <param name="inputs">Rank 3, in the layer's data format.</param>
-    /// <returns>The pass; its <see cref="ForwardPass{T}.Output"/> equals <see cref="Call(Tensor{float})"/>'s result.</returns>
+    /// <returns>The pass; its <see cref="ForwardPass{T}.Output"/> equals <see cref="Call(Tensor{float})"/>'s result bit for bit (both
+    /// run the layer's one forward composition).</returns>
     /// <exception cref="ArgumentException">The input is incompatible.</exception>
     /// <exception cref="NotSupportedException">A subclass overrides <see cref="ConvolutionOp{T}"/> (its gradient is unknown).</exception>
     public ForwardPass<T> Forward<T>(Tensor<T> inputs)
@@ -87,25 +96,14 @@ public partial class DepthwiseConv1D
         var g = PrepareCall<T>(Shapes.FromLengths(inputs.Lengths));
         var x = Dense(inputs).ToArray();
         var z = new T[g.OutputCount];
-        DepthwiseKernel.Forward<T>(g, x, Kernel.AsSpan<T>(), _bias is null ? default : _bias.AsSpan<T>(), z, KernelVariants.Best, null,
-            MaxDegreeOfParallelism);
         int lastAxis = DataFormat == DataFormat.ChannelsLast ? g.OutputChannels : g.OutputLength;
         int outLast = lastAxis == 0 ? 0 : Activation.OutputLastAxisLength(lastAxis);
         var y = new T[lastAxis == 0 ? 0 : g.OutputCount / lastAxis * outLast];
-        if (g.OutputCount > 0)
-        {
-            Activation.Forward<T>(z, y, lastAxis);
-        }
-
+        double activity = Compose<T>(g, x, null, z, y, activity: true);
+        RecordActivityLoss(activity);
         int[] outShape = g.OutputShape;
         outShape[^1] = outLast;
-        if (ActivityRegularizer is { } reg)
-        {
-            double loss = g.Batch == 0 ? 0 : double.CreateTruncating(reg.Compute<T>(y, outShape)) / g.Batch;
-            Volatile.Write(ref _lastActivityLoss, loss);
-        }
-
-        return new ForwardPass<T>(this, g, x, z, y, outShape);
+        return new ForwardPass<T>(this, g, x, z, y, outShape, activity);
     }
 
     /// <summary>Back-propagates <paramref name="outputGradient"/> through the activation, the bias and the convolution.</summary>
@@ -145,7 +143,7 @@ public partial class DepthwiseConv1D
         if (includeRegularization && ActivityRegularizer is { } activity && g.Batch > 0)
         {
             var withActivity = dy.ToArray();
-            activity.AddGradient<T>(pass.OutputArray, pass.OutputShape, T.One / T.CreateTruncating(g.Batch), withActivity);
+            ActivityRegularization.AddGradient<T>(activity, pass.OutputArray, pass.OutputShape, g.Batch, withActivity);
             dy = withActivity;
         }
 

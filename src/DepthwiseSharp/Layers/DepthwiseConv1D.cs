@@ -338,9 +338,14 @@ public partial class DepthwiseConv1D
     public IReadOnlyList<Variable> NonTrainableWeights => Trainable ? [] : Weights;
 
     /// <summary>
-    /// The layer's losses: the activity regularization of the last call (sum over the output divided by the batch size),
-    /// then each trainable weight's regularization, kernel first.
+    /// The layer's losses, as Keras's <c>layer.losses</c>: the activity regularization of the most recent call (sum over the
+    /// output divided by the batch size), then each trainable weight's regularization, kernel first.
     /// </summary>
+    /// <remarks>
+    /// The activity term is state: under calls from several threads it is the value of whichever call finished last. A
+    /// caller that needs its own call's value reads <see cref="ForwardPass{T}.ActivityLoss"/>, which <see cref="Forward{T}"/>
+    /// returns with the result (the trainer does).
+    /// </remarks>
     public IReadOnlyList<double> Losses
     {
         get
@@ -352,17 +357,22 @@ public partial class DepthwiseConv1D
                 losses.Add(activity);
             }
 
-            foreach (var w in TrainableWeights)
-            {
-                if (w.Regularizer is { } reg)
-                {
-                    losses.Add(DType == DType.Float32
-                        ? reg.Compute<float>(w.AsSpan<float>(), [.. w.Shape])
-                        : reg.Compute<double>(w.AsSpan<double>(), [.. w.Shape]));
-                }
-            }
-
+            AddWeightLosses(losses);
             return losses;
+        }
+    }
+
+    /// <summary>Each trainable weight's regularization loss, kernel first.</summary>
+    internal void AddWeightLosses(List<double> losses)
+    {
+        foreach (var w in TrainableWeights)
+        {
+            if (w.Regularizer is { } reg)
+            {
+                losses.Add(DType == DType.Float32
+                    ? reg.Compute<float>(w.AsSpan<float>(), [.. w.Shape])
+                    : reg.Compute<double>(w.AsSpan<double>(), [.. w.Shape]));
+            }
         }
     }
 
@@ -741,52 +751,11 @@ public partial class DepthwiseConv1D
         var g = PrepareCall<T>(Shapes.FromLengths(inputs.Lengths));
         int lastAxis = DataFormat == DataFormat.ChannelsLast ? g.OutputChannels : g.OutputLength;
         int outLast = lastAxis == 0 ? 0 : Activation.OutputLastAxisLength(lastAxis);
-        T[] z;
-        if (_convolutionOpOverridden)
-        {
-            var conv = ConvolutionOp(inputs, Kernel.ToTensor<T>());
-            if (!Shapes.FromLengths(conv.Lengths).AsSpan().SequenceEqual(g.OutputShape))
-            {
-                throw new InvalidOperationException(
-                    $"{GetType().Name}.ConvolutionOp returned shape {Shapes.Format(Shapes.FromLengths(conv.Lengths))}; expected {Shapes.Format(g.OutputShape)}.");
-            }
-
-            z = new T[g.OutputCount];
-            conv.FlattenTo(z);
-            if (_bias is not null)
-            {
-                AddBias<T>(g, z, _bias.AsSpan<T>());
-            }
-        }
-        else
-        {
-            z = GC.AllocateUninitializedArray<T>(g.OutputCount);
-            DepthwiseKernel.Forward<T>(g, Dense(inputs), Kernel.AsSpan<T>(), _bias is null ? default : _bias.AsSpan<T>(), z, KernelVariants.Best,
-                Epilogue(outLast == lastAxis), MaxDegreeOfParallelism);
-        }
-
+        T[] z = GC.AllocateUninitializedArray<T>(g.OutputCount);
+        T[] y = outLast == lastAxis ? z : new T[g.OutputCount / lastAxis * outLast];
+        RecordActivityLoss(Compose<T>(g, Dense(inputs), inputs, z, y, activity: true));
         int[] outShape = g.OutputShape;
-        T[] y = z;
-        if (g.OutputCount > 0)
-        {
-            if (_convolutionOpOverridden && outLast == lastAxis)
-            {
-                Activation.Forward<T>(z, z, lastAxis);
-            }
-            else if (outLast != lastAxis)
-            {
-                y = new T[g.OutputCount / lastAxis * outLast];
-                Activation.Forward<T>(z, y, lastAxis);
-            }
-        }
-
         outShape[^1] = outLast;
-        if (ActivityRegularizer is { } reg)
-        {
-            double loss = g.Batch == 0 ? 0 : double.CreateTruncating(reg.Compute<T>(y, outShape)) / g.Batch;
-            Volatile.Write(ref _lastActivityLoss, loss);
-        }
-
         return Tensor.Create(y, ToLengths(outShape));
     }
 
@@ -816,11 +785,14 @@ public partial class DepthwiseConv1D
         }
 
         DepthwiseConvolution.Validate<T>(g, inputs.Length, Kernel.Count, 0, output.Length);
-        DepthwiseKernel.Forward<T>(g, inputs, Kernel.AsSpan<T>(), _bias is null ? default : _bias.AsSpan<T>(), output, KernelVariants.Best,
-            Epilogue(true), MaxDegreeOfParallelism);
-        if (ActivityRegularizer is { } reg)
+        RecordActivityLoss(Compose<T>(g, inputs, null, output, output, activity: true));
+    }
+
+    /// <summary>Keeps a call's activity loss for <see cref="Losses"/> (NaN: the layer has no activity regularizer).</summary>
+    private void RecordActivityLoss(double loss)
+    {
+        if (!double.IsNaN(loss))
         {
-            double loss = g.Batch == 0 ? 0 : double.CreateTruncating(reg.Compute<T>(output, g.OutputShape)) / g.Batch;
             Volatile.Write(ref _lastActivityLoss, loss);
         }
     }
@@ -841,9 +813,6 @@ public partial class DepthwiseConv1D
         CheckInput(shape);
         return Geometry(shape, _inputChannels);
     }
-
-    /// <summary>The activation to fuse into the kernel's per-row epilogue, or null (linear, or a shape-changing one).</summary>
-    private Activation? Epilogue(bool shapeKept) => shapeKept && Activation.Name != "linear" ? Activation : null;
 
     private static void AddBias<T>(in Conv1DGeometry g, Span<T> z, ReadOnlySpan<T> bias)
         where T : unmanaged, IFloatingPointIeee754<T>

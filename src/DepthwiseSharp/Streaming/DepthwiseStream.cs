@@ -17,11 +17,10 @@ namespace DepthwiseSharp.Streaming;
 /// A causal layer (<see cref="CausalDepthwiseConv1D"/>) starts with <c>H</c> zeros of padding and emits one output every
 /// <c>s</c> inputs from the first one; a valid layer emits its first output once <c>H + 1</c> inputs have arrived.
 /// <c>same</c> padding needs inputs from the future and is refused.</para>
-/// <para>The result of any chunking is the layer's <see cref="DepthwiseConv1D.Call(Tensor{float})"/> on the whole sequence: the
-/// pre-activation values are identical bit for bit (the same kernel runs over the same taps in the same order; padding taps
-/// are skipped, not multiplied by zero), and so are piecewise-linear activations; transcendental activations (tanh, exp, ...)
-/// can differ by an ulp, because an element may fall in a SIMD lane in one call and in the scalar tail in the other.
-/// Chunks of 0 steps are allowed and return nothing.</para>
+/// <para>The result of any chunking is the layer's <see cref="DepthwiseConv1D.Call(Tensor{float})"/> on the whole sequence, bit
+/// for bit, for every activation: each push runs the layer's one forward composition over a window of the sequence, the same
+/// kernel over the same taps in the same order (padding taps are skipped, not multiplied by zero), and an activation
+/// computes an element the same way wherever it sits in a row. Chunks of 0 steps are allowed and return nothing.</para>
 /// <para>Bias and activation are applied. channels_last: any activation (softmax-like ones and glu act on the channel axis of
 /// each step, as in the layer). channels_first: the layer's activation runs over the last axis, which is time, so only
 /// elementwise activations can be streamed. The activity regularizer is not computed.</para>
@@ -362,12 +361,9 @@ public sealed class DepthwiseStream<T>
             z = _preActivation.AsSpan(0, zsize);
         }
 
-        var bias = Layer.Bias;
-        DepthwiseConvolution.Forward<T>(g, window, Layer.Kernel.AsSpan<T>(), bias is null ? default : bias.AsSpan<T>(), z);
-
-        // The layer applies the activation along its output's last axis: channels for channels_last; channels_first streams
-        // only take elementwise activations, for which any row length gives the same values.
-        Layer.Activation.Forward<T>(z, output, _channelsLast ? cm : count);
+        // The layer's own forward composition on the window, so a stream gives the whole-sequence call's bits. channels_first
+        // streams only take elementwise activations, for which the row length (count, not the sequence's) does not matter.
+        Layer.Compose<T>(g, window, null, z, output, activity: false);
     }
 
     private void Remember(ReadOnlySpan<T> chunk, int steps)

@@ -231,16 +231,18 @@ public static class Trainer
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(loss);
+        var passes = new ForwardPass<T>[layers.Count];
         var h = x;
-        foreach (var layer in layers)
+        for (int i = 0; i < layers.Count; i++)
         {
-            h = layer.Forward(h).Output;
+            passes[i] = layers[i].Forward(h);
+            h = passes[i].Output;
         }
 
         var pred = Flatten(h);
         var target = Flatten(y);
         var grad = new T[pred.Length];
-        return loss.Evaluate<T>(pred, target, grad) + RegularizationLoss(layers);
+        return loss.Evaluate<T>(pred, target, grad) + RegularizationLoss(passes);
     }
 
     private static double Step<T>(IReadOnlyList<DepthwiseConv1D> layers, Optimizer optimizer, Loss loss, Tensor<T> x, Tensor<T> y)
@@ -256,7 +258,7 @@ public static class Trainer
 
         var pred = Flatten(h);
         var grad = new T[pred.Length];
-        double value = loss.Evaluate<T>(pred, Flatten(y), grad) + RegularizationLoss(layers);
+        double value = loss.Evaluate<T>(pred, Flatten(y), grad) + RegularizationLoss(passes);
         var dy = Tensor.Create(grad, h.Lengths);
         var updates = new List<(Variable, T[])>();
         for (int i = layers.Count - 1; i >= 0; i--)
@@ -282,12 +284,21 @@ public static class Trainer
         return value;
     }
 
-    private static double RegularizationLoss(IReadOnlyList<DepthwiseConv1D> layers)
+    /// <summary>
+    /// The layers' losses for this step: each pass's own activity loss (not the layer's last-call state, which another
+    /// thread's call could have replaced), then the weight regularizers.
+    /// </summary>
+    private static double RegularizationLoss<T>(ForwardPass<T>[] passes)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         double sum = 0;
-        foreach (var layer in layers)
+        var weights = new List<double>(2);
+        foreach (var pass in passes)
         {
-            foreach (double l in layer.Losses)
+            sum += pass.ActivityLoss ?? 0;
+            weights.Clear();
+            pass.Layer.AddWeightLosses(weights);
+            foreach (double l in weights)
             {
                 sum += l;
             }
