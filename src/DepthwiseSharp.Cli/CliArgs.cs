@@ -1,8 +1,8 @@
 namespace DepthwiseSharp.Cli;
 
 /// <summary>
-/// Options of the form <c>--name value [value ...]</c> and flags <c>--name</c>. Values are everything up to the next
-/// <c>--option</c>; each command says which options it takes and how many values each has.
+/// Options of the form <c>--name value [value ...]</c> or <c>--name=value</c>, and flags <c>--name</c>. Values are everything up
+/// to the next <c>--option</c>; each command says which options it takes and how many values each has.
 /// </summary>
 internal sealed class CliArgs
 {
@@ -17,7 +17,14 @@ internal sealed class CliArgs
         {
             if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2)
             {
-                string name = arg[2..];
+                // --name=value is --name value (the value may itself hold '=').
+                int eq = arg.IndexOf('=', StringComparison.Ordinal);
+                string name = eq < 0 ? arg[2..] : arg[2..eq];
+                if (name.Length == 0)
+                {
+                    throw new CliException($"unexpected argument '{arg}'; options look like --name value or --name=value");
+                }
+
                 if (result._options.ContainsKey(name))
                 {
                     throw new CliException($"option --{name} is given twice");
@@ -25,6 +32,10 @@ internal sealed class CliArgs
 
                 current = [];
                 result._options[name] = current;
+                if (eq >= 0)
+                {
+                    current.Add(arg[(eq + 1)..]);
+                }
             }
             else if (current is null)
             {

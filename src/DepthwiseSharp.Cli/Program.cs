@@ -13,26 +13,28 @@ internal static class Program
 
         commands:
           demo                                   the Keras pages' example and a short tour of the library
-          run --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --input X.npy --output Y.npy
-                                                 run a serialized Keras DepthwiseConv1D on an .npy batch
-          run --model FILE [--layer NAME] --input X.npy --output Y.npy
-                                                 run one layer, or the whole model, of a .keras / .weights.h5 / .h5 file
+          Layers (LAYERS below), for every command that takes them:
+            --layer LAYER.json --weights KERNEL.npy [BIAS.npy]    a layer config (DepthwiseConv1D or CausalDepthwiseConv1D) with .npy weights
+            --layer LAYER.json --weights FILE.weights.h5          the same config with its weights from a Keras file
+            --model FILE [--layer NAME|INDEX]                     a .keras / .h5 model: all its layers, or one by name or index
+
+          run LAYERS --input X.npy --output Y.npy
+                                                 run the layer, or the whole model, on an .npy batch
           inspect FILE                           list a Keras file's layers, weight paths, shapes and dtypes
-          fit --layer LAYER.json --input X.npy --target Y.npy [--weights K.npy [B.npy]] [--epochs 10]
-              [--batch-size 32] [--optimizer adam|sgd] [--learning-rate LR] [--loss mse|huber]
-              [--validation-split F] [--seed S] (--save OUT.keras | --save-npy DIR)
-                                                 train a layer on .npy arrays and save it
-          export-onnx (--layer LAYER.json --weights KERNEL.npy [BIAS.npy] | --model FILE [--layer NAME]) --output M.onnx [--opset 17]
-                                                 write the layer as an ONNX model (Conv group=C + activation)
-          stream --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --input X.npy --chunk N --output Y.npy
-                                                 feed the input in chunks of N steps (causal or valid layers)
+          fit LAYERS --input X.npy --target Y.npy [--epochs 10] [--batch-size 32] [--optimizer adam|sgd]
+              [--learning-rate LR] [--loss mse|huber] [--validation-split F] [--seed S] (--save OUT.keras | --save-npy DIR)
+                                                 train on .npy arrays and save (--weights is optional: without, the initializers draw, seeded by --seed)
+          export-onnx LAYERS --output M.onnx [--opset 17]
+                                                 write the layer, or the whole model as one graph, as an ONNX model
+          stream LAYERS --input X.npy --chunk N --output Y.npy [--check]
+                                                 feed the input in chunks of N steps through one layer (causal or valid)
           bench --compare [--quick] [--aligned] [--shape TEXT]
                                                  time the forward pass against ONNX Runtime on the speed grid
           bench --backward [--quick] [--shape TEXT]
                                                  time the three gradients on the same grid
           help                                   this text
 
-        Errors print one line on stderr and exit with code 2.
+        Options take --name value or --name=value. Errors print one line on stderr and exit with code 2.
         """;
 
     private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
@@ -48,8 +50,13 @@ internal static class Program
         try
         {
             // `inspect FILE` takes its file positionally; every other command takes --options only.
-            if (args[0] == "inspect" && args.Length == 2 && !args[1].StartsWith("--", StringComparison.Ordinal))
+            if (args[0] == "inspect" && args.Length >= 2 && !args[1].StartsWith("--", StringComparison.Ordinal))
             {
+                if (args.Length > 2)
+                {
+                    throw new CliException($"inspect takes one file; received {args.Length - 1} arguments ('{string.Join("', '", args[1..])}')");
+                }
+
                 return Commands.InspectCommand.Run(args[1], stdout);
             }
 
@@ -57,7 +64,7 @@ internal static class Program
             return args[0] switch
             {
                 "demo" => Commands.DemoCommand.Run(options, stdout),
-                "run" => args.Contains("--model") ? Commands.ModelCommand.Run(options, stdout) : Commands.RunCommand.Run(options, stdout),
+                "run" => Commands.RunCommand.Run(options, stdout),
                 "inspect" => Commands.InspectCommand.Run(options, stdout),
                 "fit" => Commands.FitCommand.Run(options, stdout),
                 "export-onnx" => Commands.ExportOnnxCommand.Run(options, stdout),
@@ -71,7 +78,7 @@ internal static class Program
                                       or JsonException or OverflowException or OutOfMemoryException)
         {
             ErrorObserver.Value?.Invoke(e);
-            stderr.WriteLine($"depthwise: error: {OneLine(e.Message)}");
+            stderr.WriteLine($"depthwise: error: {OneLine(UserMessage(e))}");
             return Failure;
         }
     }
@@ -83,6 +90,36 @@ internal static class Program
     internal static readonly AsyncLocal<Action<Exception>?> ErrorObserver = new();
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+
+    /// <summary>
+    /// The message a user reads: .NET appends <c>" (Parameter 'x')"</c> to an ArgumentException's text and
+    /// <c>"Actual value was v."</c> to an ArgumentOutOfRangeException's; the Keras-worded text already names the argument and
+    /// the value, so the tails are dropped.
+    /// </summary>
+    internal static string UserMessage(Exception e)
+    {
+        string message = e.Message;
+        if (e is ArgumentOutOfRangeException range && range.ActualValue is not null)
+        {
+            string tail = $"Actual value was {range.ActualValue}.";
+            int at = message.LastIndexOf(tail, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                message = message[..at].TrimEnd();
+            }
+        }
+
+        if (e is ArgumentException { ParamName: { } name })
+        {
+            string tail = $" (Parameter '{name}')";
+            if (message.EndsWith(tail, StringComparison.Ordinal))
+            {
+                message = message[..^tail.Length];
+            }
+        }
+
+        return message;
+    }
 }
 
 /// <summary>A usage error of the command line itself.</summary>

@@ -1,25 +1,24 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 using DepthwiseSharp.IO;
 using DepthwiseSharp.Layers;
+using DepthwiseSharp.Serialization;
 using DepthwiseSharp.Optimizers;
 using DepthwiseSharp.Training;
 
 namespace DepthwiseSharp.Cli.Commands;
 
 /// <summary>
-/// <c>depthwise fit --layer LAYER.json --input X.npy --target Y.npy [--weights K.npy [B.npy]] [--epochs E] [--batch-size B]
+/// <c>depthwise fit (--layer LAYER.json [--weights K.npy [B.npy] | --weights FILE.weights.h5] | --model FILE [--layer NAME|INDEX])
+/// --input X.npy --target Y.npy [--epochs E] [--batch-size B]
 /// [--optimizer adam|sgd] [--learning-rate LR] [--loss mse|huber] [--validation-split F] [--seed S] (--save OUT.keras | --save-npy DIR)</c>.
 /// </summary>
 internal static class FitCommand
 {
     public static int Run(CliArgs args, TextWriter stdout)
     {
-        string layerPath = args.Required("layer");
         string inputPath = args.Required("input");
         string targetPath = args.Required("target");
-        var weights = args.Values("weights", 1, 2);
-        int epochs = args.OptionalInt("epochs", 0) ?? 10;
+        int epochs = args.OptionalInt("epochs", 1) ?? 10;
         int batchSize = args.OptionalInt("batch-size", 1) ?? 32;
         int seed = args.OptionalInt("seed", 0) ?? 0;
         string optimizerName = args.Optional("optimizer") ?? "adam";
@@ -28,22 +27,55 @@ internal static class FitCommand
         string lossName = args.Optional("loss") ?? "mse";
         string? save = args.Optional("save");
         string? saveNpy = args.Optional("save-npy");
+        var loaded = CliLayers.Load(args, weightsRequired: false);
         args.RejectUnknown();
         if (save is null && saveNpy is null)
         {
             throw new CliException("fit needs --save OUT.keras or --save-npy DIR to keep the trained weights");
         }
 
-        var optimizer = Optimizer.Get(optimizerName, learningRate);
-        var loss = Loss.Get(lossName);
-        var layer = LoadSeeded(layerPath, seed);
-        if (weights is not null)
+        // Where the result goes is checked before the first epoch, not after the last.
+        if (save is not null)
         {
-            LayerFiles.SetWeights(layer, weights);
+            OutputFiles.CheckWritable(save, "save");
         }
 
+        if (saveNpy is not null)
+        {
+            _ = loaded.Single("fit --save-npy");
+            if (File.Exists(saveNpy))
+            {
+                throw new CliException($"--save-npy {saveNpy}: is a file; give a directory");
+            }
+        }
+
+        var optimizer = Optimizer.Get(optimizerName, learningRate);
+        var loss = Loss.Get(lossName);
+        var layers = loaded.Layers;
         var x = Npy.Read(inputPath);
         var y = Npy.Read(targetPath);
+        var first = layers[0];
+
+        // Weights the initializers drew (no --weights, no --model): build from the input now if the config did not, and let
+        // --seed refill every unseeded random initializer, so the same command starts from the same weights.
+        if (loaded.FromInitializers && x.Shape.Length == 3)
+        {
+            if (!first.Built)
+            {
+                int channels = x.Shape[first.DataFormat == DataFormat.ChannelsLast ? 2 : 1];
+                try
+                {
+                    first.Build(first.DataFormat == DataFormat.ChannelsLast ? [null, null, channels] : [null, channels, null]);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ArgumentException($"{inputPath}: {e.Message}", e);
+                }
+            }
+
+            CliLayers.SeedWeights(first, seed);
+        }
+
         var progress = new Progress(stdout, interactive: ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected);
         var options = new FitOptions
         {
@@ -53,9 +85,9 @@ internal static class FitCommand
         History history;
         try
         {
-            history = layer.DType == DType.Float32
-                ? Trainer.Fit(layer, x.ToTensorSingle(), y.ToTensorSingle(), options)
-                : Trainer.Fit(layer, x.ToTensorDouble(), y.ToTensorDouble(), options);
+            history = first.DType == DType.Float32
+                ? Trainer.Fit(layers, x.ToTensorSingle(), y.ToTensorSingle(), options)
+                : Trainer.Fit(layers, x.ToTensorDouble(), y.ToTensorDouble(), options);
         }
         catch (ArgumentException e)
         {
@@ -65,6 +97,7 @@ internal static class FitCommand
         progress.Done();
         if (saveNpy is not null)
         {
+            var layer = layers[0];
             Directory.CreateDirectory(saveNpy);
             File.WriteAllText(Path.Combine(saveNpy, "layer.json"), layer.Serialize().ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             foreach (var w in layer.Weights)
@@ -85,43 +118,21 @@ internal static class FitCommand
 
         if (save is not null)
         {
-            KerasSaving.Save(save, layer);
+            try
+            {
+                KerasFile.SaveKeras(save, layers);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"{save}: the trained model could not be saved: {e.Message}", e);
+            }
+
             stdout.WriteLine($"saved {save}");
         }
 
         stdout.WriteLine($"final loss {history.Loss.LastOrDefault().ToString("G6", CultureInfo.InvariantCulture)}"
             + (history.ValidationLoss.Count > 0 ? $", val_loss {history.ValidationLoss[^1].ToString("G6", CultureInfo.InvariantCulture)}" : ""));
         return Program.Ok;
-    }
-
-    /// <summary>Loads the layer; an unseeded initializer in the config gets --seed, so the same command gives the same weights.</summary>
-    private static DepthwiseConv1D LoadSeeded(string path, int seed)
-    {
-        JsonNode node = LayerFiles.ReadJson(path);
-        try
-        {
-            var config = (node as JsonObject)?["config"] as JsonObject ?? node as JsonObject;
-            foreach (string key in (string[])["depthwise_initializer", "bias_initializer"])
-            {
-                if (config?[key] is JsonObject init && init["config"] is JsonObject ic && ic.ContainsKey("seed") && ic["seed"] is null)
-                {
-                    ic["seed"] = seed + (key == "bias_initializer" ? 1 : 0);
-                }
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // A key that is not valid UTF-16 cannot be looked up; FromConfig below reports it, naming the file.
-        }
-
-        try
-        {
-            return DepthwiseConv1D.FromConfig(node);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"{path}: {e.Message}", e);
-        }
     }
 
     private static double? OptionalDouble(CliArgs args, string name)

@@ -5,61 +5,102 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DepthwiseSharp.IO;
 using DepthwiseSharp.Layers;
+using DepthwiseSharp.Serialization;
 
 namespace DepthwiseSharp.Cli.Commands;
 
-/// <summary><c>depthwise run --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --input X.npy --output Y.npy</c>.</summary>
+/// <summary>
+/// <c>depthwise run (--layer LAYER.json --weights KERNEL.npy [BIAS.npy] | --layer LAYER.json --weights FILE.weights.h5 |
+/// --model FILE [--layer NAME|INDEX]) --input X.npy --output Y.npy</c>: one layer, or every layer of a model in order.
+/// </summary>
 internal static class RunCommand
 {
     public static int Run(CliArgs args, TextWriter stdout)
     {
-        string layerPath = args.Required("layer");
-        var weights = args.Values("weights", 1, 2) ?? throw new CliException("missing option --weights KERNEL.npy [BIAS.npy]");
         string inputPath = args.Required("input");
         string outputPath = args.Required("output");
+        var loaded = CliLayers.Load(args);
         args.RejectUnknown();
+        OutputFiles.CheckWritable(outputPath, "output");
 
-        var layer = LayerFiles.LoadLayer(layerPath);
-        LayerFiles.SetWeights(layer, weights);
+        var layers = loaded.Layers;
         var input = Npy.Read(inputPath);
+        object x = layers[0].DType == DType.Float32 ? input.ToTensorSingle() : input.ToTensorDouble();
         var stopwatch = Stopwatch.StartNew();
-        int[] shape;
+        object y;
         try
         {
-            if (layer.DType == DType.Float32)
-            {
-                var y = layer.Call(input.ToTensorSingle());
-                stopwatch.Stop();
-                shape = Shape(y.Lengths);
-                Npy.Write(outputPath, y);
-            }
-            else
-            {
-                var y = layer.Call(input.ToTensorDouble());
-                stopwatch.Stop();
-                shape = Shape(y.Lengths);
-                Npy.Write(outputPath, y);
-            }
+            y = KerasSequential.RunNative(layers, x);
         }
         catch (ArgumentException e)
         {
             throw new ArgumentException($"{inputPath}: {e.Message}", e);
         }
 
-        stdout.WriteLine($"output shape {Shapes.Format(shape)} written to {outputPath}");
-        stdout.WriteLine($"time {stopwatch.Elapsed.TotalMilliseconds:F3} ms (layer {layer.Name}, first call, including build checks)");
-        return Program.Ok;
-    }
-
-    private static int[] Shape(ReadOnlySpan<nint> lengths)
-    {
-        var shape = new int[lengths.Length];
-        for (int i = 0; i < shape.Length; i++)
+        stopwatch.Stop();
+        int[] shape;
+        if (y is Tensor<float> f)
         {
-            shape[i] = (int)lengths[i];
+            shape = Shapes.FromLengths(f.Lengths);
+            Npy.Write(outputPath, f);
+        }
+        else
+        {
+            var d = (Tensor<double>)y;
+            shape = Shapes.FromLengths(d.Lengths);
+            Npy.Write(outputPath, d);
         }
 
-        return shape;
+        string what = loaded.WholeModel
+            ? $"{layers.Count} layer{(layers.Count == 1 ? "" : "s")}: {string.Join(", ", layers.Select(l => l.Name))}"
+            : $"layer {layers[0].Name}";
+        stdout.WriteLine($"output shape {Shapes.Format(shape)} written to {outputPath}");
+        stdout.WriteLine($"time {stopwatch.Elapsed.TotalMilliseconds:F3} ms ({what}, first call, including build checks)");
+        return Program.Ok;
+    }
+}
+
+/// <summary>Output paths are checked before any work, so a long run never ends in an error about where to write.</summary>
+internal static class OutputFiles
+{
+    /// <summary>
+    /// Fails, naming the option and the path, when <paramref name="path"/> is a directory, its directory does not exist, or
+    /// it cannot be opened for writing. A file that did not exist is not left behind.
+    /// </summary>
+    public static void CheckWritable(string path, string option)
+    {
+        if (path.Length == 0)
+        {
+            throw new CliException($"--{option} is empty; give a file path");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new CliException($"--{option} {path}: is a directory; give a file path");
+        }
+
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null && !Directory.Exists(directory))
+        {
+            throw new CliException($"--{option} {path}: the directory {directory} does not exist");
+        }
+
+        bool existed = File.Exists(path);
+        try
+        {
+            using (new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"--{option} {path}: cannot be written: {e.Message}");
+        }
+
+        if (!existed)
+        {
+            File.Delete(path);
+        }
     }
 }
 
@@ -68,19 +109,6 @@ internal static class LayerFiles
 {
     /// <summary>The largest layer file read: real ones are a few KiB, and a huge one must not be read into memory whole.</summary>
     public const int MaxLayerFileChars = 16 << 20;
-
-    public static DepthwiseConv1D LoadLayer(string path)
-    {
-        var node = ReadJson(path);
-        try
-        {
-            return DepthwiseConv1D.FromConfig(node);
-        }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"{path}: {e.Message}", e);
-        }
-    }
 
     /// <summary>
     /// Reads a layer JSON file: at most <see cref="MaxLayerFileChars"/> characters, parsed with System.Text.Json's limits

@@ -7,23 +7,22 @@ using DepthwiseSharp.Streaming;
 namespace DepthwiseSharp.Cli.Commands;
 
 /// <summary>
-/// <c>depthwise stream --layer LAYER.json --weights KERNEL.npy [BIAS.npy] --input X.npy --chunk N --output Y.npy [--check]</c>:
+/// <c>depthwise stream (--layer LAYER.json --weights KERNEL.npy [BIAS.npy] | --layer LAYER.json --weights FILE.weights.h5 |
+/// --model FILE --layer NAME|INDEX) --input X.npy --chunk N --output Y.npy [--check]</c>:
 /// feeds the input to a stream N steps at a time, writes the concatenated outputs and reports the throughput.
 /// </summary>
 internal static class StreamCommand
 {
     public static int Run(CliArgs args, TextWriter stdout)
     {
-        string layerPath = args.Required("layer");
-        var weights = args.Values("weights", 1, 2) ?? throw new CliException("missing option --weights KERNEL.npy [BIAS.npy]");
         string inputPath = args.Required("input");
         string outputPath = args.Required("output");
         int chunk = args.OptionalInt("chunk", 1) ?? throw new CliException("missing option --chunk N (input steps per push, >= 1)");
         bool check = args.Flag("check");
+        var layer = CliLayers.Load(args).Single("stream");
         args.RejectUnknown();
+        OutputFiles.CheckWritable(outputPath, "output");
 
-        var layer = CliLayers.Load(layerPath);
-        LayerFiles.SetWeights(layer, weights);
         var input = Npy.Read(inputPath);
         try
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DepthwiseSharp.Activations;
@@ -26,7 +27,7 @@ namespace DepthwiseSharp.Layers;
 public class CausalDepthwiseConv1D : DepthwiseConv1D
 {
     /// <summary>The <c>class_name</c> of the layer's configs.</summary>
-    public const string KerasClassName = "CausalDepthwiseConv1D";
+    public new const string KerasClassName = "CausalDepthwiseConv1D";
 
     /// <summary>The module written into the layer object by <see cref="DepthwiseConv1D.Serialize"/>.</summary>
     public const string KerasModule = "depthwise_sharp.layers";
@@ -104,10 +105,11 @@ public class CausalDepthwiseConv1D : DepthwiseConv1D
     /// <paramref name="padding"/> is not "causal", or any other invalid argument (the base layer's Keras messages).
     /// </exception>
     /// <remarks>Causal padding: <c>padLeft = (k - 1) * d</c>, <c>padRight = 0</c>, <c>Lout = ceil(L / s)</c>.</remarks>
+    [OverloadResolutionPriority(1)]
     public CausalDepthwiseConv1D(
         int kernelSize,
-        int strides,
-        string padding,
+        int strides = 1,
+        string padding = "causal",
         int depthMultiplier = 1,
         string? dataFormat = null,
         int dilationRate = 1,

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using DepthwiseSharp.Activations;
 using DepthwiseSharp.Constraints;
@@ -26,7 +27,8 @@ namespace DepthwiseSharp.Layers;
 /// </remarks>
 public partial class DepthwiseConv1D
 {
-    private const string KerasClassName = "DepthwiseConv1D";
+    /// <summary>The <c>class_name</c> of the layer's configs (Keras's own class).</summary>
+    public const string KerasClassName = "DepthwiseConv1D";
     private static readonly ConcurrentDictionary<string, int> NameCounters = new();
 
     private readonly object _buildLock = new();
@@ -82,7 +84,15 @@ public partial class DepthwiseConv1D
     {
     }
 
-    /// <summary>Creates the layer from Keras identifier strings, exactly as Keras's signature takes them.</summary>
+    /// <summary>
+    /// Creates the layer from Keras identifier strings, exactly as Keras's signature takes them, with Keras's defaults:
+    /// <c>new DepthwiseConv1D(3, activation: "relu")</c> is <c>DepthwiseConv1D(kernel_size=3, activation="relu")</c>.
+    /// </summary>
+    /// <remarks>
+    /// Where a call fits both constructors (only arguments both take, such as <c>new DepthwiseConv1D(3)</c> or
+    /// <c>name:</c>), this one is chosen (<see cref="OverloadResolutionPriorityAttribute"/>); the two mean the same for every
+    /// such call. Enums or catalog objects select the typed constructor.
+    /// </remarks>
     /// <param name="kernelSize">k (&gt; 0).</param>
     /// <param name="strides">s (&gt; 0).</param>
     /// <param name="padding">"valid" or "same", case-insensitive.</param>
@@ -102,10 +112,11 @@ public partial class DepthwiseConv1D
     /// <param name="trainable">Whether the weights are trainable.</param>
     /// <param name="dtype">"float32" or "float64".</param>
     /// <exception cref="ArgumentException">Any invalid argument, with Keras's message naming it and the value.</exception>
+    [OverloadResolutionPriority(1)]
     public DepthwiseConv1D(
         int kernelSize,
-        int strides,
-        string padding,
+        int strides = 1,
+        string padding = "valid",
         int depthMultiplier = 1,
         string? dataFormat = null,
         int dilationRate = 1,
@@ -628,6 +639,19 @@ public partial class DepthwiseConv1D
 
         // Check every shape before building or writing anything, so a failed call leaves the layer as it was.
         int channels = _built ? _inputChannels : kshape[1];
+        if (!_built && UseBias)
+        {
+            // The kernel sets the channel count of an unbuilt layer; a bias of another length means the two disagree, and
+            // the kernel is as likely to be the wrong one, so name both.
+            var bshape = Shapes.FromLengths(weights[1].Lengths);
+            if (bshape.Length != 1 || bshape[0] != channels * DepthMultiplier)
+            {
+                throw new ArgumentException(
+                    $"Layer {Name}: the kernel {Shapes.Format(kshape)} has {channels} input channels, so the bias must have shape ({channels * DepthMultiplier},) (C * depth_multiplier); received bias shape {Shapes.Format(bshape)}. Check that the kernel and the bias belong to the same layer.",
+                    nameof(weights));
+            }
+        }
+
         int[][] shapes = UseBias ? [[KernelSize, channels, DepthMultiplier], [channels * DepthMultiplier]] : [[KernelSize, channels, DepthMultiplier]];
         for (int i = 0; i < expected; i++)
         {

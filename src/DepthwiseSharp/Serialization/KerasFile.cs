@@ -109,10 +109,10 @@ public static class KerasFile
                 continue;
             }
 
-            if (row.ClassName != "DepthwiseConv1D")
+            if (!LayerRegistry.Contains(row.ClassName))
             {
                 throw new NotSupportedException(
-                    $"{path}: layer '{row.Name}' is a {row.ClassName}; only DepthwiseConv1D layers (and an InputLayer) can be run.");
+                    $"{path}: layer '{row.Name}' is a {row.ClassName}; only {string.Join(", ", LayerRegistry.ClassNames)} layers (and an InputLayer) can be run.");
             }
 
             result.Add(source.BuildLayer(row));
@@ -143,10 +143,10 @@ public static class KerasFile
     public static DepthwiseConv1D LoadLayerWeights(string weightsPath, JsonNode layerConfig, int depthwiseIndex = 0)
     {
         ArgumentNullException.ThrowIfNull(layerConfig);
-        if (layerConfig is JsonObject obj && obj["config"] is JsonObject && obj["class_name"] is JsonValue cls
-            && cls.GetValueKind() == JsonValueKind.String && cls.GetValue<string>() != "DepthwiseConv1D")
+        if (LayerRegistry.ClassNameIn(layerConfig) is { } cls && !LayerRegistry.Contains(cls))
         {
-            throw new ArgumentException($"The config is a {cls.GetValue<string>()} config, not a DepthwiseConv1D one.", nameof(layerConfig));
+            throw new ArgumentException(
+                $"The config is a {cls} config; DepthwiseSharp can build these layer classes: {string.Join(", ", LayerRegistry.ClassNames)}.", nameof(layerConfig));
         }
 
         using var source = KerasSource.Open(weightsPath);

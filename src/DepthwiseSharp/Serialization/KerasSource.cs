@@ -7,7 +7,6 @@ namespace DepthwiseSharp.Serialization;
 /// <summary>An opened Keras file: its format, model config, layer table and weights, ready to load layers from.</summary>
 internal sealed class KerasSource : IDisposable
 {
-    private const string Depthwise = "DepthwiseConv1D";
     private const int MaxContainerDepth = 16;
 
     private KerasSource(string path, KerasFileFormat format, Hdf5Reader weights, JsonObject? model, string? kerasVersion, string? dateSaved)
@@ -267,7 +266,7 @@ internal sealed class KerasSource : IDisposable
                 used.Add(group.Path);
             }
 
-            Layers.Add(new KerasLayerInfo(Layers.Count, name, className, layer, className == Depthwise, group?.VarsPath,
+            Layers.Add(new KerasLayerInfo(Layers.Count, name, className, layer, LayerRegistry.Contains(className), group?.VarsPath,
                 group is null ? [] : Keras3Variables(group))
             {
                 Depth = depth,
@@ -315,7 +314,7 @@ internal sealed class KerasSource : IDisposable
                 paired.Add(entry);
             }
 
-            Layers.Add(new KerasLayerInfo(Layers.Count, LayerName(layer) ?? entry?.Name ?? $"({className})", className, layer, className == Depthwise,
+            Layers.Add(new KerasLayerInfo(Layers.Count, LayerName(layer) ?? entry?.Name ?? $"({className})", className, layer, LayerRegistry.Contains(className),
                 entry?.GroupPath, entry is null ? [] : LegacyVariables(entry))
             {
                 LegacyGroup = entry?.GroupPath,
@@ -438,9 +437,10 @@ internal sealed class KerasSource : IDisposable
                 $"{Path}: the file holds weights only, no config for layer '{layer.Name}'; use KerasFile.LoadLayerWeights with the layer's config.");
         }
 
-        if (layer.ClassName != Depthwise)
+        if (!LayerRegistry.Contains(layer.ClassName))
         {
-            throw new NotSupportedException($"{Path}: layer '{layer.Name}' is a {layer.ClassName}, not a DepthwiseConv1D; only DepthwiseConv1D layers can be loaded.");
+            throw new NotSupportedException(
+                $"{Path}: layer '{layer.Name}' is a {layer.ClassName}; DepthwiseSharp can load these layer classes: {string.Join(", ", LayerRegistry.ClassNames)}.");
         }
 
         var (created, buildChannels) = CreateUnbuilt(layer.ConfigNode, Path, layer.Name, fromFile: true);
@@ -500,12 +500,13 @@ internal sealed class KerasSource : IDisposable
         DepthwiseConv1D layer;
         try
         {
-            layer = DepthwiseConv1D.FromConfig(copy);
+            layer = LayerRegistry.FromConfig(copy);
         }
         catch (Exception e) when (fromFile && (e is ArgumentException or InvalidOperationException or OverflowException or FormatException
                                       or JsonException or NotSupportedException or KeyNotFoundException))
         {
-            throw new InvalidDataException($"{file}: the config of layer '{layerName}' is not a valid DepthwiseConv1D config: {e.Message}", e);
+            throw new InvalidDataException(
+                $"{file}: the config of layer '{layerName}' is not a valid {LayerRegistry.ClassNameIn(config) ?? "layer"} config: {e.Message}", e);
         }
 
         int? channels = null;

@@ -82,7 +82,10 @@ internal static partial class KerasWeightsH5
         }
     }
 
-    /// <summary>Whether a weights path names a DepthwiseConv1D of a container: <c>.../layers/depthwise_conv1d[_N]</c>.</summary>
+    /// <summary>
+    /// Whether a weights path names a registered layer class (<see cref="LayerRegistry"/>) of a container:
+    /// <c>.../layers/depthwise_conv1d[_N]</c>, <c>.../layers/causal_depthwise_conv1d[_N]</c>.
+    /// </summary>
     public static bool LooksLikeDepthwise(string path)
     {
         var parts = path.Split('/');
@@ -92,9 +95,17 @@ internal static partial class KerasWeightsH5
         }
 
         string last = parts[^1];
-        const string Snake = "depthwise_conv1d";
-        return last == Snake || (last.StartsWith(Snake + "_", StringComparison.Ordinal) && last.Length > Snake.Length + 1
-            && last.AsSpan(Snake.Length + 1).IndexOfAnyExceptInRange('0', '9') < 0);
+        foreach (string className in LayerRegistry.ClassNames)
+        {
+            string snake = SnakeCase(className);
+            if (last == snake || (last.StartsWith(snake + "_", StringComparison.Ordinal) && last.Length > snake.Length + 1
+                && last.AsSpan(snake.Length + 1).IndexOfAnyExceptInRange('0', '9') < 0))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Loads a layer's variables from <c>&lt;layerPath&gt;/vars</c>, as Keras's <c>load_own_variables</c> does.</summary>

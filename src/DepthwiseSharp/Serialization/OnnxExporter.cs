@@ -33,7 +33,7 @@ public static class OnnxExporter
     /// <remarks>Every activation of <see cref="Activation.Names"/>; user subclasses of <see cref="Activation"/> are not exportable.</remarks>
     public static IReadOnlyList<string> SupportedActivations => OnnxActivations.Names;
 
-    /// <summary>Whether <see cref="ToBytes"/> can write a layer with this activation.</summary>
+    /// <summary>Whether <see cref="ToBytes(DepthwiseConv1D, OnnxExportOptions?)"/> can write a layer with this activation.</summary>
     /// <param name="activation">The activation.</param>
     /// <returns>True for the catalog's activations (<see cref="SupportedActivations"/>).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="activation"/> is null.</exception>
@@ -57,8 +57,116 @@ public static class OnnxExporter
     public static byte[] ToBytes(DepthwiseConv1D layer, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(layer);
+        return ToBytes([layer], options);
+    }
+
+    /// <summary>
+    /// The ONNX model of a chain of layers as bytes: one graph in which each layer's output is the next one's input, as a
+    /// Keras Sequential model runs them (<c>KerasFile.LoadSequential</c>).
+    /// </summary>
+    /// <param name="layers">Built layers, first to last; one data format; each layer's input channels are the previous
+    /// layer's output channels.</param>
+    /// <param name="options">Opset, names and dimensions (of the chain's input and output); null for the defaults.</param>
+    /// <returns>The model. A single layer gives the same bytes as <see cref="ToBytes(DepthwiseConv1D, OnnxExportOptions?)"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="layers"/> or one of its layers is null.</exception>
+    /// <exception cref="ArgumentException">No layers, layers whose channels do not connect, or invalid options.</exception>
+    /// <exception cref="InvalidOperationException">A layer is not built.</exception>
+    /// <exception cref="NotSupportedException">Mixed data formats, an activation with no ONNX form, or a ConvolutionOp override.</exception>
+    /// <remarks>Each layer is the graph of the class remarks; its weights are named after the layer when there are several.</remarks>
+    public static byte[] ToBytes(IReadOnlyList<DepthwiseConv1D> layers, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
         options ??= new OnnxExportOptions();
         Validate(options);
+        if (layers.Count == 0)
+        {
+            throw new ArgumentException("There are no layers to export.", nameof(layers));
+        }
+
+        for (int i = 0; i < layers.Count; i++)
+        {
+            Check(layers[i] ?? throw new ArgumentNullException(nameof(layers), $"layers[{i}] is null."));
+            if (i > 0)
+            {
+                CheckConnects(layers[i - 1], layers[i]);
+            }
+        }
+
+        var first = layers[0];
+        bool last = first.DataFormat == DataFormat.ChannelsLast;
+
+        // Output dims, worked out first so a bad fixed length fails before anything is written.
+        object batchDim = options.BatchSize is int n ? n : options.BatchDimension;
+        object lengthDim = options.Length is int l ? l : options.LengthDimension;
+        int? fixedLength = options.Length;
+        bool lengthKept = true;
+        var inputLengths = new int?[layers.Count];
+        int outChannels = 0;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            inputLengths[i] = fixedLength;
+            int cm = checked(layer.InputChannels * layer.DepthMultiplier);
+            bool glu = ReferenceEquals(layer.Activation, Activation.Glu);
+            if (fixedLength is int length)
+            {
+                fixedLength = Conv1DGeometry.OutputLengthFor(length, layer.KernelSize, layer.Strides, layer.DilationRate, layer.Padding)!.Value;
+                if (!last && glu)
+                {
+                    fixedLength = layer.Activation.OutputLastAxisLength(fixedLength.Value);
+                }
+            }
+
+            // causal, and same with stride 1, keep the length; the others change it.
+            lengthKept &= layer.Strides == 1 && layer.Padding != Padding.Valid && !(glu && !last);
+            outChannels = last ? layer.Activation.OutputLastAxisLength(cm) : cm;
+        }
+
+        object outLengthDim = fixedLength is int fl ? fl : lengthKept ? options.LengthDimension : options.OutputLengthDimension;
+        var g = new OnnxGraph(options.Opset, [options.InputName, options.OutputName]);
+        g.Input(options.InputName, Float, last ? [batchDim, lengthDim, first.InputChannels] : [batchDim, first.InputChannels, lengthDim]);
+        string x = options.InputName;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            x = AddLayer(g, layers[i], x, inputLengths[i], layers.Count == 1 ? "" : layers[i].Name + "_");
+        }
+
+        g.RenameLastOutput(x, options.OutputName);
+        g.Output(options.OutputName, Float, last ? [batchDim, outLengthDim, outChannels] : [batchDim, outChannels, outLengthDim]);
+
+        string doc = string.Join(" then ", layers.Select(Describe));
+        var metadata = new List<KeyValuePair<string, string>>();
+        if (layers.Count == 1)
+        {
+            metadata.Add(new("keras_layer", first.Serialize().ToJsonString()));
+        }
+        else
+        {
+            metadata.Add(new("keras_layers", new System.Text.Json.Nodes.JsonArray([.. layers.Select(l => (System.Text.Json.Nodes.JsonNode)l.Serialize())]).ToJsonString()));
+        }
+
+        metadata.Add(new("data_format", first.DataFormat.ToKeras()));
+        string version = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0.0.0";
+        return g.ToModel(IrVersion(options.Opset), layers.Count == 1 ? first.Name : string.Join("+", layers.Select(l => l.Name)), version, doc, metadata);
+    }
+
+    /// <summary>Writes the ONNX model of a chain of layers to a file (created or replaced); see <see cref="ToBytes(IReadOnlyList{DepthwiseConv1D}, OnnxExportOptions?)"/>.</summary>
+    /// <param name="layers">Built layers, first to last.</param>
+    /// <param name="path">The file path.</param>
+    /// <param name="options">Opset, names and dimensions; null for the defaults.</param>
+    /// <exception cref="ArgumentException">See <see cref="ToBytes(IReadOnlyList{DepthwiseConv1D}, OnnxExportOptions?)"/>.</exception>
+    /// <exception cref="InvalidOperationException">A layer is not built.</exception>
+    /// <exception cref="NotSupportedException">See <see cref="ToBytes(IReadOnlyList{DepthwiseConv1D}, OnnxExportOptions?)"/>.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <remarks>The model is built completely before the file is opened, so a failed export leaves no file behind.</remarks>
+    public static void Export(IReadOnlyList<DepthwiseConv1D> layers, string path, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        File.WriteAllBytes(path, ToBytes(layers, options));
+    }
+
+    private static void Check(DepthwiseConv1D layer)
+    {
         if (!layer.Built)
         {
             throw new InvalidOperationException(
@@ -74,40 +182,38 @@ public static class OnnxExporter
         {
             throw OnnxActivations.Unsupported(layer.Activation);
         }
+    }
 
+    private static void CheckConnects(DepthwiseConv1D previous, DepthwiseConv1D next)
+    {
+        if (previous.DataFormat != next.DataFormat)
+        {
+            throw new NotSupportedException(
+                $"Layer '{previous.Name}' is {previous.DataFormat.ToKeras()} and layer '{next.Name}' is {next.DataFormat.ToKeras()}; a chain exports with one data format.");
+        }
+
+        int cm = checked(previous.InputChannels * previous.DepthMultiplier);
+        int channels = previous.DataFormat == DataFormat.ChannelsLast ? previous.Activation.OutputLastAxisLength(cm) : cm;
+        if (next.InputChannels != channels)
+        {
+            throw new ArgumentException(
+                $"Layer '{previous.Name}' gives {channels} channels but layer '{next.Name}' is built for {next.InputChannels}; the layers do not connect.",
+                "layers");
+        }
+    }
+
+    private static string Describe(DepthwiseConv1D layer) =>
+        $"{layer.ClassName} '{layer.Name}' exported by DepthwiseSharp: y[n, t, c*M + m] = {layer.Activation.Name}(b[c*M + m] + "
+        + $"sum_(j<{layer.KernelSize}) xpad[n, t*{layer.Strides} + j*{layer.DilationRate}, c] * K[j, c, m]), padding '{layer.Padding.ToKeras()}', "
+        + $"{layer.DataFormat.ToKeras()}, C={layer.InputChannels}, M={layer.DepthMultiplier}.";
+
+    /// <summary>Adds one layer's nodes (transposes, pad, Conv, activation) after <paramref name="x"/>; returns its output.</summary>
+    private static string AddLayer(OnnxGraph g, DepthwiseConv1D layer, string x, int? fixedLength, string prefix)
+    {
         int c = layer.InputChannels, m = layer.DepthMultiplier, k = layer.KernelSize, s = layer.Strides, d = layer.DilationRate;
         int cm = checked(c * m);
         int ek = checked(((k - 1) * d) + 1);
         bool last = layer.DataFormat == DataFormat.ChannelsLast;
-
-        // Output dims, worked out first so a bad fixed length fails before anything is written.
-        object batchDim = options.BatchSize is int n ? n : options.BatchDimension;
-        object lengthDim = options.Length is int l ? l : options.LengthDimension;
-        object outLengthDim;
-        if (options.Length is int fixedLength)
-        {
-            outLengthDim = Conv1DGeometry.OutputLengthFor(fixedLength, k, s, d, layer.Padding)!.Value;
-        }
-        else
-        {
-            // causal, and same with stride 1, keep the length; the others get a dimension of their own.
-            outLengthDim = s == 1 && layer.Padding != Padding.Valid ? options.LengthDimension : options.OutputLengthDimension;
-        }
-
-        object outChannelsDim = cm;
-        if (last)
-        {
-            outChannelsDim = layer.Activation.OutputLastAxisLength(cm);
-        }
-        else if (ReferenceEquals(layer.Activation, Activation.Glu))
-        {
-            // glu splits the last axis, which is time for channels_first.
-            outLengthDim = outLengthDim is int ol ? layer.Activation.OutputLastAxisLength(ol) : options.OutputLengthDimension;
-        }
-
-        var g = new OnnxGraph(options.Opset, [options.InputName, options.OutputName]);
-        g.Input(options.InputName, Float, last ? [batchDim, lengthDim, c] : [batchDim, c, lengthDim]);
-
         var kernel = new float[k * cm];
         layer.Kernel.CopyTo<float>(kernel);
         var weight = new float[kernel.Length];
@@ -119,29 +225,28 @@ public static class OnnxExporter
             }
         }
 
-        var convInputs = new List<string> { "", g.Initializer("weight", [cm, 1, k], weight) };
+        var convInputs = new List<string> { "", g.Initializer(prefix + "weight", [cm, 1, k], weight) };
         if (layer.Bias is { } biasVariable)
         {
             var bias = new float[cm];
             biasVariable.CopyTo<float>(bias);
-            convInputs.Add(g.Initializer("bias", [cm], bias));
+            convInputs.Add(g.Initializer(prefix + "bias", [cm], bias));
         }
 
-        string x = options.InputName;
         if (last)
         {
             x = g.Node("Transpose", [x], IntsAttribute("perm", 0, 2, 1));
         }
 
         long padLeft, padRight;
-        if (layer.Padding == Padding.Same && s > 1 && options.Length is null)
+        if (layer.Padding == Padding.Same && s > 1 && fixedLength is null)
         {
             x = PadSameFromShape(g, x, s, ek);
             (padLeft, padRight) = (0, 0);
         }
         else
         {
-            (padLeft, padRight) = Conv1DGeometry.Pads(options.Length ?? ek, k, s, d, layer.Padding);
+            (padLeft, padRight) = Conv1DGeometry.Pads(fixedLength ?? ek, k, s, d, layer.Padding);
         }
 
         convInputs[0] = x;
@@ -156,19 +261,7 @@ public static class OnnxExporter
             x = g.Node("Transpose", [x], IntsAttribute("perm", 0, 2, 1));
         }
 
-        x = OnnxActivations.Apply(g, layer.Activation, x);
-        g.RenameLastOutput(x, options.OutputName);
-        g.Output(options.OutputName, Float, last ? [batchDim, outLengthDim, outChannelsDim] : [batchDim, outChannelsDim, outLengthDim]);
-
-        string doc = $"{layer.ClassName} '{layer.Name}' exported by DepthwiseSharp: y[n, t, c*M + m] = {layer.Activation.Name}(b[c*M + m] + "
-            + $"sum_(j<{k}) xpad[n, t*{s} + j*{d}, c] * K[j, c, m]), padding '{layer.Padding.ToKeras()}', {layer.DataFormat.ToKeras()}, C={c}, M={m}.";
-        var metadata = new List<KeyValuePair<string, string>>
-        {
-            new("keras_layer", layer.Serialize().ToJsonString()),
-            new("data_format", layer.DataFormat.ToKeras()),
-        };
-        string version = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0.0.0";
-        return g.ToModel(IrVersion(options.Opset), layer.Name, version, doc, metadata);
+        return OnnxActivations.Apply(g, layer.Activation, x);
     }
 
     /// <summary>Writes the ONNX model of a layer to a stream.</summary>
@@ -176,10 +269,10 @@ public static class OnnxExporter
     /// <param name="output">The stream to write to (left open).</param>
     /// <param name="options">Opset, names and dimensions; null for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> or <paramref name="output"/> is null.</exception>
-    /// <exception cref="ArgumentException">Invalid options (see <see cref="ToBytes"/>).</exception>
+    /// <exception cref="ArgumentException">Invalid options (see <see cref="ToBytes(DepthwiseConv1D, OnnxExportOptions?)"/>).</exception>
     /// <exception cref="InvalidOperationException">The layer is not built.</exception>
     /// <exception cref="NotSupportedException">The activation has no ONNX form, or the layer overrides its convolution.</exception>
-    /// <remarks>The bytes are those of <see cref="ToBytes"/>: <c>act(Conv(x, W, b))</c>.</remarks>
+    /// <remarks>The bytes are those of <see cref="ToBytes(DepthwiseConv1D, OnnxExportOptions?)"/>: <c>act(Conv(x, W, b))</c>.</remarks>
     public static void Export(DepthwiseConv1D layer, Stream output, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -191,7 +284,7 @@ public static class OnnxExporter
     /// <param name="path">The file path, usually ending in <c>.onnx</c>.</param>
     /// <param name="options">Opset, names and dimensions; null for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="layer"/> or <paramref name="path"/> is null.</exception>
-    /// <exception cref="ArgumentException">Invalid options (see <see cref="ToBytes"/>).</exception>
+    /// <exception cref="ArgumentException">Invalid options (see <see cref="ToBytes(DepthwiseConv1D, OnnxExportOptions?)"/>).</exception>
     /// <exception cref="InvalidOperationException">The layer is not built.</exception>
     /// <exception cref="NotSupportedException">The activation has no ONNX form, or the layer overrides its convolution.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>

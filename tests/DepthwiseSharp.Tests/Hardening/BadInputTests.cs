@@ -144,7 +144,7 @@ public class BadInputTests
         Throws<ArgumentException>(() => layer.SetWeights(Zeros(3, 4), Zeros(8)), "is not compatible with provided weight shape (3, 4)");
         Throws<ArgumentException>(() => layer.SetWeights(Zeros(2, 4, 2), Zeros(8)), "(2, 4, 2)");
         Throws<ArgumentException>(() => layer.SetWeights(Zeros(3, 0, 2), Zeros(0)), "(3, 0, 2)");
-        Throws<ArgumentException>(() => layer.SetWeights(Zeros(3, 4, 2), Zeros(7)), "weight shape (8,) is not compatible with provided weight shape (7,)");
+        Throws<ArgumentException>(() => layer.SetWeights(Zeros(3, 4, 2), Zeros(7)), "the kernel (3, 4, 2) has 4 input channels, so the bias must have shape (8,) (C * depth_multiplier); received bias shape (7,)");
         Assert.False(layer.Built);
 
         layer.SetWeights(Zeros(3, 4, 2), Zeros(8));

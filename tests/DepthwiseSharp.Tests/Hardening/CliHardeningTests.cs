@@ -138,9 +138,13 @@ public class CliHardeningTests : IDisposable
     [Fact]
     public void Odd_output_paths()
     {
-        Fails(typeof(ArgumentException), _dir, RunArgs(Golden("layer.json"), Golden("x.npy"), _dir));
+        // Checked before any work, naming the option and the user's path (not the input file).
+        string err = Fails(typeof(DepthwiseSharp.Cli.CliException), _dir, RunArgs(Golden("layer.json"), Golden("x.npy"), _dir));
+        Assert.Contains("--output", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("x.npy", err, StringComparison.Ordinal);
         string missingDir = Path.Combine(_dir, "no", "such", "y.npy");
-        Fails(typeof(DirectoryNotFoundException), "y.npy", RunArgs(Golden("layer.json"), Golden("x.npy"), missingDir));
+        Assert.Contains("does not exist", Fails(typeof(DepthwiseSharp.Cli.CliException), missingDir, RunArgs(Golden("layer.json"), Golden("x.npy"), missingDir)),
+            StringComparison.Ordinal);
 
         string unusual = Path.Combine(_dir, "out 'q' ü 中 🙂 $x.npy");
         var stdout = new StringWriter();

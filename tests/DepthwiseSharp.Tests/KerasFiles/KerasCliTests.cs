@@ -67,12 +67,17 @@ public class KerasCliTests
         Assert.Throws<FileNotFoundException>(() => Inspect(File("missing.keras")));
     }
 
+    private static int RunModel(string model, string? layer, string input, string output, TextWriter stdout) =>
+        RunCommand.Run(CliArgs.Parse(layer is null
+            ? ["--model", model, "--input", input, "--output", output]
+            : ["--model", model, "--layer", layer, "--input", input, "--output", output]), stdout);
+
     [Fact]
     public void Run_model_runs_the_whole_sequential()
     {
         string output = TempPath("y.npy");
         var stdout = new StringWriter();
-        int code = ModelCommand.RunModel(File("sequential.keras"), null, File("x.npy"), output, stdout);
+        int code = RunModel(File("sequential.keras"), null, File("x.npy"), output, stdout);
         Assert.Equal(0, code);
         Assert.Contains("output shape (1, 24, 16) written to", stdout.ToString());
         Assert.Contains("time ", stdout.ToString());
@@ -84,11 +89,11 @@ public class KerasCliTests
     {
         string output = TempPath("y.npy");
         var stdout = new StringWriter();
-        Assert.Equal(0, ModelCommand.RunModel(File("legacy_model.h5"), "dwconv", File("x.npy"), output, stdout));
+        Assert.Equal(0, RunModel(File("legacy_model.h5"), "dwconv", File("x.npy"), output, stdout));
         AssertClose(Npy.Read(output).ToTensorSingle(), Expected("legacy.y.npy"));
 
         var args = CliArgs.Parse(["--model", File("sequential.keras"), "--layer", "dw_a", "--input", File("x.npy"), "--output", output]);
-        Assert.Equal(0, ModelCommand.Run(args, new StringWriter()));
+        Assert.Equal(0, RunCommand.Run(args, new StringWriter()));
         AssertClose(Npy.Read(output).ToTensorSingle(), Expected("dw_a.y.npy"));
     }
 
@@ -96,7 +101,7 @@ public class KerasCliTests
     public void Run_model_refuses_a_model_with_other_layers_naming_the_layer()
     {
         var e = Assert.Throws<NotSupportedException>(() =>
-            ModelCommand.RunModel(Fixture("legacy_split.h5"), null, File("x.npy"), TempPath("y.npy"), new StringWriter()));
+            RunModel(Fixture("legacy_split.h5"), null, File("x.npy"), TempPath("y.npy"), new StringWriter()));
         Assert.Contains("'aa_dense'", e.Message);
         Assert.Contains("Dense", e.Message);
     }
@@ -105,18 +110,18 @@ public class KerasCliTests
     public void Run_model_reports_an_incompatible_input_naming_the_input_file()
     {
         var e = Assert.Throws<ArgumentException>(() =>
-            ModelCommand.RunModel(File("legacy_model.h5"), "dwconv", File("dw_b.y.npy"), TempPath("y.npy"), new StringWriter()));
+            RunModel(File("legacy_model.h5"), "dwconv", File("dw_b.y.npy"), TempPath("y.npy"), new StringWriter()));
         Assert.Contains("dw_b.y.npy", e.Message);
     }
 
     [Fact]
-    public void Save_helper_writes_a_loadable_archive()
+    public void A_saved_archive_runs_whole_from_the_command()
     {
         var layers = DepthwiseSharp.Serialization.KerasFile.LoadSequential(File("sequential.keras"));
         string path = TempPath("fit.keras");
-        var stdout = new StringWriter();
-        ModelCommand.SaveKeras(path, layers, [null, 50, 8], stdout);
-        Assert.Contains("saved 2 layers", stdout.ToString());
-        Assert.Equal(0, ModelCommand.RunModel(path, null, File("x.npy"), TempPath("y.npy"), new StringWriter()));
+        DepthwiseSharp.Serialization.KerasFile.SaveKeras(path, layers, [null, 50, 8]);
+        string output = TempPath("y.npy");
+        Assert.Equal(0, RunModel(path, null, File("x.npy"), output, new StringWriter()));
+        AssertClose(Npy.Read(output).ToTensorSingle(), Expected("dw_b.y.npy"));
     }
 }

@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DepthwiseSharp.Initializers;
+using DepthwiseSharp.IO;
+using DepthwiseSharp.Layers;
+using DepthwiseSharp.Serialization;
+
+namespace DepthwiseSharp.Cli.Commands;
+
+/// <summary>
+/// The one way every command gets its layers, through <see cref="LayerRegistry"/> (so a class one command reads, all read):
+/// <list type="bullet">
+/// <item><description><c>--model FILE</c>: every layer of a Keras model, in order;</description></item>
+/// <item><description><c>--model FILE --layer NAME|INDEX</c>: one layer, by name, or by its 0-based position among the layers
+/// DepthwiseSharp can build when no layer has that name;</description></item>
+/// <item><description><c>--layer LAYER.json --weights KERNEL.npy [BIAS.npy]</c>: a layer config with .npy weights;</description></item>
+/// <item><description><c>--layer LAYER.json --weights FILE.weights.h5|FILE.h5|FILE.keras</c>: a layer config with its weights
+/// from a Keras file (the layer of the same name there, or the file's only one).</description></item>
+/// </list>
+/// Every error names the file it is about.
+/// </summary>
+internal static class CliLayers
+{
+    /// <summary>What the options asked for: the layers, and whether they are a whole model.</summary>
+    internal sealed record Loaded(IReadOnlyList<DepthwiseConv1D> Layers, bool WholeModel, bool FromInitializers = false)
+    {
+        /// <summary>The one layer a single-layer command works on; a whole model of several layers is refused, naming --layer.</summary>
+        public DepthwiseConv1D Single(string command)
+        {
+            if (Layers.Count != 1)
+            {
+                throw new CliException(
+                    $"{command} works on one layer, and the model has {Layers.Count}: {string.Join(", ", Layers.Select(l => $"'{l.Name}'"))}; choose one with --layer NAME");
+            }
+
+            return Layers[0];
+        }
+    }
+
+    /// <summary>Reads the layer options (see the class summary).</summary>
+    /// <param name="args">The command's options; --model, --layer and --weights are consumed.</param>
+    /// <param name="weightsRequired">Whether a layer JSON needs --weights (fit starts from the initializers without).</param>
+    public static Loaded Load(CliArgs args, bool weightsRequired = true)
+    {
+        string? model = args.Optional("model");
+        string? layerArg = args.Optional("layer");
+        var weights = args.Values("weights", 1, 2);
+        if (model is not null)
+        {
+            if (weights is not null)
+            {
+                throw new CliException("--weights goes with --layer LAYER.json; a --model file carries its own weights");
+            }
+
+            return layerArg is null ? new(KerasFile.LoadSequential(model), true) : new([LoadModelLayer(model, layerArg)], false);
+        }
+
+        if (layerArg is null)
+        {
+            throw new CliException("missing option --layer LAYER.json (or --model FILE [--layer NAME])");
+        }
+
+        if (weights is null && weightsRequired)
+        {
+            throw new CliException("missing option --weights KERNEL.npy [BIAS.npy] (or --weights FILE.weights.h5)");
+        }
+
+        var node = ReadJson(layerArg);
+        if (weights is not null && IsKerasFile(weights[0]))
+        {
+            if (weights.Count != 1)
+            {
+                throw new CliException($"--weights takes one Keras weights file or .npy files; received {weights.Count} values with '{weights[0]}'");
+            }
+
+            return new([LoadKerasWeights(layerArg, node, weights[0])], false);
+        }
+
+        var layer = FromConfig(layerArg, node);
+        if (weights is not null)
+        {
+            SetWeights(layer, weights);
+        }
+
+        return new([layer], false, FromInitializers: weights is null);
+    }
+
+    /// <summary>Creates the layer a JSON file describes, of whichever registered class it names.</summary>
+    public static DepthwiseConv1D FromConfig(string path, JsonNode node)
+    {
+        try
+        {
+            return LayerRegistry.FromConfig(node);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads a layer JSON file, naming it in every error.</summary>
+    public static JsonNode ReadJson(string path) => LayerFiles.ReadJson(path);
+
+    /// <summary>Sets .npy weights, naming the files in every error.</summary>
+    public static void SetWeights(DepthwiseConv1D layer, IReadOnlyList<string> paths) => LayerFiles.SetWeights(layer, paths);
+
+    private static bool IsKerasFile(string path) =>
+        path.EndsWith(".h5", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".hdf5", StringComparison.OrdinalIgnoreCase)
+        || path.EndsWith(".keras", StringComparison.OrdinalIgnoreCase);
+
+    private static DepthwiseConv1D LoadModelLayer(string model, string layer)
+    {
+        var info = KerasFile.Inspect(model);
+        if (info.Layers.Any(l => l.Name == layer))
+        {
+            return KerasFile.LoadLayer(model, layer);
+        }
+
+        if (int.TryParse(layer, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+        {
+            return KerasFile.LoadLayer(model, index);
+        }
+
+        return KerasFile.LoadLayer(model, layer);
+    }
+
+    // The weights of the layer with the JSON's name, or the file's only layer DepthwiseSharp can build.
+    private static DepthwiseConv1D LoadKerasWeights(string layerPath, JsonNode node, string weightsPath)
+    {
+        var candidates = KerasFile.Inspect(weightsPath).DepthwiseLayers;
+        string? name = NameIn(node);
+        int index = candidates.ToList().FindIndex(l => l.Name == name);
+        if (index < 0)
+        {
+            if (candidates.Count != 1)
+            {
+                throw new ArgumentException(
+                    $"{weightsPath}: the file holds {candidates.Count} layers with weights DepthwiseSharp can load ({string.Join(", ", candidates.Select(l => $"'{l.Name}'"))}) "
+                    + $"and none is named '{name}' as in {layerPath}; rename the layer in the JSON to the one you want");
+            }
+
+            index = 0;
+        }
+
+        try
+        {
+            return KerasFile.LoadLayerWeights(weightsPath, node, index);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"{layerPath}: {e.Message}", e);
+        }
+    }
+
+    private static string? NameIn(JsonNode node)
+    {
+        try
+        {
+            var config = LayerRegistry.ClassNameIn(node) is null ? node as JsonObject : node["config"] as JsonObject;
+            return config?["name"] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Gives every unseeded random initializer of an unloaded layer a seed from <c>--seed</c> and refills its weights, so the
+    /// same command starts from the same weights whatever the JSON holds (a string, an object without <c>seed</c>,
+    /// <c>"seed": null</c>), as <c>keras.utils.set_random_seed</c> does. The config is left as it was; a seed the JSON states
+    /// is kept. The kernel draws from <c>seed</c>, the bias from <c>seed + 1</c>.
+    /// </summary>
+    public static void SeedWeights(DepthwiseConv1D layer, int seed)
+    {
+        Refill(layer.DepthwiseInitializer, layer.Kernel, seed);
+        if (layer.Bias is { } bias)
+        {
+            Refill(layer.BiasInitializer, bias, seed + 1L);
+        }
+
+        static void Refill(Initializer init, Variable v, long seed)
+        {
+            if (init is not RandomInitializer { Seed: null })
+            {
+                return;
+            }
+
+            var obj = init.Serialize();
+            ((JsonObject)obj["config"]!)["seed"] = seed;
+            var seeded = Initializer.FromConfig(obj);
+            if (v.DType == DType.Float32)
+            {
+                seeded.Fill<float>(v.AsSpan<float>(), [.. v.Shape]);
+            }
+            else
+            {
+                seeded.Fill<double>(v.AsSpan<double>(), [.. v.Shape]);
+            }
+        }
+    }
+}
