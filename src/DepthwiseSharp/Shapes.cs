@@ -45,6 +45,39 @@ public static class Shapes
         return sb.Append(')').ToString();
     }
 
+    /// <summary>Python's repr of a shape tuple: <c>()</c>, <c>(5,)</c>, <c>(3, 4)</c>.</summary>
+    /// <param name="shape">The dimensions.</param>
+    /// <returns>The tuple text.</returns>
+    internal static string Tuple(ReadOnlySpan<int> shape)
+    {
+        Span<long> wide = shape.Length <= 16 ? stackalloc long[shape.Length] : new long[shape.Length];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            wide[i] = shape[i];
+        }
+
+        return Tuple(wide);
+    }
+
+    /// <summary>Python's repr of a shape tuple of 64-bit dimensions (an .npy header's).</summary>
+    /// <param name="shape">The dimensions.</param>
+    /// <returns>The tuple text.</returns>
+    internal static string Tuple(ReadOnlySpan<long> shape)
+    {
+        var sb = new StringBuilder("(");
+        for (int i = 0; i < shape.Length; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(", ");
+            }
+
+            sb.Append(shape[i].ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return sb.Append(shape.Length == 1 ? ",)" : ")").ToString();
+    }
+
     internal static int[] FromLengths(ReadOnlySpan<nint> lengths)
     {
         var shape = new int[lengths.Length];

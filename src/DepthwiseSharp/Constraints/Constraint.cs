@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Constraints;
 
@@ -75,25 +74,25 @@ public abstract class Constraint : IKerasSerializable
 
         if (!KerasObjects.TryUnwrap(node, out string className, out JsonObject config))
         {
-            throw UnknownIdentifier(KerasObjects.Describe(node));
+            throw UnknownIdentifier(PythonFormat.Describe(node));
         }
 
-        return Create(className, config, KerasObjects.Describe(node));
+        return Create(className, config, PythonFormat.Describe(node));
     }
 
     /// <summary>Reads a number argument of a constraint config (JSON null is rejected).</summary>
-    internal static KerasNumber ReadNumber(ConfigArgs args, string name, KerasNumber whenAbsent) =>
+    internal static KerasNumber ReadNumber(ConfigReader args, string name, KerasNumber whenAbsent) =>
         args.Number(name, whenAbsent, null, received => InvalidNumber(name, "expected a finite number", received));
 
     /// <summary>Reads the <c>axis</c> argument (absent: 0; null: all axes).</summary>
-    internal static NormAxis ReadAxis(ConfigArgs args) =>
+    internal static NormAxis ReadAxis(ConfigReader args) =>
         args.Has("axis") ? NormAxis.FromJson(args.Raw("axis")) : NormAxis.Scalar(0);
 
     /// <summary>The error for an invalid number argument.</summary>
-    internal static ExactArgumentException InvalidNumber(string name, string rule, string received) =>
+    internal static KerasArgumentException InvalidNumber(string name, string rule, string received) =>
         new($"Invalid value for argument `{name}`: {rule}. Received: {name}={received}", name);
 
-    private static ExactArgumentException UnknownIdentifier(string described) =>
+    private static KerasArgumentException UnknownIdentifier(string described) =>
         new($"Could not interpret constraint identifier: {described}", "constraint");
 
     private static Constraint Create(string name, JsonObject config, string described)
@@ -106,7 +105,7 @@ public abstract class Constraint : IKerasSerializable
             "unit_norm" or "unitnorm" => "UnitNorm",
             _ => throw UnknownIdentifier(described),
         };
-        var args = new ConfigArgs(config, className);
+        var args = new ConfigReader(className, config);
         Constraint result = className switch
         {
             "MaxNorm" => new MaxNorm(ReadNumber(args, "max_value", new KerasNumber(2, true)), ReadAxis(args)),
@@ -118,7 +117,7 @@ public abstract class Constraint : IKerasSerializable
             "NonNeg" => new NonNeg(),
             _ => new UnitNorm(ReadAxis(args)),
         };
-        args.EnsureAllUsed();
+        args.Finish();
         return result;
     }
 }

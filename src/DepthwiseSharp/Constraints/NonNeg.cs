@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Regularizers;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Constraints;
 
@@ -23,7 +23,7 @@ public sealed class NonNeg : Constraint
     /// <remarks>Formula: <c>w_i = max(w_i, 0)</c>, NaN kept.</remarks>
     public override void Apply<T>(Span<T> weight, ReadOnlySpan<int> shape)
     {
-        ConfigArgs.CheckShape(weight.Length, shape, "weight");
+        ConfigReader.CheckShape(weight.Length, shape, "weight");
         for (int i = 0; i < weight.Length; i++)
         {
             T w = weight[i];

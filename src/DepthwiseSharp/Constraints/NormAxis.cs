@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Text.Json.Nodes;
 using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Constraints;
 
@@ -41,7 +41,7 @@ internal sealed class NormAxis
         {
             if (!seen.Add(a))
             {
-                throw new ExactArgumentException(
+                throw new KerasArgumentException(
                     $"Invalid value for argument `axis`: repeated axis {a}. Received: axis={Describe(copy, false)}", "axis");
             }
         }
@@ -120,8 +120,8 @@ internal sealed class NormAxis
         {
             if (a < -rank || a >= rank)
             {
-                throw new ExactArgumentException(
-                    $"Invalid axis {a} for a weight of rank {rank} and shape {ConfigArgs.PythonTuple(shape)}: "
+                throw new KerasArgumentException(
+                    $"Invalid axis {a} for a weight of rank {rank} and shape {Shapes.Tuple(shape)}: "
                     + $"`axis` must be in [{-rank}, {rank - 1}]. Received: axis={this}",
                     "axis");
             }
@@ -129,8 +129,8 @@ internal sealed class NormAxis
             int k = a < 0 ? a + rank : a;
             if (reduce[k])
             {
-                throw new ExactArgumentException(
-                    $"Repeated axis {k} in axis={this} for a weight of rank {rank} and shape {ConfigArgs.PythonTuple(shape)}.", "axis");
+                throw new KerasArgumentException(
+                    $"Repeated axis {k} in axis={this} for a weight of rank {rank} and shape {Shapes.Tuple(shape)}.", "axis");
             }
 
             reduce[k] = true;
@@ -148,7 +148,7 @@ internal sealed class NormAxis
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool[] reduce = Resolve(shape);
-        ConfigArgs.CheckShape(weight.Length, shape, "weight");
+        ConfigReader.CheckShape(weight.Length, shape, "weight");
         int total = weight.Length;
         if (total == 0)
         {
@@ -271,8 +271,8 @@ internal sealed class NormAxis
         return true;
     }
 
-    private static ExactArgumentException Invalid(JsonNode? node) =>
-        new($"Invalid value for argument `axis`: expected an int, a list of ints or None. Received: axis={ConfigArgs.Describe(node)}", "axis");
+    private static KerasArgumentException Invalid(JsonNode? node) =>
+        new($"Invalid value for argument `axis`: expected an int, a list of ints or None. Received: axis={PythonFormat.Describe(node)}", "axis");
 
     private static string Describe(int[] axes, bool scalar) =>
         scalar

@@ -118,7 +118,7 @@ public static class Npy
         long count = ElementCount(header, dtype, name, out long byteCount);
         string declared = string.Create(
             CultureInfo.InvariantCulture,
-            $"{name}: header declares shape {FormatShape(header.Shape)} of {header.Descr} = {byteCount} bytes");
+            $"{name}: header declares shape {Shapes.Tuple(header.Shape)} of {header.Descr} = {byteCount} bytes");
 
         // The data size is checked (inside ReadData) before anything else about the shape, so that a lying
         // shape is reported as such.
@@ -368,44 +368,6 @@ public static class Npy
         }
     }
 
-    /// <summary>Formats a shape as Python's <c>repr</c> of a tuple: <c>()</c>, <c>(5,)</c>, <c>(2, 3)</c>.</summary>
-    /// <param name="shape">The dimensions.</param>
-    /// <returns>The tuple text.</returns>
-    internal static string FormatShape(ReadOnlySpan<int> shape)
-    {
-        var sb = new StringBuilder("(");
-        for (int i = 0; i < shape.Length; i++)
-        {
-            if (i > 0)
-            {
-                sb.Append(", ");
-            }
-
-            sb.Append(shape[i].ToString(CultureInfo.InvariantCulture));
-        }
-
-        return sb.Append(shape.Length == 1 ? ",)" : ")").ToString();
-    }
-
-    /// <summary>Formats a shape as Python's <c>repr</c> of a tuple: <c>()</c>, <c>(5,)</c>, <c>(2, 3)</c>.</summary>
-    /// <param name="shape">The dimensions.</param>
-    /// <returns>The tuple text.</returns>
-    internal static string FormatShape(ReadOnlySpan<long> shape)
-    {
-        var sb = new StringBuilder("(");
-        for (int i = 0; i < shape.Length; i++)
-        {
-            if (i > 0)
-            {
-                sb.Append(", ");
-            }
-
-            sb.Append(shape[i].ToString(CultureInfo.InvariantCulture));
-        }
-
-        return sb.Append(shape.Length == 1 ? ",)" : ")").ToString();
-    }
-
     /// <summary>Checks that a shape is non-negative and that its product is <paramref name="length"/>.</summary>
     /// <param name="length">The number of elements supplied.</param>
     /// <param name="shape">The dimensions.</param>
@@ -422,7 +384,7 @@ public static class Npy
             {
                 throw new ArgumentOutOfRangeException(
                     nameof(shape),
-                    string.Create(CultureInfo.InvariantCulture, $"Dimension {i} of shape {FormatShape(shape)} is negative."));
+                    string.Create(CultureInfo.InvariantCulture, $"Dimension {i} of shape {Shapes.Tuple(shape)} is negative."));
             }
 
             product = Math.Min(product * shape[i], (long)int.MaxValue + 1);
@@ -431,7 +393,7 @@ public static class Npy
         if (product != length)
         {
             throw new ArgumentException(
-                string.Create(CultureInfo.InvariantCulture, $"Shape {FormatShape(shape)} needs {product} elements but {length} were given."),
+                string.Create(CultureInfo.InvariantCulture, $"Shape {Shapes.Tuple(shape)} needs {product} elements but {length} were given."),
                 nameof(shape));
         }
     }
@@ -473,7 +435,7 @@ public static class Npy
     {
         var sb = new StringBuilder();
         sb.Append("{'descr': '").Append(descr).Append("', 'fortran_order': False, 'shape': ")
-            .Append(FormatShape(shape)).Append(", }");
+            .Append(Shapes.Tuple(shape)).Append(", }");
 
         // numpy leaves room to grow the first axis in place: 21 minus the digits of shape[0].
         if (shape.Length > 0)
@@ -696,7 +658,7 @@ public static class Npy
                 }
 
                 throw new InvalidDataException(
-                    $"{name}: header declares shape {FormatShape(header.Shape)} whose element count overflows a 64-bit integer");
+                    $"{name}: header declares shape {Shapes.Tuple(header.Shape)} whose element count overflows a 64-bit integer");
             }
 
             count *= dim;
@@ -706,7 +668,7 @@ public static class Npy
         if (count > long.MaxValue / itemSize)
         {
             throw new InvalidDataException(
-                $"{name}: header declares shape {FormatShape(header.Shape)} of {header.Descr} whose byte size overflows a 64-bit integer");
+                $"{name}: header declares shape {Shapes.Tuple(header.Shape)} of {header.Descr} whose byte size overflows a 64-bit integer");
         }
 
         byteCount = count * itemSize;
@@ -722,7 +684,7 @@ public static class Npy
             {
                 throw new NotSupportedException(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{name}: dimension {i} of shape {FormatShape(header.Shape)} exceeds Int32.MaxValue"));
+                    $"{name}: dimension {i} of shape {Shapes.Tuple(header.Shape)} exceeds Int32.MaxValue"));
             }
 
             shape[i] = (int)header.Shape[i];
@@ -774,7 +736,7 @@ public static class Npy
         {
             throw new NotSupportedException(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{name}: shape {FormatShape(header.Shape)} has {count} elements; a .NET array holds at most {Array.MaxLength}"));
+                $"{name}: shape {Shapes.Tuple(header.Shape)} has {count} elements; a .NET array holds at most {Array.MaxLength}"));
         }
     }
 

@@ -215,7 +215,7 @@ public sealed class NpyArray
     /// <summary>Describes the array, for example <c>NpyArray(Float32, (2, 16, 2))</c>.</summary>
     /// <returns>The type and the shape in NumPy's tuple notation.</returns>
     public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"NpyArray({DType}, {Npy.FormatShape(_shape)})");
+        string.Create(CultureInfo.InvariantCulture, $"NpyArray({DType}, {Shapes.Tuple(_shape)})");
 
     /// <summary>The raw float16 storage (null unless <see cref="DType"/> is Float16).</summary>
     internal Half[]? HalfData => _half;

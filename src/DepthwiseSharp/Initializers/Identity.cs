@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Initializers;
 
@@ -51,9 +50,9 @@ public sealed class Identity : Initializer
     {
         if (shape.Length != 2)
         {
-            throw new ExactArgumentException(
+            throw new KerasArgumentException(
                 "Identity matrix initializer can only be used for 2D matrices. " +
-                $"Received: shape={PythonFormat.Shape(shape)} of rank {shape.Length}.", nameof(shape));
+                $"Received: shape={Shapes.Tuple(shape)} of rank {shape.Length}.", nameof(shape));
         }
 
         InitializerHelpers.ValidateFill(destination.Length, shape);

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Initializers;
 
@@ -101,7 +100,7 @@ public abstract class Initializer : IKerasSerializable
 
         if (!KerasObjects.TryUnwrap(node, out string className, out JsonObject config))
         {
-            throw Unknown(KerasObjects.Describe(node));
+            throw Unknown(PythonFormat.Describe(node));
         }
 
         bool lenient = node is JsonObject obj && !obj.ContainsKey("module");
@@ -154,8 +153,8 @@ public abstract class Initializer : IKerasSerializable
             int a = axis < 0 ? axis + shape.Length : axis;
             if (a < 0 || a >= shape.Length)
             {
-                throw new ExactArgumentException(
-                    $"Invalid `{name}`: axis {axis} is out of range for shape={PythonFormat.Shape(shape)} of rank {shape.Length}.", name);
+                throw new KerasArgumentException(
+                    $"Invalid `{name}`: axis {axis} is out of range for shape={Shapes.Tuple(shape)} of rank {shape.Length}.", name);
             }
 
             product = checked(product * shape[a]);
@@ -164,7 +163,7 @@ public abstract class Initializer : IKerasSerializable
         return product;
     }
 
-    private static ExactArgumentException Unknown(string identifier) =>
+    private static KerasArgumentException Unknown(string identifier) =>
         new($"Could not interpret initializer identifier: {identifier}", "initializer");
 
     private static string Canonical(string identifier) =>
@@ -208,7 +207,7 @@ public abstract class Initializer : IKerasSerializable
 
     private static Initializer Create(string className, JsonObject config, bool lenient)
     {
-        var r = new ConfigReader(className, config, lenient);
+        var r = new ConfigReader(className, config, lenient, tolerated: "dtype");
         Initializer result = className switch
         {
             "Zeros" => new Zeros(),

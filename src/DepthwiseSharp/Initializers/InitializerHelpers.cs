@@ -2,8 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Initializers;
 
@@ -18,8 +17,8 @@ internal static class InitializerHelpers
         {
             if (d < 0)
             {
-                throw new ExactArgumentException(
-                    $"Invalid shape={PythonFormat.Shape(shape)}: every dimension must be non-negative.", nameof(shape));
+                throw new KerasArgumentException(
+                    $"Invalid shape={Shapes.Tuple(shape)}: every dimension must be non-negative.", nameof(shape));
             }
 
             count = checked(count * d);
@@ -27,8 +26,8 @@ internal static class InitializerHelpers
 
         if (count != destinationLength)
         {
-            throw new ExactArgumentException(
-                $"The destination has {destinationLength} elements but shape={PythonFormat.Shape(shape)} holds {count}.",
+            throw new KerasArgumentException(
+                $"The destination has {destinationLength} elements but shape={Shapes.Tuple(shape)} holds {count}.",
                 "destination");
         }
     }
@@ -41,7 +40,7 @@ internal static class InitializerHelpers
     {
         if (!double.IsFinite(value.Value))
         {
-            throw new ExactArgumentException($"Argument `{name}` must be a finite float. Received: {name}={value}", name);
+            throw new KerasArgumentException($"Argument `{name}` must be a finite float. Received: {name}={value}", name);
         }
 
         return value;

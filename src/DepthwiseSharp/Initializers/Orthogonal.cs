@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Initializers;
 
@@ -63,9 +62,9 @@ public sealed class Orthogonal : RandomInitializer
     {
         if (shape.Length < 2)
         {
-            throw new ExactArgumentException(
+            throw new KerasArgumentException(
                 "The tensor to initialize must be at least two-dimensional. " +
-                $"Received: shape={PythonFormat.Shape(shape)} of rank {shape.Length}.", nameof(shape));
+                $"Received: shape={Shapes.Tuple(shape)} of rank {shape.Length}.", nameof(shape));
         }
 
         InitializerHelpers.ValidateFill(destination.Length, shape);

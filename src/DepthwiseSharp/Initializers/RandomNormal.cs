@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Initializers;
 
@@ -71,7 +70,7 @@ public sealed class RandomNormal : RandomInitializer
     {
         if (!(stddev.Value >= 0.0) || double.IsInfinity(stddev.Value))
         {
-            throw new ExactArgumentException($"Argument `stddev` must be a non-negative float. Received: stddev={stddev}", nameof(stddev));
+            throw new KerasArgumentException($"Argument `stddev` must be a non-negative float. Received: stddev={stddev}", nameof(stddev));
         }
 
         return stddev;

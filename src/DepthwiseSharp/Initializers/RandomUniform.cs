@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Initializers;
 
@@ -31,13 +30,13 @@ public sealed class RandomUniform : RandomInitializer
         InitializerHelpers.RequireFinite(maxval, nameof(maxval));
         if (minval.Value > maxval.Value)
         {
-            throw new ExactArgumentException(
+            throw new KerasArgumentException(
                 $"Argument `minval` must be less than or equal to `maxval`. Received: minval={minval}, maxval={maxval}", nameof(minval));
         }
 
         if (!double.IsFinite(maxval.Value - minval.Value))
         {
-            throw new ExactArgumentException(
+            throw new KerasArgumentException(
                 $"The range `maxval - minval` must be a finite float. Received: minval={minval}, maxval={maxval}", nameof(maxval));
         }
 

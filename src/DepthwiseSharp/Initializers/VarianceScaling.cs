@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Initializers;
 
@@ -85,13 +84,13 @@ public class VarianceScaling : RandomInitializer
         CheckScale(scale);
         if (!Enum.IsDefined(mode))
         {
-            throw new ExactArgumentException(
+            throw new KerasArgumentException(
                 $"Invalid `mode` argument: {mode}. Please use one of {{'fan_in', 'fan_out', 'fan_avg'}}", nameof(mode));
         }
 
         if (!Enum.IsDefined(distribution))
         {
-            throw new ExactArgumentException(
+            throw new KerasArgumentException(
                 $"Invalid `distribution` argument: {distribution}. Please use one of {{'uniform', 'truncated_normal', 'untruncated_normal'}}",
                 nameof(distribution));
         }
@@ -211,7 +210,7 @@ public class VarianceScaling : RandomInitializer
     {
         if (!(scale.Value > 0.0) || double.IsInfinity(scale.Value))
         {
-            throw new ExactArgumentException($"Argument `scale` must be positive float. Received: scale={scale}", "scale");
+            throw new KerasArgumentException($"Argument `scale` must be positive float. Received: scale={scale}", "scale");
         }
 
         return scale;
@@ -225,7 +224,7 @@ public class VarianceScaling : RandomInitializer
             "fan_in" => VarianceScalingMode.FanIn,
             "fan_out" => VarianceScalingMode.FanOut,
             "fan_avg" => VarianceScalingMode.FanAvg,
-            _ => throw new ExactArgumentException(
+            _ => throw new KerasArgumentException(
                 $"Invalid `mode` argument: {mode}. Please use one of {{'fan_in', 'fan_out', 'fan_avg'}}", nameof(mode)),
         };
     }
@@ -238,7 +237,7 @@ public class VarianceScaling : RandomInitializer
             "truncated_normal" or "normal" => VarianceScalingDistribution.TruncatedNormal,
             "untruncated_normal" => VarianceScalingDistribution.UntruncatedNormal,
             "uniform" => VarianceScalingDistribution.Uniform,
-            _ => throw new ExactArgumentException(
+            _ => throw new KerasArgumentException(
                 $"Invalid `distribution` argument: {distribution.ToLowerInvariant()}. Please use one of {{'uniform', 'truncated_normal', 'untruncated_normal'}}",
                 nameof(distribution)),
         };

@@ -5,6 +5,7 @@ using DepthwiseSharp.Activations;
 using DepthwiseSharp.Constraints;
 using DepthwiseSharp.Initializers;
 using DepthwiseSharp.Regularizers;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Layers;
 
@@ -170,7 +171,7 @@ public class CausalDepthwiseConv1D : DepthwiseConv1D
     public static new CausalDepthwiseConv1D FromConfig(JsonNode config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        Serialization.KerasObjects.CheckWellFormed(config, "config");
+        Keras.KerasObjects.CheckWellFormed(config, "config");
         CheckPaddingKey(config);
         return new CausalDepthwiseConv1D(LayerConfig.Read(config, KerasClassName));
     }

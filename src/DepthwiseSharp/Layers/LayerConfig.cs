@@ -4,7 +4,7 @@ using DepthwiseSharp.Activations;
 using DepthwiseSharp.Constraints;
 using DepthwiseSharp.Initializers;
 using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Layers;
 
@@ -138,7 +138,7 @@ internal static class LayerConfig
         {
             if (Array.IndexOf(KerasKeys, key) < 0 && Array.IndexOf(TfKerasKeys, key) < 0)
             {
-                unknown.Add($"'{key}': {KerasObjects.Describe(value)}");
+                unknown.Add($"'{key}': {PythonFormat.Describe(value)}");
             }
         }
 
@@ -201,7 +201,7 @@ internal static class LayerConfig
                 // Keras 3 may write a built-in function as {"module": "keras.activations", "class_name": "function", "config": "relu", ...}.
                 return Activation.Get(cfg.GetValue<string>());
             default:
-                throw new ArgumentException($"Could not interpret activation function identifier: {KerasObjects.Describe(node)}", "activation");
+                throw new ArgumentException($"Could not interpret activation function identifier: {PythonFormat.Describe(node)}", "activation");
         }
     }
 

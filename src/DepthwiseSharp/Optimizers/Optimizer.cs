@@ -15,12 +15,12 @@ public abstract class Optimizer
 
     /// <summary>Creates an optimizer.</summary>
     /// <param name="learningRate">The step size (Keras <c>learning_rate</c>), finite and &gt; 0.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="learningRate"/> is not finite and positive.</exception>
+    /// <exception cref="KerasArgumentException"><paramref name="learningRate"/> is not finite and positive.</exception>
     protected Optimizer(double learningRate)
     {
         if (!double.IsFinite(learningRate) || learningRate <= 0)
         {
-            throw new ArgumentOutOfRangeException("learning_rate", learningRate, $"Argument `learning_rate` must be a positive finite float. Received: learning_rate={learningRate}");
+            throw new KerasArgumentException($"Argument `learning_rate` must be a positive finite float. Received: learning_rate={learningRate}", "learning_rate");
         }
 
         LearningRate = learningRate;
@@ -87,7 +87,7 @@ public abstract class Optimizer
     {
         "sgd" => new Sgd(learningRate ?? 0.01),
         "adam" => new Adam(learningRate ?? 0.001),
-        _ => throw new ArgumentException($"Could not interpret optimizer identifier: {identifier}", "optimizer"),
+        _ => throw new KerasArgumentException($"Could not interpret optimizer identifier: {identifier}", "optimizer"),
     };
 }
 
@@ -102,13 +102,13 @@ public sealed class Sgd : Optimizer
     /// <param name="learningRate">Step size, default 0.01.</param>
     /// <param name="momentum">In [0, 1], default 0.</param>
     /// <param name="nesterov">Nesterov momentum, default false.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    /// <exception cref="KerasArgumentException">A value is out of range (Keras's message).</exception>
     public Sgd(double learningRate = 0.01, double momentum = 0.0, bool nesterov = false)
         : base(learningRate)
     {
         if (!(momentum >= 0 && momentum <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, $"`momentum` must be a float between [0, 1]. Received: momentum={momentum}");
+            throw new KerasArgumentException($"`momentum` must be a float between [0, 1]. Received: momentum={momentum}", nameof(momentum));
         }
 
         Momentum = momentum;
@@ -165,23 +165,23 @@ public sealed class Adam : Optimizer
     /// <param name="beta2">Second-moment decay in [0, 1), default 0.999.</param>
     /// <param name="epsilon">Denominator floor &gt; 0, default 1e-7 (Keras's, not the paper's 1e-8).</param>
     /// <param name="amsgrad">Use the AMSGrad variant, default false.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    /// <exception cref="KerasArgumentException">A value is out of range (Keras's message).</exception>
     public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7, bool amsgrad = false)
         : base(learningRate)
     {
         if (!(beta1 >= 0 && beta1 < 1))
         {
-            throw new ArgumentOutOfRangeException("beta_1", beta1, $"`beta_1` must be in [0, 1). Received: beta_1={beta1}");
+            throw new KerasArgumentException($"`beta_1` must be in [0, 1). Received: beta_1={beta1}", "beta_1");
         }
 
         if (!(beta2 >= 0 && beta2 < 1))
         {
-            throw new ArgumentOutOfRangeException("beta_2", beta2, $"`beta_2` must be in [0, 1). Received: beta_2={beta2}");
+            throw new KerasArgumentException($"`beta_2` must be in [0, 1). Received: beta_2={beta2}", "beta_2");
         }
 
         if (!(epsilon > 0 && double.IsFinite(epsilon)))
         {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, $"`epsilon` must be a positive float. Received: epsilon={epsilon}");
+            throw new KerasArgumentException($"`epsilon` must be a positive float. Received: epsilon={epsilon}", nameof(epsilon));
         }
 
         Beta1 = beta1;

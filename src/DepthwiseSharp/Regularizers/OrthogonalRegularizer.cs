@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Regularizers;
 
@@ -168,7 +168,7 @@ public sealed class OrthogonalRegularizer : Regularizer
     public override string ToString() => $"OrthogonalRegularizer(factor={KerasFloat.Repr(Factor)}, mode='{Mode}')";
 
     /// <summary>Builds from a config, with Keras's argument checks.</summary>
-    internal static OrthogonalRegularizer FromArgs(ConfigArgs args)
+    internal static OrthogonalRegularizer FromArgs(ConfigReader args)
     {
         double factor = ReadFactor(args, "factor", 0.01, null);
         string mode = "rows";
@@ -177,7 +177,7 @@ public sealed class OrthogonalRegularizer : Regularizer
             JsonNode? node = args.Raw("mode");
             if (node is not JsonValue v || !v.TryGetValue(out string? m) || m is null)
             {
-                throw InvalidMode(ConfigArgs.Describe(node));
+                throw InvalidMode(PythonFormat.Describe(node));
             }
 
             mode = m;
@@ -186,15 +186,15 @@ public sealed class OrthogonalRegularizer : Regularizer
         return new OrthogonalRegularizer(factor, mode);
     }
 
-    private static ExactArgumentException InvalidMode(string received) =>
+    private static KerasArgumentException InvalidMode(string received) =>
         new($"Invalid value for argument `mode`. Expected one of {{\"rows\", \"columns\"}}. Received: mode={received}", "mode");
 
     private static void CheckRank(int length, ReadOnlySpan<int> shape, int gradientLength)
     {
         if (shape.Length != 2)
         {
-            throw new ExactArgumentException(
-                $"Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape={ConfigArgs.PythonTuple(shape)}", "shape");
+            throw new KerasArgumentException(
+                $"Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape={Shapes.Tuple(shape)}", "shape");
         }
 
         CheckArgs(length, shape, gradientLength);

@@ -1,6 +1,6 @@
 using System.Numerics;
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Regularizers;
 
@@ -83,10 +83,10 @@ public abstract class Regularizer : IKerasSerializable
 
         if (!KerasObjects.TryUnwrap(node, out string className, out JsonObject config))
         {
-            throw UnknownIdentifier(KerasObjects.Describe(node));
+            throw UnknownIdentifier(PythonFormat.Describe(node));
         }
 
-        return Create(className, config, KerasObjects.Describe(node));
+        return Create(className, config, PythonFormat.Describe(node));
     }
 
     /// <summary>Keras's <c>validate_float_arg</c>: a finite, non-negative number.</summary>
@@ -94,11 +94,11 @@ public abstract class Regularizer : IKerasSerializable
         double.IsFinite(value) && value >= 0 ? value : throw InvalidFactor(name, KerasFloat.Repr(value));
 
     /// <summary>Keras's message for an invalid factor (its text has no space after the first period).</summary>
-    internal static ExactArgumentException InvalidFactor(string name, string received) =>
+    internal static KerasArgumentException InvalidFactor(string name, string received) =>
         new($"Invalid value for argument {name}: expected a non-negative float.Received: {name}={received}", name);
 
     /// <summary>Reads a factor from a config with Keras's null handling.</summary>
-    internal static double ReadFactor(ConfigArgs args, string name, double whenAbsent, double? whenNull)
+    internal static double ReadFactor(ConfigReader args, string name, double whenAbsent, double? whenNull)
     {
         KerasNumber n = args.Number(
             name,
@@ -163,15 +163,15 @@ public abstract class Regularizer : IKerasSerializable
     /// <summary>Checks the shape and, when given, the gradient length.</summary>
     internal static void CheckArgs(int valuesLength, ReadOnlySpan<int> shape, int gradientLength = -1)
     {
-        ConfigArgs.CheckShape(valuesLength, shape, "values");
+        ConfigReader.CheckShape(valuesLength, shape, "values");
         if (gradientLength >= 0 && gradientLength != valuesLength)
         {
-            throw new ExactArgumentException(
+            throw new KerasArgumentException(
                 $"The gradient has {gradientLength} elements but the values have {valuesLength}.", "gradient");
         }
     }
 
-    private static ExactArgumentException UnknownIdentifier(string described) =>
+    private static KerasArgumentException UnknownIdentifier(string described) =>
         new($"Could not interpret regularizer identifier: {described}", "regularizer");
 
     private static Regularizer Create(string name, JsonObject config, string described)
@@ -185,7 +185,7 @@ public abstract class Regularizer : IKerasSerializable
             "orthogonalregularizer" or "orthogonal_regularizer" => "OrthogonalRegularizer",
             _ => throw UnknownIdentifier(described),
         };
-        var args = new ConfigArgs(config, className);
+        var args = new ConfigReader(className, config);
 
         // "l1_l2" is tf.keras's shortcut function l1_l2(l1=0.01, l2=0.01); the class L1L2 defaults to zeros.
         double l1l2Default = lower == "l1_l2" ? 0.01 : 0.0;
@@ -196,7 +196,7 @@ public abstract class Regularizer : IKerasSerializable
             "L1L2" => new L1L2(ReadFactor(args, "l1", l1l2Default, 0.0), ReadFactor(args, "l2", l1l2Default, 0.0)),
             _ => OrthogonalRegularizer.FromArgs(args),
         };
-        args.EnsureAllUsed();
+        args.Finish();
         return result;
     }
 }

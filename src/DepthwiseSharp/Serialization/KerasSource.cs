@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DepthwiseSharp.Layers;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Serialization;
 

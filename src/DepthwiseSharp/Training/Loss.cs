@@ -57,7 +57,7 @@ public abstract class Loss
     {
         "mse" or "mean_squared_error" => new MeanSquaredError(),
         "huber" => new Huber(),
-        _ => throw new ArgumentException($"Could not interpret loss identifier: {identifier}", "loss"),
+        _ => throw new KerasArgumentException($"Could not interpret loss identifier: {identifier}", "loss"),
     };
 }
 
@@ -79,12 +79,12 @@ public sealed class Huber : Loss
 {
     /// <summary>Creates the loss.</summary>
     /// <param name="delta">The switch point, finite and &gt; 0.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="delta"/> is not positive.</exception>
+    /// <exception cref="KerasArgumentException"><paramref name="delta"/> is not positive.</exception>
     public Huber(double delta = 1.0)
     {
         if (!(delta > 0 && double.IsFinite(delta)))
         {
-            throw new ArgumentOutOfRangeException(nameof(delta), delta, $"`delta` must be a positive float. Received: delta={delta}");
+            throw new KerasArgumentException($"`delta` must be a positive float. Received: delta={delta}", nameof(delta));
         }
 
         Delta = delta;

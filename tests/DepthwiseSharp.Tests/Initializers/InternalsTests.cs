@@ -1,4 +1,6 @@
 using DepthwiseSharp.Initializers;
+using DepthwiseSharp.Serialization;
+using DepthwiseSharp.Keras;
 
 namespace DepthwiseSharp.Tests.Initializers;
 
@@ -77,9 +79,9 @@ public class InternalsTests
     [Fact]
     public void Shapes_are_formatted_as_python_tuples()
     {
-        Assert.Equal("()", PythonFormat.Shape([]));
-        Assert.Equal("(5,)", PythonFormat.Shape([5]));
-        Assert.Equal("(3, 4, 5)", PythonFormat.Shape([3, 4, 5]));
+        Assert.Equal("()", Shapes.Tuple(ReadOnlySpan<int>.Empty));
+        Assert.Equal("(5,)", Shapes.Tuple([5]));
+        Assert.Equal("(3, 4, 5)", Shapes.Tuple([3, 4, 5]));
     }
 
     [Fact]

@@ -1,35 +1,15 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Serialization;
 
-namespace DepthwiseSharp.Initializers;
+namespace DepthwiseSharp.Keras;
 
-/// <summary>Formats values the way Python's <c>str</c> shows them in Keras's f-string error messages.</summary>
+/// <summary>
+/// Formats values the way Python's <c>str</c> and <c>repr</c> show them in Keras's f-string error messages (the one home
+/// for that; shapes are <see cref="Shapes.Tuple(ReadOnlySpan{int})"/>).
+/// </summary>
 internal static class PythonFormat
 {
-    /// <summary>Python's repr of a shape tuple: <c>()</c>, <c>(5,)</c>, <c>(3, 4)</c>.</summary>
-    public static string Shape(ReadOnlySpan<int> shape)
-    {
-        if (shape.Length == 1)
-        {
-            return "(" + shape[0].ToString(CultureInfo.InvariantCulture) + ",)";
-        }
-
-        var sb = new StringBuilder("(");
-        for (int i = 0; i < shape.Length; i++)
-        {
-            if (i > 0)
-            {
-                sb.Append(", ");
-            }
-
-            sb.Append(shape[i].ToString(CultureInfo.InvariantCulture));
-        }
-
-        return sb.Append(')').ToString();
-    }
-
     /// <summary>Python's repr of a string.</summary>
     public static string Str(string value) => "'" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace DepthwiseSharp.Serialization;
+namespace DepthwiseSharp.Keras;
 
 /// <summary>An object that Keras serializes as <c>{"module", "class_name", "config", "registered_name"}</c>.</summary>
 public interface IKerasSerializable

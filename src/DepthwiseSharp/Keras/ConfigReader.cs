@@ -1,27 +1,63 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DepthwiseSharp.Regularizers;
-using DepthwiseSharp.Serialization;
 
-namespace DepthwiseSharp.Initializers;
+namespace DepthwiseSharp.Keras;
 
-/// <summary>Reads the values of an initializer's config object, checking JSON types and unknown keys.</summary>
+/// <summary>
+/// The one reader of a Keras object's <c>config</c> dictionary (initializers, regularizers, constraints), as Python's
+/// <c>cls(**config)</c> reads it: known keys with their JSON types checked, defaults for absent keys, and every key the class
+/// does not take refused with Python's <c>TypeError</c> text (<c>"X.__init__() got an unexpected keyword argument 'k'"</c>).
+/// </summary>
 /// <remarks>
-/// Strict mode (4-key form, Keras 3 and tf.keras 2.13+) rejects keys the class does not take, as Keras 3's
-/// <c>cls(**config)</c> does, except <c>dtype</c>; lenient mode (the 2-key form of older tf.keras files) ignores them.
+/// Strict mode (4-key form, Keras 3 and tf.keras 2.13+) refuses unknown keys except <paramref name="tolerated"/> (initializers
+/// tolerate <c>dtype</c>); lenient mode (the 2-key form of older tf.keras files) ignores them. Layers have their own message
+/// for unknown keys, Keras's <c>Layer</c> one (<c>LayerConfig</c>).
 /// </remarks>
-internal sealed class ConfigReader
+/// <param name="className">The Keras class, for messages.</param>
+/// <param name="config">The config dictionary.</param>
+/// <param name="lenient">Whether unknown keys are ignored.</param>
+/// <param name="tolerated">One key that is never refused, or null.</param>
+internal sealed class ConfigReader(string className, JsonObject config, bool lenient = false, string? tolerated = null)
 {
-    private readonly string _className;
-    private readonly JsonObject _config;
-    private readonly bool _lenient;
+    private readonly string _className = className;
+    private readonly JsonObject _config = config;
+    private readonly bool _lenient = lenient;
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
 
-    public ConfigReader(string className, JsonObject config, bool lenient)
+    /// <summary>Whether the key is present (possibly null).</summary>
+    public bool Has(string key) => _config.ContainsKey(key);
+
+    /// <summary>The raw node of a key (null when absent or JSON null); marks the key as used.</summary>
+    public JsonNode? Raw(string key)
     {
-        _className = className;
-        _config = config;
-        _lenient = lenient;
+        _used.Add(key);
+        return _config[key];
+    }
+
+    /// <summary>Reads a number; absent -> <paramref name="whenAbsent"/>, JSON null -> <paramref name="whenNull"/> (or an error when null).</summary>
+    /// <param name="key">The config key.</param>
+    /// <param name="whenAbsent">The Keras default.</param>
+    /// <param name="whenNull">What Python's constructor makes of <c>None</c>; null when <c>None</c> is an error.</param>
+    /// <param name="invalid">Builds the error from Python's text of the value received.</param>
+    public KerasNumber Number(string key, KerasNumber whenAbsent, KerasNumber? whenNull, Func<string, Exception> invalid)
+    {
+        _used.Add(key);
+        if (!_config.TryGetPropertyValue(key, out JsonNode? node))
+        {
+            return whenAbsent;
+        }
+
+        if (node is null)
+        {
+            return whenNull ?? throw invalid("None");
+        }
+
+        if (!KerasFloat.TryRead(node, out KerasNumber n))
+        {
+            throw invalid(PythonFormat.Describe(node));
+        }
+
+        return n;
     }
 
     /// <summary>A number, keeping whether it was written as a Python int or float; absent means the float <paramref name="defaultValue"/>.</summary>
@@ -87,7 +123,7 @@ internal sealed class ConfigReader
             return (long)number.Value;
         }
 
-        throw new ExactArgumentException(
+        throw new KerasArgumentException(
             "`seed` argument should be an instance of `keras.random.SeedGenerator()` or an integer. " +
             $"Received: seed={PythonFormat.Describe(node)} (in the {_className} config; only integer seeds are supported)",
             key);
@@ -121,7 +157,7 @@ internal sealed class ConfigReader
         throw Invalid(key, node, "null or a list of integers");
     }
 
-    /// <summary>Rejects keys that were not read (strict mode only; <c>dtype</c> is always tolerated).</summary>
+    /// <summary>Refuses every key that was not read, with Python's <c>TypeError</c> text (strict mode only).</summary>
     public void Finish()
     {
         if (_lenient)
@@ -131,15 +167,37 @@ internal sealed class ConfigReader
 
         foreach (var (key, _) in _config)
         {
-            if (!_used.Contains(key) && key != "dtype")
+            if (!_used.Contains(key) && key != tolerated)
             {
-                throw new ExactArgumentException(
+                throw new KerasArgumentException(
                     $"{_className}.__init__() got an unexpected keyword argument {PythonFormat.Str(key)}", "config");
             }
         }
     }
 
-    private ExactArgumentException Invalid(string key, JsonNode? node, string expected) => new(
+    private KerasArgumentException Invalid(string key, JsonNode? node, string expected) => new(
         $"Invalid value for `{key}` in the {_className} config: expected {expected}. Received: {key}={PythonFormat.Describe(node)}",
         key);
+
+    /// <summary>Checks that <paramref name="shape"/> is non-negative and its product is <paramref name="length"/>.</summary>
+    public static void CheckShape(int length, ReadOnlySpan<int> shape, string what)
+    {
+        long product = 1;
+        foreach (int d in shape)
+        {
+            if (d < 0)
+            {
+                throw new KerasArgumentException(
+                    $"The shape {Shapes.Tuple(shape)} has a negative dimension.", "shape");
+            }
+
+            product *= d;
+        }
+
+        if (product != length)
+        {
+            throw new KerasArgumentException(
+                $"The shape {Shapes.Tuple(shape)} holds {product} elements but the {what} has {length}.", "shape");
+        }
+    }
 }

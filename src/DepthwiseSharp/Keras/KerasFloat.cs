@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace DepthwiseSharp.Serialization;
+namespace DepthwiseSharp.Keras;
 
 /// <summary>Writes floating-point numbers into JSON configs the way Keras (Python's <c>json</c> module) writes a Python <c>float</c>.</summary>
 /// <remarks>
