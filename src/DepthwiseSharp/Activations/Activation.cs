@@ -108,12 +108,12 @@ public abstract class Activation
     /// <summary>Looks up an activation by Keras identifier; null means <c>linear</c>.</summary>
     /// <param name="identifier">A Keras activation name, matched case-insensitively (aliases swish and hard_swish included).</param>
     /// <returns>The activation (a shared instance).</returns>
-    /// <exception cref="ArgumentException">
+    /// <exception cref="KerasArgumentException">
     /// "Could not interpret activation function identifier: X" (exactly, with X the identifier), parameter name <c>activation</c>.
     /// </exception>
     /// <remarks><c>Get(null)</c> is <see cref="Linear"/>; <c>Get("swish")</c> is <see cref="Silu"/>; <c>Get("hard_swish")</c> is <see cref="HardSilu"/>.</remarks>
     public static Activation Get(string? identifier) =>
-        TryGet(identifier, out var activation) ? activation : throw new ActivationIdentifierException(identifier);
+        TryGet(identifier, out var activation) ? activation : throw new KerasArgumentException($"Could not interpret activation function identifier: {identifier}", "activation");
 
     /// <summary>Looks up an activation by Keras identifier without throwing.</summary>
     /// <param name="identifier">A Keras activation name (case-insensitive, aliases included); null means <c>linear</c>.</param>

@@ -2,22 +2,6 @@ using System.Numerics;
 
 namespace DepthwiseSharp.Activations;
 
-/// <summary>The unknown-identifier error, whose message is exactly Keras's text (no "(Parameter ...)" suffix).</summary>
-internal sealed class ActivationIdentifierException : ArgumentException
-{
-    private readonly string _message;
-
-    public ActivationIdentifierException(string? identifier)
-        : base(Format(identifier), "activation")
-    {
-        _message = Format(identifier);
-    }
-
-    public override string Message => _message;
-
-    private static string Format(string? identifier) => $"Could not interpret activation function identifier: {identifier}";
-}
-
 /// <summary>Argument validation shared by every activation: run once per call, allocation-free on success.</summary>
 internal static class ActivationChecks
 {

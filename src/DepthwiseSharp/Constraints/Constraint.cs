@@ -42,11 +42,14 @@ public abstract class Constraint : IKerasSerializable
     /// <returns>The JSON object, for example <c>{"module": "keras.constraints", "class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}, "registered_name": null}</c>.</returns>
     public JsonObject Serialize() => KerasObjects.Serialize("keras.constraints", this);
 
+    /// <summary>The Keras names <see cref="Get(string)"/> takes (the class names are taken too).</summary>
+    public static IReadOnlyList<string> Names { get; } = ["max_norm", "min_max_norm", "non_neg", "unit_norm"];
+
     /// <summary>Looks up a constraint by Keras identifier (<c>max_norm</c>, <c>non_neg</c>, class names...).</summary>
     /// <param name="identifier">The identifier, matched case-insensitively.</param>
     /// <returns>A new constraint with the class's default arguments.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="identifier"/> is null.</exception>
-    /// <exception cref="ArgumentException">"Could not interpret constraint identifier: X" (<see cref="ArgumentException.ParamName"/> <c>constraint</c>).</exception>
+    /// <exception cref="KerasArgumentException">"Could not interpret constraint identifier: X" (<see cref="ArgumentException.ParamName"/> <c>constraint</c>).</exception>
     public static Constraint Get(string identifier)
     {
         ArgumentNullException.ThrowIfNull(identifier);

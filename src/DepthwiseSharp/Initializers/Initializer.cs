@@ -59,14 +59,21 @@ public abstract class Initializer : IKerasSerializable
     /// <remarks>Formula: <c>ClassName + "(" + GetConfig().ToJsonString() + ")"</c>.</remarks>
     public override string ToString() => ClassName + "(" + GetConfig().ToJsonString() + ")";
 
+    /// <summary>The Keras names <see cref="Get(string)"/> takes (snake_case; the class names and Keras's aliases are taken too).</summary>
+    public static IReadOnlyList<string> Names { get; } =
+    [
+        "constant", "identity", "ones", "zeros", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "lecun_normal",
+        "lecun_uniform", "orthogonal", "random_normal", "random_uniform", "truncated_normal", "variance_scaling",
+    ];
+
     /// <summary>Looks up an initializer by Keras identifier (snake_case name or class name), case-insensitively, with default arguments.</summary>
     /// <param name="identifier">For example <c>glorot_uniform</c>, <c>GlorotUniform</c>, <c>he_normal</c>, <c>zeros</c>; the Keras aliases
     /// <c>normal</c> (random_normal), <c>uniform</c> (random_uniform), <c>zero</c>, <c>one</c>, <c>IdentityInitializer</c> and
     /// <c>OrthogonalInitializer</c> are accepted.</param>
     /// <returns>A new initializer; random ones are unseeded (each call returns an instance with its own seed).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="identifier"/> is null.</exception>
-    /// <exception cref="ArgumentException">"Could not interpret initializer identifier: X" (ParamName <c>initializer</c>; the message has no
-    /// " (Parameter ...)" suffix) for an unknown name.</exception>
+    /// <exception cref="KerasArgumentException">"Could not interpret initializer identifier: X" (ParamName <c>initializer</c>) for an
+    /// unknown name.</exception>
     /// <remarks>Keras matches names case-sensitively; matching here ignores case, so <c>"GLOROT_UNIFORM"</c> is accepted too.</remarks>
     public static Initializer Get(string identifier)
     {

@@ -78,11 +78,14 @@ public abstract class Optimizer
     protected abstract void Update<T>(Span<T> weight, ReadOnlySpan<T> gradient, Span<double> slots, long iteration)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
-    /// <summary>Reads an optimizer name: "sgd" or "adam", case-insensitive, with Keras's defaults.</summary>
+    /// <summary>The Keras names <see cref="Get(string, double?)"/> takes.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["sgd", "adam"];
+
+    /// <summary>Looks up an optimizer by Keras identifier ("sgd" or "adam"), case-insensitively, with Keras's defaults.</summary>
     /// <param name="identifier">The name.</param>
     /// <param name="learningRate">The learning rate, or null for Keras's default (0.01 for SGD, 0.001 for Adam).</param>
     /// <returns>A new optimizer.</returns>
-    /// <exception cref="ArgumentException">"Could not interpret optimizer identifier: X".</exception>
+    /// <exception cref="KerasArgumentException">"Could not interpret optimizer identifier: X" (ParamName <c>optimizer</c>).</exception>
     public static Optimizer Get(string identifier, double? learningRate = null) => identifier?.ToLowerInvariant() switch
     {
         "sgd" => new Sgd(learningRate ?? 0.01),

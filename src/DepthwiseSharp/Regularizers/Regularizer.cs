@@ -48,11 +48,14 @@ public abstract class Regularizer : IKerasSerializable
     /// <returns>The JSON object, for example <c>{"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}, "registered_name": null}</c>.</returns>
     public JsonObject Serialize() => KerasObjects.Serialize("keras.regularizers", this);
 
+    /// <summary>The Keras names <see cref="Get(string)"/> takes (the class names are taken too).</summary>
+    public static IReadOnlyList<string> Names { get; } = ["l1", "l2", "l1_l2", "l1l2", "orthogonal_regularizer"];
+
     /// <summary>Looks up a regularizer by Keras identifier (<c>l1</c>, <c>l2</c>, <c>l1_l2</c>, class names...).</summary>
     /// <param name="identifier">The identifier, matched case-insensitively.</param>
     /// <returns>A new regularizer with the identifier's default arguments.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="identifier"/> is null.</exception>
-    /// <exception cref="ArgumentException">"Could not interpret regularizer identifier: X" (<see cref="ArgumentException.ParamName"/> <c>regularizer</c>).</exception>
+    /// <exception cref="KerasArgumentException">"Could not interpret regularizer identifier: X" (<see cref="ArgumentException.ParamName"/> <c>regularizer</c>).</exception>
     /// <remarks>
     /// <c>l1</c>/<c>L1</c> -> <c>L1(0.01)</c>; <c>l2</c>/<c>L2</c> -> <c>L2(0.01)</c>; <c>l1_l2</c> -> <c>L1L2(0.01, 0.01)</c>;
     /// <c>l1l2</c>/<c>L1L2</c> -> <c>L1L2(0, 0)</c>; <c>orthogonal_regularizer</c>/<c>OrthogonalRegularizer</c> -> <c>OrthogonalRegularizer(0.01, "rows")</c>.

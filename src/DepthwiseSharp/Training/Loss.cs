@@ -49,10 +49,13 @@ public abstract class Loss
     /// <returns>The derivative.</returns>
     protected abstract double Derivative(double error);
 
-    /// <summary>Looks up a loss by Keras name: <c>mse</c> / <c>mean_squared_error</c>, <c>huber</c>.</summary>
+    /// <summary>The Keras names <see cref="Get(string)"/> takes.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["mean_squared_error", "mse", "huber"];
+
+    /// <summary>Looks up a loss by Keras identifier, case-insensitively: <c>mse</c> / <c>mean_squared_error</c>, <c>huber</c>.</summary>
     /// <param name="identifier">The name, case-insensitive.</param>
     /// <returns>The loss.</returns>
-    /// <exception cref="ArgumentException">"Could not interpret loss identifier: X".</exception>
+    /// <exception cref="KerasArgumentException">"Could not interpret loss identifier: X" (ParamName <c>loss</c>).</exception>
     public static Loss Get(string identifier) => identifier?.ToLowerInvariant() switch
     {
         "mse" or "mean_squared_error" => new MeanSquaredError(),
