@@ -15,6 +15,8 @@ It writes, seeded (the random values are the same on every run; the HDF5 and zip
   inference).
 - `nested.h5`: a Functional model whose second layer is a Sequential (`inner`: DepthwiseConv1D `in_dw` -> Activation),
   legacy `.h5`, with `nested.x.npy`, `nested.y.npy` and `nested.outer_dw.y.npy`.
+- `functional_empty_int_weight_names.h5` and `functional_float_weight_names.h5`: `functional_float32_cl.h5` with the
+  `weight_names` of `drop` made an empty int32 array, and those of `squash` the float64 array [1.0, 2.0] (by h5py).
 - `configs.json`: Keras's own `get_config()` of DepthwiseConv1D layers (initializers None, Identity, ordinary arguments);
   what Keras's `add_weight` did for a layer built with None initializers; what Keras makes of an Identity config that
   carries a gain.
@@ -88,6 +90,18 @@ save_npy("nested.x.npy", x)
 save_npy("nested.y.npy", nested(x))
 save_npy("nested.outer_dw.y.npy", nested.get_layer("outer_dw")(x))
 nested.save(os.path.join(OUT, "nested.h5"))
+
+# ---------------------------------------------------------------- weight_names of other types (h5py, on Keras's file)
+# An empty int32 array (any empty array means "no weights") and a non-empty float64 one (not a Keras attribute).
+import h5py  # noqa: E402
+import shutil  # noqa: E402
+
+for suffix, layer_name, value in (("empty_int_weight_names", "drop", np.zeros((0,), "int32")),
+                                  ("float_weight_names", "squash", np.array([1.0, 2.0]))):
+    path = os.path.join(OUT, f"functional_{suffix}.h5")
+    shutil.copyfile(os.path.join(OUT, "functional_float32_cl.h5"), path)
+    with h5py.File(path, "r+") as f:
+        f["model_weights"][layer_name].attrs["weight_names"] = value
 
 # ---------------------------------------------------------------- get_config() of DepthwiseConv1D layers
 layers = {
