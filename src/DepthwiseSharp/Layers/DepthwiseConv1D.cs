@@ -91,8 +91,10 @@ public partial class DepthwiseConv1D
     /// <param name="dilationRate">d (&gt; 0).</param>
     /// <param name="activation">An activation name such as "relu"; null is linear.</param>
     /// <param name="useBias">Whether the layer has a bias.</param>
-    /// <param name="depthwiseInitializer">An initializer name; null is glorot_uniform.</param>
-    /// <param name="biasInitializer">An initializer name, default "zeros"; null is glorot_uniform (as in Keras).</param>
+    /// <param name="depthwiseInitializer">An initializer name, default "glorot_uniform"; null is Keras's None: the kernel is filled
+    /// with glorot_uniform (as Keras's <c>add_weight</c> does without an initializer) and <see cref="GetConfig"/> writes null.</param>
+    /// <param name="biasInitializer">An initializer name, default "zeros"; null is Keras's None: the bias is filled with
+    /// glorot_uniform (as in Keras) and <see cref="GetConfig"/> writes null.</param>
     /// <param name="depthwiseRegularizer">A regularizer name such as "l2", or null.</param>
     /// <param name="biasRegularizer">A regularizer name, or null.</param>
     /// <param name="activityRegularizer">A regularizer name, or null.</param>
@@ -160,8 +162,9 @@ public partial class DepthwiseConv1D
     /// <param name="dilationRate">d.</param>
     /// <param name="activation">The activation (null: linear).</param>
     /// <param name="useBias">Whether there is a bias.</param>
-    /// <param name="depthwiseInitializer">Kernel initializer.</param>
-    /// <param name="biasInitializer">Bias initializer.</param>
+    /// <param name="depthwiseInitializer">Kernel initializer; null is Keras's None (glorot_uniform fills the kernel, the config
+    /// says null).</param>
+    /// <param name="biasInitializer">Bias initializer; null is Keras's None (glorot_uniform fills the bias, the config says null).</param>
     /// <param name="depthwiseRegularizer">Kernel regularizer.</param>
     /// <param name="biasRegularizer">Bias regularizer.</param>
     /// <param name="activityRegularizer">Output regularizer.</param>
@@ -181,8 +184,8 @@ public partial class DepthwiseConv1D
         int dilationRate,
         Activation? activation,
         bool useBias,
-        Initializer depthwiseInitializer,
-        Initializer biasInitializer,
+        Initializer? depthwiseInitializer,
+        Initializer? biasInitializer,
         Regularizer? depthwiseRegularizer,
         Regularizer? biasRegularizer,
         Regularizer? activityRegularizer,
@@ -192,8 +195,6 @@ public partial class DepthwiseConv1D
         bool trainable,
         DType dtype)
     {
-        ArgumentNullException.ThrowIfNull(depthwiseInitializer);
-        ArgumentNullException.ThrowIfNull(biasInitializer);
         CheckPositiveTuple("kernel_size", kernelSize);
         CheckPositiveTuple("strides", strides);
         CheckPositiveTuple("dilation_rate", dilationRate);
@@ -239,8 +240,12 @@ public partial class DepthwiseConv1D
         DilationRate = dilationRate;
         Activation = activation ?? Activation.Get(null);
         UseBias = useBias;
-        DepthwiseInitializer = depthwiseInitializer;
-        BiasInitializer = biasInitializer;
+        // Keras's None: Layer.add_weight fills a float weight without an initializer with glorot_uniform (the bias too),
+        // and get_config keeps the None.
+        DepthwiseInitializer = depthwiseInitializer ?? Initializer.Get("glorot_uniform");
+        BiasInitializer = biasInitializer ?? Initializer.Get("glorot_uniform");
+        DepthwiseInitializerIsNone = depthwiseInitializer is null;
+        BiasInitializerIsNone = biasInitializer is null;
         DepthwiseRegularizer = depthwiseRegularizer;
         BiasRegularizer = biasRegularizer;
         ActivityRegularizer = activityRegularizer;
@@ -278,11 +283,17 @@ public partial class DepthwiseConv1D
     /// <summary>Whether the layer has a bias.</summary>
     public bool UseBias { get; }
 
-    /// <summary>The kernel initializer.</summary>
+    /// <summary>The kernel initializer (glorot_uniform when the layer was given Keras's None).</summary>
     public Initializer DepthwiseInitializer { get; }
 
-    /// <summary>The bias initializer.</summary>
+    /// <summary>The bias initializer (glorot_uniform when the layer was given Keras's None).</summary>
     public Initializer BiasInitializer { get; }
+
+    /// <summary>Whether the kernel initializer was Keras's None, which the config writes as null.</summary>
+    internal bool DepthwiseInitializerIsNone { get; }
+
+    /// <summary>Whether the bias initializer was Keras's None, which the config writes as null.</summary>
+    internal bool BiasInitializerIsNone { get; }
 
     /// <summary>The kernel regularizer, if any.</summary>
     public Regularizer? DepthwiseRegularizer { get; }
