@@ -256,17 +256,37 @@ internal static class LayerConfig
             return fallback;
         }
 
+        // Keras's standardize_tuple texts, with Python's str of what the config holds ([3, 3], [0], 3.5): the layer's
+        // constructor would show an unpacked [0] as 0.
         if (node is JsonArray arr)
         {
             if (arr.Count != 1 || arr[0] is null)
             {
-                throw new ArgumentException($"The `{key}` argument must be a tuple of 1 integers. Received: {key}={node.ToJsonString()}", key);
+                throw new ExactArgumentException(DepthwiseConv1D.TupleError(key, PythonFormat.Describe(node), null), key);
             }
 
-            return ReadInt(arr[0]!, key);
+            int value = ReadTupleElement(arr[0]!, key, node);
+            if (value <= 0)
+            {
+                throw new ExactArgumentOutOfRangeException(key, value, DepthwiseConv1D.TupleError(key, PythonFormat.Describe(node), value));
+            }
+
+            return value;
         }
 
-        return ReadInt(node, key);
+        return ReadTupleElement(node, key, node);
+    }
+
+    /// <summary>An integer of a tuple argument; a Python float (3.5, inf) gets Keras's text, which Keras gives for any float.</summary>
+    private static int ReadTupleElement(JsonNode element, string key, JsonNode whole)
+    {
+        if (element is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.ToJsonString().IndexOfAny(['.', 'e', 'E']) >= 0
+            && !(v.TryGetValue(out double d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue))
+        {
+            throw new ExactArgumentException(DepthwiseConv1D.TupleError(key, PythonFormat.Describe(whole), null), key);
+        }
+
+        return ReadInt(element, key);
     }
 
     private static int ReadInt(JsonNode node, string key)

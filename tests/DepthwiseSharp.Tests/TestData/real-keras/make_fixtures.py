@@ -173,7 +173,7 @@ CASES = [
      [4, 2, 3], None),
     ("call_shorter_than_dilated_kernel", "call", {"kernel_size": 3, "dilation_rate": 2}, [4, 4, 2], None),
     ("call_strided_no_output", "call", {"kernel_size": 4, "strides": 3}, [1, 3, 2], None),
-    ("call_later_shorter", "call", {"kernel_size": 5}, [1, 4, 2], [1, 8, 2]),
+    ("call_later_shorter", "call", {"kernel_size": 5}, [4, 3, 2], [4, 8, 2]),
     ("compute_output_shape_shorter", "compute_output_shape", {"kernel_size": 5}, [None, 3, 2], None),
 ]
 errors = []
