@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace DepthwiseSharp;
 
 /// <summary>
@@ -146,12 +148,33 @@ public readonly record struct Conv1DGeometry
     /// <param name="padding">valid, same (TensorFlow's rule: the odd extra zero at the end) or causal ((k-1)*d zeros on the left).</param>
     /// <param name="dataFormat">The layout.</param>
     /// <returns>The geometry.</returns>
-    /// <exception cref="ArgumentException">"Computed output size would be zero or negative." for valid padding with L &lt; ek; any invalid size.</exception>
+    /// <exception cref="ArgumentException">Keras's "Computed output size would be zero or negative. Received `inputs shape=(2, 3, 4)`,
+    /// `kernel shape=(5, 4, 4)`, `dilation_rate=[1]`, `strides=(1,)`, `padding=valid`." for valid padding with L &lt; ek; any invalid size.</exception>
     public static Conv1DGeometry ForPadding(int batch, int length, int channels, int depthMultiplier, int kernelSize, int stride,
         int dilation, Padding padding, DataFormat dataFormat)
     {
+        if (padding == Padding.Valid && length >= 0 && kernelSize > 0 && dilation > 0 && length < ((long)kernelSize - 1) * dilation + 1)
+        {
+            int?[] shape = dataFormat == DataFormat.ChannelsFirst ? [batch, channels, length] : [batch, length, channels];
+            throw new Regularizers.ExactArgumentException(OutputSizeError(shape, kernelSize, channels, depthMultiplier, stride, dilation), nameof(length));
+        }
+
         var (left, right) = Pads(length, kernelSize, stride, dilation, padding);
         return new Conv1DGeometry(batch, length, channels, depthMultiplier, kernelSize, stride, dilation, left, right, dataFormat);
+    }
+
+    /// <summary>
+    /// Keras 3.15.1's whole text for valid padding with an input shorter than the effective kernel (keras/src/ops/
+    /// operation_utils.py, <c>compute_conv_output_shape</c>), with Python's reprs: the input shape as a tuple, the kernel shape
+    /// Keras builds there, <c>(k, C, C*M)</c> (its <c>filters</c> is C*M), the dilation as a numpy array, the strides as a tuple.
+    /// </summary>
+    internal static string OutputSizeError(IReadOnlyList<int?> inputShape, int kernelSize, int? channels, int depthMultiplier, int stride, int dilation)
+    {
+        string c = channels is int ch ? ch.ToString(CultureInfo.InvariantCulture) : "None";
+        string filters = channels is int n ? ((long)n * depthMultiplier).ToString(CultureInfo.InvariantCulture) : "None";
+        return "Computed output size would be zero or negative. Received "
+            + $"`inputs shape={Shapes.Format(inputShape)}`, `kernel shape=({kernelSize.ToString(CultureInfo.InvariantCulture)}, {c}, {filters})`, "
+            + $"`dilation_rate=[{dilation.ToString(CultureInfo.InvariantCulture)}]`, `strides=({stride.ToString(CultureInfo.InvariantCulture)},)`, `padding=valid`.";
     }
 
     /// <summary>The output length for a Keras padding mode, or null when <paramref name="length"/> is unknown.</summary>

@@ -43,15 +43,23 @@ public static class KerasEnums
     public static Padding ParsePadding(string value)
     {
         ArgumentNullException.ThrowIfNull(value, "padding");
-        return value.ToLowerInvariant() switch
+        string lower = value.ToLowerInvariant();
+        return lower switch
         {
             "valid" => Padding.Valid,
             "same" => Padding.Same,
             "causal" => Padding.Causal,
-            _ => throw new ArgumentException(
-                $"The `padding` argument must be a string, one of {{'valid', 'same'}}. Received: {value}", "padding"),
+            _ => throw new Regularizers.ExactArgumentException(PaddingError(lower), "padding"),
         };
     }
+
+    /// <summary>
+    /// Keras 3.15.1's text for a padding DepthwiseConv1D does not take (<c>standardize_padding</c> in
+    /// keras/src/utils/argument_validation.py), which shows the value lower-cased. Keras prints a Python set, whose order
+    /// changes with the string hash seed; this is one of its two orders.
+    /// </summary>
+    internal static string PaddingError(string received) =>
+        $"The `padding` argument must be a list/tuple or one of {{'same', 'valid'}}. Received: {received}";
 
     /// <summary>The Keras string of a padding.</summary>
     /// <param name="value">The padding.</param>
@@ -75,10 +83,13 @@ public static class KerasEnums
         {
             "channels_last" => DataFormat.ChannelsLast,
             "channels_first" => DataFormat.ChannelsFirst,
-            _ => throw new ArgumentException(
-                $"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. Received: data_format={value}", "data_format"),
+            _ => throw new Regularizers.ExactArgumentException(DataFormatError(value.ToLowerInvariant()), "data_format"),
         };
     }
+
+    /// <summary>Keras's text (<c>standardize_data_format</c> in keras/src/backend/config.py), which shows the value lower-cased.</summary>
+    internal static string DataFormatError(string received) =>
+        $"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. Received: data_format={received}";
 
     /// <summary>The Keras string of a data format.</summary>
     /// <param name="value">The data format.</param>

@@ -4,7 +4,12 @@ using DepthwiseSharp.Keras;
 namespace DepthwiseSharp.Initializers;
 
 /// <summary>Keras's <c>Identity</c> / <c>"identity"</c> (alias <c>IdentityInitializer</c>): gain times the identity matrix; 2-D shapes only.</summary>
-/// <remarks>value[i, j] = gain if i == j else 0 (rectangular shapes allowed, as <c>eye(rows, cols)</c>). Config: <c>{"gain"}</c>.</remarks>
+/// <remarks>
+/// <para>value[i, j] = gain if i == j else 0 (rectangular shapes allowed, as <c>eye(rows, cols)</c>).</para>
+/// <para>Config: Keras 3.15.1's <c>Identity</c> has no <c>get_config</c>, so it writes <c>{}</c> and drops the gain. For gain 1 this
+/// writes <c>{}</c> as Keras does; for any other gain it writes <c>{"gain": g}</c>, which Keras's <c>from_config</c> takes
+/// (<c>Identity(gain=g)</c>), so the gain survives a round trip through a config instead of silently becoming 1.</para>
+/// </remarks>
 public sealed class Identity : Initializer
 {
     private readonly KerasNumber _gain;
@@ -35,9 +40,9 @@ public sealed class Identity : Initializer
     public override string ClassName => "Identity";
 
     /// <summary>The Keras 3 config.</summary>
-    /// <returns><c>{"gain"}</c>, for the default <c>{"gain": 1.0}</c>.</returns>
-    /// <remarks>The float is written as Python writes it.</remarks>
-    public override JsonObject GetConfig() => new() { ["gain"] = _gain.ToJson() };
+    /// <returns><c>{}</c> for gain 1, as Keras 3.15.1 writes it; <c>{"gain": g}</c> otherwise (Keras would drop it).</returns>
+    /// <remarks>The float is written as Python writes it; a gain read from a config as a Python int stays an int.</remarks>
+    public override JsonObject GetConfig() => Gain == 1.0 ? new JsonObject() : new JsonObject { ["gain"] = _gain.ToJson() };
 
     /// <summary>Fills a 2-D weight with gain times the identity.</summary>
     /// <typeparam name="T">The element type; gain is rounded to it.</typeparam>

@@ -92,8 +92,10 @@ public class CausalDepthwiseConv1D : DepthwiseConv1D
     /// <param name="dilationRate">d (&gt; 0).</param>
     /// <param name="activation">An activation name such as "relu"; null is linear.</param>
     /// <param name="useBias">Whether the layer has a bias.</param>
-    /// <param name="depthwiseInitializer">An initializer name; null is glorot_uniform.</param>
-    /// <param name="biasInitializer">An initializer name, default "zeros"; null is glorot_uniform (as in Keras).</param>
+    /// <param name="depthwiseInitializer">An initializer name, default "glorot_uniform"; null is Keras's None (glorot_uniform fills
+    /// the kernel, the config says null).</param>
+    /// <param name="biasInitializer">An initializer name, default "zeros"; null is Keras's None (glorot_uniform fills the bias, as
+    /// in Keras; the config says null).</param>
     /// <param name="depthwiseRegularizer">A regularizer name such as "l2", or null.</param>
     /// <param name="biasRegularizer">A regularizer name, or null.</param>
     /// <param name="activityRegularizer">A regularizer name, or null.</param>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
@@ -101,8 +102,10 @@ public partial class DepthwiseConv1D
     /// <param name="dilationRate">d (&gt; 0).</param>
     /// <param name="activation">An activation name such as "relu"; null is linear.</param>
     /// <param name="useBias">Whether the layer has a bias.</param>
-    /// <param name="depthwiseInitializer">An initializer name; null is glorot_uniform.</param>
-    /// <param name="biasInitializer">An initializer name, default "zeros"; null is glorot_uniform (as in Keras).</param>
+    /// <param name="depthwiseInitializer">An initializer name, default "glorot_uniform"; null is Keras's None: the kernel is filled
+    /// with glorot_uniform (as Keras's <c>add_weight</c> does without an initializer) and <see cref="GetConfig"/> writes null.</param>
+    /// <param name="biasInitializer">An initializer name, default "zeros"; null is Keras's None: the bias is filled with
+    /// glorot_uniform (as in Keras) and <see cref="GetConfig"/> writes null.</param>
     /// <param name="depthwiseRegularizer">A regularizer name such as "l2", or null.</param>
     /// <param name="biasRegularizer">A regularizer name, or null.</param>
     /// <param name="activityRegularizer">A regularizer name, or null.</param>
@@ -171,8 +174,9 @@ public partial class DepthwiseConv1D
     /// <param name="dilationRate">d.</param>
     /// <param name="activation">The activation (null: linear).</param>
     /// <param name="useBias">Whether there is a bias.</param>
-    /// <param name="depthwiseInitializer">Kernel initializer.</param>
-    /// <param name="biasInitializer">Bias initializer.</param>
+    /// <param name="depthwiseInitializer">Kernel initializer; null is Keras's None (glorot_uniform fills the kernel, the config
+    /// says null).</param>
+    /// <param name="biasInitializer">Bias initializer; null is Keras's None (glorot_uniform fills the bias, the config says null).</param>
     /// <param name="depthwiseRegularizer">Kernel regularizer.</param>
     /// <param name="biasRegularizer">Bias regularizer.</param>
     /// <param name="activityRegularizer">Output regularizer.</param>
@@ -192,8 +196,8 @@ public partial class DepthwiseConv1D
         int dilationRate,
         Activation? activation,
         bool useBias,
-        Initializer depthwiseInitializer,
-        Initializer biasInitializer,
+        Initializer? depthwiseInitializer,
+        Initializer? biasInitializer,
         Regularizer? depthwiseRegularizer,
         Regularizer? biasRegularizer,
         Regularizer? activityRegularizer,
@@ -203,38 +207,40 @@ public partial class DepthwiseConv1D
         bool trainable,
         DType dtype)
     {
-        ArgumentNullException.ThrowIfNull(depthwiseInitializer);
-        ArgumentNullException.ThrowIfNull(biasInitializer);
         CheckPositiveTuple("kernel_size", kernelSize);
         CheckPositiveTuple("strides", strides);
         CheckPositiveTuple("dilation_rate", dilationRate);
+        // Keras's whole texts (keras/src/utils/argument_validation.py, base_depthwise_conv.py), without .NET's tails.
         if (depthMultiplier <= 0)
         {
-            throw new ArgumentOutOfRangeException("depth_multiplier", depthMultiplier,
+            throw new ExactArgumentOutOfRangeException("depth_multiplier", depthMultiplier,
                 $"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={depthMultiplier}.");
         }
 
         if (padding == Padding.Causal && !allowCausal)
         {
-            throw new ArgumentException("Causal padding is only supported for `Conv1D` and `SeparableConv1D`. "
-                + "Use DepthwiseSharp.Layers.CausalDepthwiseConv1D for a causal depthwise convolution.", "padding");
+            // Keras 3.15.1 refuses it as any other value; tf.keras and both pages say why, which is worth keeping.
+            throw new ExactArgumentException(KerasEnums.PaddingError("causal") + ". Causal padding is only supported for `Conv1D` and "
+                + "`SeparableConv1D`. Use DepthwiseSharp.Layers.CausalDepthwiseConv1D for a causal depthwise convolution.", "padding");
         }
 
         if (padding is not (Padding.Valid or Padding.Same or Padding.Causal))
         {
-            throw new ArgumentException($"The `padding` argument must be a string, one of {{'valid', 'same'}}. Received: {padding}", "padding");
+            throw new ExactArgumentException(KerasEnums.PaddingError(padding.ToString().ToLowerInvariant()), "padding");
         }
 
+        // Keras 3.15.1 accepts this pair (its ops.depthwise_conv supports it); tf.keras and Keras up to 3.14 refuse it, as
+        // both pages say, and so does this layer (SPEC section 2), with their text.
         if (strides > 1 && dilationRate > 1)
         {
-            throw new ArgumentException(
+            throw new ExactArgumentException(
                 $"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=({strides},) and dilation_rate=({dilationRate},)",
                 "strides");
         }
 
         if (dataFormat is { } df && df is not (DataFormat.ChannelsLast or DataFormat.ChannelsFirst))
         {
-            throw new ArgumentException($"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. Received: data_format={df}", "data_format");
+            throw new ExactArgumentException(KerasEnums.DataFormatError(df.ToString().ToLowerInvariant()), "data_format");
         }
 
         if (dtype is not (DType.Float32 or DType.Float64))
@@ -250,8 +256,12 @@ public partial class DepthwiseConv1D
         DilationRate = dilationRate;
         Activation = activation ?? Activation.Get(null);
         UseBias = useBias;
-        DepthwiseInitializer = depthwiseInitializer;
-        BiasInitializer = biasInitializer;
+        // Keras's None: Layer.add_weight fills a float weight without an initializer with glorot_uniform (the bias too),
+        // and get_config keeps the None.
+        DepthwiseInitializer = depthwiseInitializer ?? Initializer.Get("glorot_uniform");
+        BiasInitializer = biasInitializer ?? Initializer.Get("glorot_uniform");
+        DepthwiseInitializerIsNone = depthwiseInitializer is null;
+        BiasInitializerIsNone = biasInitializer is null;
         DepthwiseRegularizer = depthwiseRegularizer;
         BiasRegularizer = biasRegularizer;
         ActivityRegularizer = activityRegularizer;
@@ -289,11 +299,17 @@ public partial class DepthwiseConv1D
     /// <summary>Whether the layer has a bias.</summary>
     public bool UseBias { get; }
 
-    /// <summary>The kernel initializer.</summary>
+    /// <summary>The kernel initializer (glorot_uniform when the layer was given Keras's None).</summary>
     public Initializer DepthwiseInitializer { get; }
 
-    /// <summary>The bias initializer.</summary>
+    /// <summary>The bias initializer (glorot_uniform when the layer was given Keras's None).</summary>
     public Initializer BiasInitializer { get; }
+
+    /// <summary>Whether the kernel initializer was Keras's None, which the config writes as null.</summary>
+    internal bool DepthwiseInitializerIsNone { get; }
+
+    /// <summary>Whether the bias initializer was Keras's None, which the config writes as null.</summary>
+    internal bool BiasInitializerIsNone { get; }
 
     /// <summary>The kernel regularizer, if any.</summary>
     public Regularizer? DepthwiseRegularizer { get; }
@@ -538,6 +554,11 @@ public partial class DepthwiseConv1D
         bool last = DataFormat == DataFormat.ChannelsLast;
         int? length = inputShape[last ? 1 : 2];
         int? channels = inputShape[last ? 2 : 1];
+        if (length is int l && NoOutput(l))
+        {
+            throw NoOutputError(inputShape, nameof(inputShape));
+        }
+
         int? outLength = Conv1DGeometry.OutputLengthFor(length, KernelSize, Strides, DilationRate, Padding);
         // C * M wrapped around int for huge channel counts and came back as a wrong (even zero) shape.
         long? wide = (long?)channels * DepthMultiplier;
@@ -751,6 +772,14 @@ public partial class DepthwiseConv1D
         }
     }
 
+    /// <summary>Whether valid padding leaves no output for this length (Keras's "Computed output size would be zero or negative").</summary>
+    private bool NoOutput(int length) => Padding == Padding.Valid && length < ((long)KernelSize - 1) * DilationRate + 1;
+
+    /// <summary>Keras's whole text for <see cref="NoOutput"/>, naming the shape it was given.</summary>
+    private ExactArgumentException NoOutputError(IReadOnlyList<int?> shape, string paramName) => new(
+        Conv1DGeometry.OutputSizeError(shape, KernelSize, shape[DataFormat == DataFormat.ChannelsLast ? 2 : 1], DepthMultiplier, Strides, DilationRate),
+        paramName);
+
     private void CheckRank(ReadOnlySpan<int> shape)
     {
         if (shape.Length < 3)
@@ -829,6 +858,13 @@ public partial class DepthwiseConv1D
     {
         CheckDType<T>();
         CheckRank(shape);
+
+        // Before the build, so that Keras's text shows this input's shape (the build sees the batch as None).
+        if (NoOutput(shape[DataFormat == DataFormat.ChannelsLast ? 1 : 2]))
+        {
+            throw NoOutputError([shape[0], shape[1], shape[2]], "inputs");
+        }
+
         if (!_built)
         {
             Build([null, shape[1], shape[2]]);
@@ -898,10 +934,18 @@ public partial class DepthwiseConv1D
     {
         if (value <= 0)
         {
-            throw new ArgumentOutOfRangeException(argument, value,
-                $"The `{argument}` argument must be a tuple of 1 integers. Received {argument}={value}, including values {{{value}}} that do not satisfy `value > 0`");
+            throw new ExactArgumentOutOfRangeException(argument, value, TupleError(argument, value.ToString(CultureInfo.InvariantCulture), value));
         }
     }
+
+    /// <summary>
+    /// Keras's <c>standardize_tuple</c> text for <c>kernel_size</c>, <c>strides</c> or <c>dilation_rate</c>: <paramref name="received"/>
+    /// is Python's <c>str</c> of the value passed (<c>0</c>, <c>[0]</c>, <c>[3, 3]</c>), <paramref name="nonPositive"/> the value that is
+    /// not &gt; 0, or null when the value is not one integer.
+    /// </summary>
+    internal static string TupleError(string argument, string received, int? nonPositive) =>
+        $"The `{argument}` argument must be a tuple of 1 integers. Received {argument}={received}"
+        + (nonPositive is int v ? $", including values {{{v.ToString(CultureInfo.InvariantCulture)}}} that do not satisfy `value > 0`" : "");
 
     /// <summary>Keras's <c>auto_name</c>: the first layer takes the bare prefix, later ones <c>_1</c>, <c>_2</c>, ...</summary>
     private static string UniqueName(string prefix)

@@ -18,8 +18,8 @@ internal sealed record LayerArgs(
     int DilationRate,
     Activation Activation,
     bool UseBias,
-    Initializer DepthwiseInitializer,
-    Initializer BiasInitializer,
+    Initializer? DepthwiseInitializer,
+    Initializer? BiasInitializer,
     Regularizer? DepthwiseRegularizer,
     Regularizer? BiasRegularizer,
     Regularizer? ActivityRegularizer,
@@ -32,8 +32,9 @@ internal sealed record LayerArgs(
 {
     /// <summary>
     /// The arguments of the layers' string constructors, parsed in their order: Keras identifiers, case-insensitive; a
-    /// null initializer is glorot_uniform (as in Keras), a null regularizer or constraint none. Throws the parsers'
-    /// <see cref="ArgumentException"/> for the first name that is not known.
+    /// null initializer stays null (Keras's None: the layer fills the weight with glorot_uniform and its config says null),
+    /// a null regularizer or constraint is none. Throws the parsers' <see cref="ArgumentException"/> for the first name
+    /// that is not known.
     /// </summary>
     public static LayerArgs FromNames(int kernelSize, int strides, Padding padding, int depthMultiplier, string? dataFormat, int dilationRate,
         string? activation, bool useBias, string? depthwiseInitializer, string? biasInitializer, string? depthwiseRegularizer,
@@ -41,7 +42,8 @@ internal sealed record LayerArgs(
         bool trainable, string dtype) => new(
             kernelSize, strides, padding, depthMultiplier, dataFormat is null ? null : KerasEnums.ParseDataFormat(dataFormat), dilationRate,
             Activation.Get(activation), useBias,
-            Initializer.Get(depthwiseInitializer ?? "glorot_uniform"), Initializer.Get(biasInitializer ?? "glorot_uniform"),
+            depthwiseInitializer is null ? null : Initializer.Get(depthwiseInitializer),
+            biasInitializer is null ? null : Initializer.Get(biasInitializer),
             depthwiseRegularizer is null ? null : Regularizer.Get(depthwiseRegularizer),
             biasRegularizer is null ? null : Regularizer.Get(biasRegularizer),
             activityRegularizer is null ? null : Regularizer.Get(activityRegularizer),
@@ -84,8 +86,9 @@ internal static class LayerConfig
         ["dilation_rate"] = new JsonArray(layer.DilationRate),
         ["activation"] = layer.Activation.Name,
         ["use_bias"] = layer.UseBias,
-        ["depthwise_initializer"] = layer.DepthwiseInitializer.Serialize(),
-        ["bias_initializer"] = layer.BiasInitializer.Serialize(),
+        // Keras keeps an initializer given as None and serializes it as null (its add_weight picks glorot_uniform).
+        ["depthwise_initializer"] = layer.DepthwiseInitializerIsNone ? null : layer.DepthwiseInitializer.Serialize(),
+        ["bias_initializer"] = layer.BiasInitializerIsNone ? null : layer.BiasInitializer.Serialize(),
         ["depthwise_regularizer"] = layer.DepthwiseRegularizer?.Serialize(),
         ["bias_regularizer"] = layer.BiasRegularizer?.Serialize(),
         ["activity_regularizer"] = layer.ActivityRegularizer?.Serialize(),
@@ -174,10 +177,9 @@ internal static class LayerConfig
             DilationRate: ReadTuple(config, "dilation_rate", required: false, fallback: 1),
             Activation: ReadActivation(config["activation"]),
             UseBias: ReadBool(config, "use_bias", true),
-            DepthwiseInitializer: config["depthwise_initializer"] is JsonNode di ? Initializer.FromConfig(di) : Initializer.Get("glorot_uniform"),
-            BiasInitializer: config.ContainsKey("bias_initializer")
-                ? (config["bias_initializer"] is JsonNode bi ? Initializer.FromConfig(bi) : Initializer.Get("glorot_uniform"))
-                : Initializer.Get("zeros"),
+            // An absent key takes Keras's default argument; an explicit null is Keras's None, kept as such.
+            DepthwiseInitializer: ReadInitializer(config, "depthwise_initializer", "glorot_uniform"),
+            BiasInitializer: ReadInitializer(config, "bias_initializer", "zeros"),
             DepthwiseRegularizer: config["depthwise_regularizer"] is JsonNode dr ? Regularizer.FromConfig(dr) : null,
             BiasRegularizer: config["bias_regularizer"] is JsonNode br ? Regularizer.FromConfig(br) : null,
             ActivityRegularizer: config["activity_regularizer"] is JsonNode ar ? Regularizer.FromConfig(ar) : null,
@@ -187,6 +189,16 @@ internal static class LayerConfig
             Trainable: ReadBool(config, "trainable", true),
             DType: ReadDType(config["dtype"]),
             BuildShape: buildShape);
+    }
+
+    private static Initializer? ReadInitializer(JsonObject config, string key, string fallback)
+    {
+        if (!config.TryGetPropertyValue(key, out JsonNode? node))
+        {
+            return Initializer.Get(fallback);
+        }
+
+        return node is null ? null : Initializer.FromConfig(node);
     }
 
     private static Activation ReadActivation(JsonNode? node)
@@ -244,17 +256,37 @@ internal static class LayerConfig
             return fallback;
         }
 
+        // Keras's standardize_tuple texts, with Python's str of what the config holds ([3, 3], [0], 3.5): the layer's
+        // constructor would show an unpacked [0] as 0.
         if (node is JsonArray arr)
         {
             if (arr.Count != 1 || arr[0] is null)
             {
-                throw new ArgumentException($"The `{key}` argument must be a tuple of 1 integers. Received: {key}={node.ToJsonString()}", key);
+                throw new ExactArgumentException(DepthwiseConv1D.TupleError(key, PythonFormat.Describe(node), null), key);
             }
 
-            return ReadInt(arr[0]!, key);
+            int value = ReadTupleElement(arr[0]!, key, node);
+            if (value <= 0)
+            {
+                throw new ExactArgumentOutOfRangeException(key, value, DepthwiseConv1D.TupleError(key, PythonFormat.Describe(node), value));
+            }
+
+            return value;
         }
 
-        return ReadInt(node, key);
+        return ReadTupleElement(node, key, node);
+    }
+
+    /// <summary>An integer of a tuple argument; a Python float (3.5, inf) gets Keras's text, which Keras gives for any float.</summary>
+    private static int ReadTupleElement(JsonNode element, string key, JsonNode whole)
+    {
+        if (element is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.ToJsonString().IndexOfAny(['.', 'e', 'E']) >= 0
+            && !(v.TryGetValue(out double d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue))
+        {
+            throw new ExactArgumentException(DepthwiseConv1D.TupleError(key, PythonFormat.Describe(whole), null), key);
+        }
+
+        return ReadInt(element, key);
     }
 
     private static int ReadInt(JsonNode node, string key)

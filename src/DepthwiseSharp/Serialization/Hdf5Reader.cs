@@ -81,8 +81,11 @@ internal sealed class Hdf5Reader : IDisposable
         return Call(File, $"{Display(path)}@{name}", () => obj.AttributeExists(name));
     }
 
-    /// <summary>Reads a string attribute (fixed- or variable-length, scalar or 1-D) as an array of strings.</summary>
-    /// <exception cref="InvalidDataException">Missing, not a string, or corrupt.</exception>
+    /// <summary>
+    /// Reads a string attribute (fixed- or variable-length, scalar or 1-D) as an array of strings; an empty array of any
+    /// element type (h5py's <c>np.array([])</c>, float64) reads as no strings.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Missing, a non-empty attribute that is not a string, or corrupt.</exception>
     public string[] ReadStrings(string path, string name)
     {
         var obj = Get(path) ?? throw new InvalidDataException($"{File}: '{Display(path)}' does not exist.");
@@ -97,6 +100,15 @@ internal sealed class Hdf5Reader : IDisposable
                     && type.VariableLength.BaseType.Size == 1);
             if (!isString)
             {
+                // h5py stores an empty list as np.array([]), a float64 array of shape (0,): Keras 3's legacy .h5 (and
+                // tf.keras 2.x) write that as the weight_names of every layer without weights. An empty array of any type
+                // holds no strings; a non-empty one of another type is not a Keras attribute.
+                if (attribute.Space.Type == H5DataspaceType.Null
+                    || (attribute.Space.Type == H5DataspaceType.Simple && attribute.Space.Dimensions.Any(d => d == 0)))
+                {
+                    return [];
+                }
+
                 throw new KerasFormatException($"{item} is not a string (HDF5 class {type.Class})");
             }
 

@@ -77,7 +77,7 @@ public class SerializationTests
     [InlineData("zeros", """{"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}""")]
     [InlineData("ones", """{"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null}""")]
     [InlineData("constant", """{"module": "keras.initializers", "class_name": "Constant", "config": {"value": 0.0}, "registered_name": null}""")]
-    [InlineData("identity", """{"module": "keras.initializers", "class_name": "Identity", "config": {"gain": 1.0}, "registered_name": null}""")]
+    [InlineData("identity", """{"module": "keras.initializers", "class_name": "Identity", "config": {}, "registered_name": null}""")]
     [InlineData("orthogonal", """{"module": "keras.initializers", "class_name": "Orthogonal", "config": {"seed": null, "gain": 1.0}, "registered_name": null}""")]
     public void Defaults_serialize_to_the_keras3_text(string identifier, string keras)
     {
