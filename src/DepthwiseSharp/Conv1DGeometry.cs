@@ -156,7 +156,7 @@ public readonly record struct Conv1DGeometry
         if (padding == Padding.Valid && length >= 0 && kernelSize > 0 && dilation > 0 && length < ((long)kernelSize - 1) * dilation + 1)
         {
             int?[] shape = dataFormat == DataFormat.ChannelsFirst ? [batch, channels, length] : [batch, length, channels];
-            throw new Regularizers.ExactArgumentException(OutputSizeError(shape, kernelSize, channels, depthMultiplier, stride, dilation), nameof(length));
+            throw new KerasArgumentException(OutputSizeError(shape, kernelSize, channels, depthMultiplier, stride, dilation), nameof(length));
         }
 
         var (left, right) = Pads(length, kernelSize, stride, dilation, padding);

@@ -49,7 +49,7 @@ public static class KerasEnums
             "valid" => Padding.Valid,
             "same" => Padding.Same,
             "causal" => Padding.Causal,
-            _ => throw new Regularizers.ExactArgumentException(PaddingError(lower), "padding"),
+            _ => throw new KerasArgumentException(PaddingError(lower), "padding"),
         };
     }
 
@@ -83,7 +83,7 @@ public static class KerasEnums
         {
             "channels_last" => DataFormat.ChannelsLast,
             "channels_first" => DataFormat.ChannelsFirst,
-            _ => throw new Regularizers.ExactArgumentException(DataFormatError(value.ToLowerInvariant()), "data_format"),
+            _ => throw new KerasArgumentException(DataFormatError(value.ToLowerInvariant()), "data_format"),
         };
     }
 

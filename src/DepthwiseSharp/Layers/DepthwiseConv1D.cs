@@ -220,27 +220,27 @@ public partial class DepthwiseConv1D
         if (padding == Padding.Causal && !allowCausal)
         {
             // Keras 3.15.1 refuses it as any other value; tf.keras and both pages say why, which is worth keeping.
-            throw new ExactArgumentException(KerasEnums.PaddingError("causal") + ". Causal padding is only supported for `Conv1D` and "
+            throw new KerasArgumentException(KerasEnums.PaddingError("causal") + ". Causal padding is only supported for `Conv1D` and "
                 + "`SeparableConv1D`. Use DepthwiseSharp.Layers.CausalDepthwiseConv1D for a causal depthwise convolution.", "padding");
         }
 
         if (padding is not (Padding.Valid or Padding.Same or Padding.Causal))
         {
-            throw new ExactArgumentException(KerasEnums.PaddingError(padding.ToString().ToLowerInvariant()), "padding");
+            throw new KerasArgumentException(KerasEnums.PaddingError(padding.ToString().ToLowerInvariant()), "padding");
         }
 
         // Keras 3.15.1 accepts this pair (its ops.depthwise_conv supports it); tf.keras and Keras up to 3.14 refuse it, as
         // both pages say, and so does this layer (SPEC section 2), with their text.
         if (strides > 1 && dilationRate > 1)
         {
-            throw new ExactArgumentException(
+            throw new KerasArgumentException(
                 $"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=({strides},) and dilation_rate=({dilationRate},)",
                 "strides");
         }
 
         if (dataFormat is { } df && df is not (DataFormat.ChannelsLast or DataFormat.ChannelsFirst))
         {
-            throw new ExactArgumentException(KerasEnums.DataFormatError(df.ToString().ToLowerInvariant()), "data_format");
+            throw new KerasArgumentException(KerasEnums.DataFormatError(df.ToString().ToLowerInvariant()), "data_format");
         }
 
         if (dtype is not (DType.Float32 or DType.Float64))
@@ -776,7 +776,7 @@ public partial class DepthwiseConv1D
     private bool NoOutput(int length) => Padding == Padding.Valid && length < ((long)KernelSize - 1) * DilationRate + 1;
 
     /// <summary>Keras's whole text for <see cref="NoOutput"/>, naming the shape it was given.</summary>
-    private ExactArgumentException NoOutputError(IReadOnlyList<int?> shape, string paramName) => new(
+    private KerasArgumentException NoOutputError(IReadOnlyList<int?> shape, string paramName) => new(
         Conv1DGeometry.OutputSizeError(shape, KernelSize, shape[DataFormat == DataFormat.ChannelsLast ? 2 : 1], DepthMultiplier, Strides, DilationRate),
         paramName);
 

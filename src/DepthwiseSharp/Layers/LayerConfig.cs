@@ -262,7 +262,7 @@ internal static class LayerConfig
         {
             if (arr.Count != 1 || arr[0] is null)
             {
-                throw new ExactArgumentException(DepthwiseConv1D.TupleError(key, PythonFormat.Describe(node), null), key);
+                throw new KerasArgumentException(DepthwiseConv1D.TupleError(key, PythonFormat.Describe(node), null), key);
             }
 
             int value = ReadTupleElement(arr[0]!, key, node);
@@ -283,7 +283,7 @@ internal static class LayerConfig
         if (element is JsonValue v && v.GetValueKind() == JsonValueKind.Number && v.ToJsonString().IndexOfAny(['.', 'e', 'E']) >= 0
             && !(v.TryGetValue(out double d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue))
         {
-            throw new ExactArgumentException(DepthwiseConv1D.TupleError(key, PythonFormat.Describe(whole), null), key);
+            throw new KerasArgumentException(DepthwiseConv1D.TupleError(key, PythonFormat.Describe(whole), null), key);
         }
 
         return ReadInt(element, key);
