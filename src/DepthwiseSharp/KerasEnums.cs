@@ -112,7 +112,7 @@ public static class KerasEnums
         {
             "float32" or "float" => DType.Float32,
             "float64" or "double" => DType.Float64,
-            _ => throw new ArgumentException(
+            _ => throw new KerasArgumentException(
                 $"Invalid dtype: {value}. DepthwiseSharp computes in 'float32' or 'float64' (mixed-precision and integer policies are not supported).", "dtype"),
         };
     }

@@ -190,7 +190,7 @@ public class CausalDepthwiseConv1D : DepthwiseConv1D
         ArgumentNullException.ThrowIfNull(padding, "padding");
         if (!string.Equals(padding, "causal", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ArgumentException(
+            throw new KerasArgumentException(
                 $"The `padding` argument of CausalDepthwiseConv1D must be 'causal' (use DepthwiseConv1D for 'valid' or 'same'). Received: {padding}",
                 "padding");
         }

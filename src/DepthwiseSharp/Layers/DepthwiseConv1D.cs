@@ -213,8 +213,9 @@ public partial class DepthwiseConv1D
         // Keras's whole texts (keras/src/utils/argument_validation.py, base_depthwise_conv.py), without .NET's tails.
         if (depthMultiplier <= 0)
         {
-            throw new ExactArgumentOutOfRangeException("depth_multiplier", depthMultiplier,
-                $"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={depthMultiplier}.");
+            throw new KerasArgumentException(
+                $"Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier={depthMultiplier}.",
+                "depth_multiplier");
         }
 
         if (padding == Padding.Causal && !allowCausal)
@@ -245,7 +246,7 @@ public partial class DepthwiseConv1D
 
         if (dtype is not (DType.Float32 or DType.Float64))
         {
-            throw new ArgumentException($"Invalid dtype: {dtype}.", "dtype");
+            throw new KerasArgumentException($"Invalid dtype: {dtype}.", "dtype");
         }
 
         KernelSize = kernelSize;
@@ -438,7 +439,7 @@ public partial class DepthwiseConv1D
         ArgumentNullException.ThrowIfNull(inputShape);
         if (inputShape.Count != 3)
         {
-            throw new ArgumentException(
+            throw new KerasArgumentException(
                 $"Input 0 of layer '{Name}' is incompatible with the layer: expected ndim=3, found ndim={inputShape.Count}. Full shape received: {Shapes.Format(inputShape)}",
                 nameof(inputShape));
         }
@@ -446,7 +447,7 @@ public partial class DepthwiseConv1D
         int channelAxis = DataFormat == DataFormat.ChannelsLast ? 2 : 1;
         if (inputShape[channelAxis] is not int channels || channels <= 0)
         {
-            throw new ArgumentException(
+            throw new KerasArgumentException(
                 $"The channel dimension of the inputs should be defined and positive. The input_shape received is {Shapes.Format(inputShape)}, where axis {channelAxis} (0-based) is the channel dimension.",
                 nameof(inputShape));
         }
@@ -455,7 +456,7 @@ public partial class DepthwiseConv1D
         {
             if (dim is < 0)
             {
-                throw new ArgumentException($"Negative dimension in input shape {Shapes.Format(inputShape)}.", nameof(inputShape));
+                throw new KerasArgumentException($"Negative dimension in input shape {Shapes.Format(inputShape)}.", nameof(inputShape));
             }
         }
 
@@ -474,7 +475,7 @@ public partial class DepthwiseConv1D
             long weights = ((long)KernelSize * channels * DepthMultiplier) + (UseBias ? (long)channels * DepthMultiplier : 0);
             if (weights > MaxConfigWeightCount)
             {
-                throw new ArgumentException(
+                throw new KerasArgumentException(
                     $"The config's input shape {Shapes.Format(inputShape)} would make layer '{Name}' allocate {weights} weights (kernel_size={KernelSize}, {channels} channels, depth_multiplier={DepthMultiplier}), more than the limit of {MaxConfigWeightCount} for layers read from a config.",
                     "build_config");
             }
@@ -503,7 +504,7 @@ public partial class DepthwiseConv1D
             long kernelCount = (long)KernelSize * channels * DepthMultiplier;
             if (kernelCount > Array.MaxLength)
             {
-                throw new ArgumentException(
+                throw new KerasArgumentException(
                     $"Layer '{Name}' cannot be built for {channels} input channels: its kernel ({KernelSize}, {channels}, {DepthMultiplier}) would hold {kernelCount} elements, more than the {Array.MaxLength} a .NET array can hold.",
                     "inputShape");
             }
@@ -546,7 +547,7 @@ public partial class DepthwiseConv1D
         ArgumentNullException.ThrowIfNull(inputShape);
         if (inputShape.Count != 3)
         {
-            throw new ArgumentException(
+            throw new KerasArgumentException(
                 $"Input 0 of layer '{Name}' is incompatible with the layer: expected ndim=3, found ndim={inputShape.Count}. Full shape received: {Shapes.Format(inputShape)}",
                 nameof(inputShape));
         }
@@ -564,7 +565,7 @@ public partial class DepthwiseConv1D
         long? wide = (long?)channels * DepthMultiplier;
         if (wide > int.MaxValue)
         {
-            throw new ArgumentException(
+            throw new KerasArgumentException(
                 $"Input 0 of layer '{Name}' has {channels} channels; with depth_multiplier={DepthMultiplier} the output would have {wide} channels, more than {int.MaxValue}. Full shape received: {Shapes.Format(inputShape)}",
                 nameof(inputShape));
         }
@@ -615,7 +616,7 @@ public partial class DepthwiseConv1D
         var kshape = Shapes.FromLengths(kernel.Lengths);
         if (kshape.Length != 3 || kshape[0] != KernelSize || kshape[2] != DepthMultiplier)
         {
-            throw new ArgumentException(
+            throw new KerasArgumentException(
                 $"The kernel must have shape ({KernelSize}, C, {DepthMultiplier}); received {Shapes.Format(kshape)}.", nameof(kernel));
         }
 
@@ -623,7 +624,7 @@ public partial class DepthwiseConv1D
         var g = Geometry(shape, kshape[1]);
         if ((DataFormat == DataFormat.ChannelsLast ? shape[2] : shape[1]) != kshape[1])
         {
-            throw new ArgumentException($"The kernel has {kshape[1]} input channels; the inputs have shape {Shapes.Format(shape)}.", nameof(kernel));
+            throw new KerasArgumentException($"The kernel has {kshape[1]} input channels; the inputs have shape {Shapes.Format(shape)}.", nameof(kernel));
         }
 
         var output = new T[g.OutputCount];
@@ -642,7 +643,7 @@ public partial class DepthwiseConv1D
         int expected = UseBias ? 2 : 1;
         if (weights.Count != expected)
         {
-            throw new ArgumentException(
+            throw new KerasArgumentException(
                 $"You called `set_weights(weights)` on layer '{Name}' with a weight list of length {weights.Count}, but the layer was expecting {expected} weights.",
                 nameof(weights));
         }
@@ -652,7 +653,7 @@ public partial class DepthwiseConv1D
         {
             if (kshape.Length != 3 || kshape[0] != KernelSize || kshape[2] != DepthMultiplier || kshape[1] <= 0)
             {
-                throw new ArgumentException(
+                throw new KerasArgumentException(
                     $"Layer {Name} weight shape ({KernelSize}, C, {DepthMultiplier}) is not compatible with provided weight shape {Shapes.Format(kshape)}.",
                     nameof(weights));
             }
@@ -667,7 +668,7 @@ public partial class DepthwiseConv1D
             var bshape = Shapes.FromLengths(weights[1].Lengths);
             if (bshape.Length != 1 || bshape[0] != channels * DepthMultiplier)
             {
-                throw new ArgumentException(
+                throw new KerasArgumentException(
                     $"Layer {Name}: the kernel {Shapes.Format(kshape)} has {channels} input channels, so the bias must have shape ({channels * DepthMultiplier},) (C * depth_multiplier); received bias shape {Shapes.Format(bshape)}. Check that the kernel and the bias belong to the same layer.",
                     nameof(weights));
             }
@@ -679,7 +680,7 @@ public partial class DepthwiseConv1D
             var given = Shapes.FromLengths(weights[i].Lengths);
             if (!given.AsSpan().SequenceEqual(shapes[i]))
             {
-                throw new ArgumentException(
+                throw new KerasArgumentException(
                     $"Layer {Name} weight shape {Shapes.Format(shapes[i])} is not compatible with provided weight shape {Shapes.Format(given)}.",
                     nameof(weights));
             }
@@ -766,7 +767,7 @@ public partial class DepthwiseConv1D
         int axis = DataFormat == DataFormat.ChannelsLast ? 2 : 1;
         if (shape[axis] != _inputChannels)
         {
-            throw new ArgumentException(
+            throw new KerasArgumentException(
                 $"Input 0 of layer '{Name}' is incompatible with the layer: expected axis {(axis == 2 ? -1 : 1)} of input shape to have value {_inputChannels}, but received input with shape {Shapes.Format(shape.ToArray())}",
                 "inputs");
         }
@@ -784,14 +785,14 @@ public partial class DepthwiseConv1D
     {
         if (shape.Length < 3)
         {
-            throw new ArgumentException(
+            throw new KerasArgumentException(
                 $"Input 0 of layer '{Name}' is incompatible with the layer: expected min_ndim=3, found ndim={shape.Length}. Full shape received: {Shapes.Format(shape.ToArray())}",
                 "inputs");
         }
 
         if (shape.Length > 3)
         {
-            throw new ArgumentException(
+            throw new KerasArgumentException(
                 $"Input 0 of layer '{Name}' is incompatible with the layer: expected ndim=3, found ndim={shape.Length}. Full shape received: {Shapes.Format(shape.ToArray())}",
                 "inputs");
         }
@@ -934,7 +935,7 @@ public partial class DepthwiseConv1D
     {
         if (value <= 0)
         {
-            throw new ExactArgumentOutOfRangeException(argument, value, TupleError(argument, value.ToString(CultureInfo.InvariantCulture), value));
+            throw new KerasArgumentException(TupleError(argument, value.ToString(CultureInfo.InvariantCulture), value), argument);
         }
     }
 

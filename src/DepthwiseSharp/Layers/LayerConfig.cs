@@ -101,11 +101,11 @@ internal static class LayerConfig
         ArgumentNullException.ThrowIfNull(json);
         try
         {
-            return JsonNode.Parse(json) ?? throw new ArgumentException($"The {what} JSON is null.", what);
+            return JsonNode.Parse(json) ?? throw new KerasArgumentException($"The {what} JSON is null.", what);
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"The {what} is not valid JSON: {e.Message}", what, e);
+            throw new KerasArgumentException($"The {what} is not valid JSON: {e.Message}", what, e);
         }
     }
 
@@ -116,7 +116,7 @@ internal static class LayerConfig
         KerasObjects.CheckWellFormed(node, "config");
         if (node is not JsonObject obj)
         {
-            throw new ArgumentException($"A {className} config must be a JSON object; received {node.GetValueKind()}.", "config");
+            throw new KerasArgumentException($"A {className} config must be a JSON object; received {node.GetValueKind()}.", "config");
         }
 
         JsonObject config = obj;
@@ -126,7 +126,7 @@ internal static class LayerConfig
             string cls = obj["class_name"]!.GetValueKind() == JsonValueKind.String ? obj["class_name"]!.GetValue<string>() : "";
             if (cls != className)
             {
-                throw new ArgumentException($"Expected a {className} layer config; received class_name '{cls}'.", "config");
+                throw new KerasArgumentException($"Expected a {className} layer config; received class_name '{cls}'.", "config");
             }
 
             config = inner;
@@ -147,7 +147,7 @@ internal static class LayerConfig
 
         if (unknown.Count > 0)
         {
-            throw new ArgumentException($"Unrecognized keyword arguments passed to {className}: {{{string.Join(", ", unknown)}}}", "config");
+            throw new KerasArgumentException($"Unrecognized keyword arguments passed to {className}: {{{string.Join(", ", unknown)}}}", "config");
         }
 
         if (buildShape is null)
@@ -164,7 +164,7 @@ internal static class LayerConfig
 
         if (config["groups"] is JsonNode groups && (ReadInt(groups, "groups") != 1))
         {
-            throw new ArgumentException($"Invalid value for `groups` in a {className} config: a depthwise convolution has groups=1. Received: groups={groups.ToJsonString()}", "groups");
+            throw new KerasArgumentException($"Invalid value for `groups` in a {className} config: a depthwise convolution has groups=1. Received: groups={groups.ToJsonString()}", "groups");
         }
 
         string? dataFormat = ReadString(config, "data_format", nullable: true);
@@ -213,7 +213,7 @@ internal static class LayerConfig
                 // Keras 3 may write a built-in function as {"module": "keras.activations", "class_name": "function", "config": "relu", ...}.
                 return Activation.Get(cfg.GetValue<string>());
             default:
-                throw new ArgumentException($"Could not interpret activation function identifier: {PythonFormat.Describe(node)}", "activation");
+                throw new KerasArgumentException($"Could not interpret activation function identifier: {PythonFormat.Describe(node)}", "activation");
         }
     }
 
@@ -240,7 +240,7 @@ internal static class LayerConfig
                 break;
         }
 
-        throw new ArgumentException($"Invalid value for `dtype` in a layer config: {node.ToJsonString()}", "dtype");
+        throw new KerasArgumentException($"Invalid value for `dtype` in a layer config: {node.ToJsonString()}", "dtype");
     }
 
     private static int ReadTuple(JsonObject config, string key, bool required, int fallback)
@@ -250,7 +250,7 @@ internal static class LayerConfig
         {
             if (required)
             {
-                throw new ArgumentException($"The layer config has no `{key}`; it is required.", key);
+                throw new KerasArgumentException($"The layer config has no `{key}`; it is required.", key);
             }
 
             return fallback;
@@ -268,7 +268,7 @@ internal static class LayerConfig
             int value = ReadTupleElement(arr[0]!, key, node);
             if (value <= 0)
             {
-                throw new ExactArgumentOutOfRangeException(key, value, DepthwiseConv1D.TupleError(key, PythonFormat.Describe(node), value));
+                throw new KerasArgumentException(DepthwiseConv1D.TupleError(key, PythonFormat.Describe(node), value), key);
             }
 
             return value;
@@ -304,7 +304,7 @@ internal static class LayerConfig
             }
         }
 
-        throw new ArgumentException($"The `{key}` argument must be an integer. Received: {key}={node.ToJsonString()}", key);
+        throw new KerasArgumentException($"The `{key}` argument must be an integer. Received: {key}={node.ToJsonString()}", key);
     }
 
     private static bool ReadBool(JsonObject config, string key, bool fallback)
@@ -319,7 +319,7 @@ internal static class LayerConfig
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            _ => throw new ArgumentException($"The `{key}` argument must be a boolean. Received: {key}={node.ToJsonString()}", key),
+            _ => throw new KerasArgumentException($"The `{key}` argument must be a boolean. Received: {key}={node.ToJsonString()}", key),
         };
     }
 
@@ -336,14 +336,14 @@ internal static class LayerConfig
             return node.GetValue<string>();
         }
 
-        throw new ArgumentException($"The `{key}` argument must be a string{(nullable ? " or null" : "")}. Received: {key}={node.ToJsonString()}", key);
+        throw new KerasArgumentException($"The `{key}` argument must be a string{(nullable ? " or null" : "")}. Received: {key}={node.ToJsonString()}", key);
     }
 
     private static int?[] ReadShape(JsonNode node, string key)
     {
         if (node is not JsonArray arr)
         {
-            throw new ArgumentException($"`{key}` must be a list of dimensions. Received: {node.ToJsonString()}", key);
+            throw new KerasArgumentException($"`{key}` must be a list of dimensions. Received: {node.ToJsonString()}", key);
         }
 
         var shape = new int?[arr.Count];
@@ -352,7 +352,7 @@ internal static class LayerConfig
             shape[i] = arr[i] is null ? null : ReadInt(arr[i]!, key);
             if (shape[i] is < 0)
             {
-                throw new ArgumentException($"`{key}` has a negative dimension: {node.ToJsonString()}", key);
+                throw new KerasArgumentException($"`{key}` has a negative dimension: {node.ToJsonString()}", key);
             }
         }
 

@@ -175,12 +175,12 @@ public class CausalLayerTests
     public void Configs_of_the_other_layer_or_padding_are_refused()
     {
         var keras = new DepthwiseConv1D(3).GetConfig();
-        var e = Assert.Throws<ArgumentException>(() => CausalDepthwiseConv1D.FromConfig(keras));
+        var e = Assert.Throws<KerasArgumentException>(() => CausalDepthwiseConv1D.FromConfig(keras));
         Assert.Contains("'causal'", e.Message);
         Assert.Contains("Received: valid", e.Message);
 
         var wrapped = new JsonObject { ["class_name"] = "DepthwiseConv1D", ["config"] = new CausalDepthwiseConv1D(3).GetConfig() };
-        Assert.Contains("class_name", Assert.Throws<ArgumentException>(() => CausalDepthwiseConv1D.FromConfig(wrapped)).Message);
+        Assert.Contains("class_name", Assert.Throws<KerasArgumentException>(() => CausalDepthwiseConv1D.FromConfig(wrapped)).Message);
 
         var causalObject = new CausalDepthwiseConv1D(3).Serialize();
         Assert.ThrowsAny<ArgumentException>(() => DepthwiseConv1D.FromConfig(causalObject));
@@ -193,13 +193,13 @@ public class CausalLayerTests
     {
         Assert.Contains("Causal padding is only supported", Assert.ThrowsAny<ArgumentException>(() => new DepthwiseConv1D(3, 1, "causal")).Message);
         Assert.Contains("Causal padding is only supported", Assert.ThrowsAny<ArgumentException>(() => new DepthwiseConv1D(3, 1, Padding.Causal)).Message);
-        var e = Assert.Throws<ArgumentException>(() => new CausalDepthwiseConv1D(3, 1, "same"));
+        var e = Assert.Throws<KerasArgumentException>(() => new CausalDepthwiseConv1D(3, 1, "same"));
         Assert.Equal("padding", e.ParamName);
         Assert.Contains("Received: same", e.Message);
         Assert.Equal(Padding.Causal, new CausalDepthwiseConv1D(3, 1, "CAUSAL").Padding);
         Assert.Contains("`strides > 1` not supported in conjunction with `dilation_rate > 1`",
             Assert.ThrowsAny<ArgumentException>(() => new CausalDepthwiseConv1D(3, 2, dilationRate: 2)).Message);
-        Assert.Contains("depth_multiplier", Assert.ThrowsAny<ArgumentOutOfRangeException>(() => new CausalDepthwiseConv1D(3, 1, 0)).Message);
+        Assert.Contains("depth_multiplier", Assert.Throws<KerasArgumentException>(() => new CausalDepthwiseConv1D(3, 1, 0)).Message);
     }
 
     [Fact]

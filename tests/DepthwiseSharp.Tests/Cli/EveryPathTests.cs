@@ -230,7 +230,7 @@ public sealed class EveryPathTests : IDisposable
     public void A_kernel_with_the_wrong_channel_count_is_blamed_on_the_kernel()
     {
         var layer = new DepthwiseConv1D(3, depthMultiplier: 2, name: "k");
-        var e = Assert.Throws<ArgumentException>(() => layer.SetWeights(Tensor.Create(new float[3 * 7 * 2], [3, 7, 2]), Tensor.Create(new float[16], [16])));
+        var e = Assert.Throws<KerasArgumentException>(() => layer.SetWeights(Tensor.Create(new float[3 * 7 * 2], [3, 7, 2]), Tensor.Create(new float[16], [16])));
         Assert.Contains("the kernel (3, 7, 2) has 7 input channels, so the bias must have shape (14,)", e.Message);
         Assert.Contains("received bias shape (16,)", e.Message);
         Assert.False(layer.Built);

@@ -51,4 +51,17 @@ public class CatalogTests
         Assert.Equal(message, e.Message);
         Assert.Equal(param, e.ParamName);
     }
+
+    [Fact]
+    public void Layers_configs_optimizers_and_losses_throw_the_same_keras_worded_type()
+    {
+        // SPEC section 2's texts, each thrown as KerasArgumentException with no .NET suffix.
+        Assert.Equal("Invalid value for argument `depth_multiplier`. Expected a strictly positive value. Received depth_multiplier=0.",
+            Assert.Throws<KerasArgumentException>(() => new DepthwiseSharp.Layers.DepthwiseConv1D(3, depthMultiplier: 0)).Message);
+        Assert.StartsWith("Unrecognized keyword arguments passed to DepthwiseConv1D",
+            Assert.Throws<KerasArgumentException>(() => DepthwiseSharp.Layers.DepthwiseConv1D.FromJson("{\"kernel_size\": 3, \"colour\": 1}")).Message);
+        Assert.Equal("Argument `learning_rate` must be a positive finite float. Received: learning_rate=-1",
+            Assert.Throws<KerasArgumentException>(() => Optimizer.Get("adam", -1)).Message);
+        Assert.Throws<KerasArgumentException>(() => Loss.Get("mae"));
+    }
 }
