@@ -21,19 +21,34 @@ namespace DepthwiseSharp.Cli.Commands;
 /// </summary>
 internal static class CliLayers
 {
-    /// <summary>What the options asked for: the layers, and whether they are a whole model.</summary>
-    internal sealed record Loaded(IReadOnlyList<DepthwiseConv1D> Layers, bool WholeModel, bool FromInitializers = false)
+    /// <summary>What the options asked for: a model (a single layer is a model of one), and whether it is a whole file's model.</summary>
+    internal sealed record Loaded(KerasModel Model, bool WholeModel, bool FromInitializers = false)
     {
-        /// <summary>The one layer a single-layer command works on; a whole model of several layers is refused, naming --layer.</summary>
+        /// <summary>The model's layers with weights.</summary>
+        public IReadOnlyList<DepthwiseConv1D> Layers => Model.Layers;
+
+        /// <summary>The one layer a single-layer command works on; a whole model of several steps is refused, naming --layer.</summary>
         public DepthwiseConv1D Single(string command)
         {
-            if (Layers.Count != 1)
+            if (Model.Steps.Count != 1 || Model.Layers.Count != 1)
             {
                 throw new CliException(
-                    $"{command} works on one layer, and the model has {Layers.Count}: {string.Join(", ", Layers.Select(l => $"'{l.Name}'"))}; choose one with --layer NAME");
+                    $"{command} works on one layer, and the model has {Model.Steps.Count}: {string.Join(", ", Model.Steps.Select(s => $"'{s.Name}'"))}; choose one with --layer NAME");
             }
 
             return Layers[0];
+        }
+
+        /// <summary>The layers of a model made only of layers with weights (what training takes); other steps are refused, named.</summary>
+        public IReadOnlyList<DepthwiseConv1D> OnlyLayers(string command)
+        {
+            if (Model.Steps.FirstOrDefault(s => s.Kind != KerasStepKind.Layer) is { } other)
+            {
+                throw new CliException(
+                    $"{command} trains chains of {string.Join(", ", LayerRegistry.ClassNames)} layers; layer '{other.Name}' is a {other.ClassName}. Choose a layer with --layer NAME");
+            }
+
+            return Layers;
         }
     }
 
@@ -52,7 +67,7 @@ internal static class CliLayers
                 throw new CliException("--weights goes with --layer LAYER.json; a --model file carries its own weights");
             }
 
-            return layerArg is null ? new(KerasFile.LoadSequential(model), true) : new([LoadModelLayer(model, layerArg)], false);
+            return layerArg is null ? new(KerasFile.LoadModel(model), true) : new(KerasModel.FromLayers([LoadModelLayer(model, layerArg)]), false);
         }
 
         if (layerArg is null)
@@ -73,7 +88,7 @@ internal static class CliLayers
                 throw new CliException($"--weights takes one Keras weights file or .npy files; received {weights.Count} values with '{weights[0]}'");
             }
 
-            return new([LoadKerasWeights(layerArg, node, weights[0])], false);
+            return new(KerasModel.FromLayers([LoadKerasWeights(layerArg, node, weights[0])]), false);
         }
 
         var layer = FromConfig(layerArg, node);
@@ -82,7 +97,7 @@ internal static class CliLayers
             SetWeights(layer, weights);
         }
 
-        return new([layer], false, FromInitializers: weights is null);
+        return new(KerasModel.FromLayers([layer]), false, FromInitializers: weights is null);
     }
 
     /// <summary>Creates the layer a JSON file describes, of whichever registered class it names.</summary>

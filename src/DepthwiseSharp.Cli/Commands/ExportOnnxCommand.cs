@@ -25,16 +25,17 @@ internal static class ExportOnnxCommand
         args.RejectUnknown();
         OutputFiles.CheckWritable(outputPath, "output");
 
-        var layers = loaded.Layers;
-        byte[] bytes = OnnxExporter.ToBytes(layers, options);
+        var model = loaded.Model;
+        byte[] bytes = OnnxExporter.ToBytes(model, options);
         File.WriteAllBytes(outputPath, bytes);
-        foreach (var layer in layers)
+        foreach (var step in model.Steps)
         {
-            stdout.WriteLine(
-                $"{layer.ClassName} '{layer.Name}' ({layer.Padding.ToKeras()}, {layer.DataFormat.ToKeras()}, activation {layer.Activation.Name})");
+            stdout.WriteLine(step.Layer is { } layer
+                ? $"{layer.ClassName} '{layer.Name}' ({layer.Padding.ToKeras()}, {layer.DataFormat.ToKeras()}, activation {layer.Activation.Name})"
+                : step.ToString());
         }
 
-        string what = layers.Count == 1 ? "exported" : $"exported as one graph of {layers.Count} layers";
+        string what = model.Steps.Count == 1 ? "exported" : $"exported as one graph of {model.Steps.Count} layers";
         stdout.WriteLine(
             $"{what} to {outputPath}: opset {options.Opset}, {bytes.Length} bytes, input '{options.InputName}', output '{options.OutputName}'");
         return Program.Ok;

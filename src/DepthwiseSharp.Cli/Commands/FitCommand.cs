@@ -51,7 +51,7 @@ internal static class FitCommand
 
         var optimizer = Optimizer.Get(optimizerName, learningRate);
         var loss = Loss.Get(lossName);
-        var layers = loaded.Layers;
+        var layers = loaded.OnlyLayers("fit");
         var x = Npy.Read(inputPath);
         var y = Npy.Read(targetPath);
         var first = layers[0];

@@ -57,6 +57,20 @@ internal static class InspectCommand
             stdout.WriteLine("Classes marked '?' are not in the file (no config for that weight group); 'DepthwiseConv1D?' is inferred from its weight path or names.");
         }
 
+        // Whether `run --model` and `export-onnx --model` can take the whole model, and the order they run it in.
+        if (info.ModelClassName is not null)
+        {
+            try
+            {
+                var model = KerasFile.LoadModel(path);
+                stdout.WriteLine($"runs whole: {string.Join(" -> ", model.Steps)}");
+            }
+            catch (Exception e) when (e is NotSupportedException or InvalidDataException)
+            {
+                stdout.WriteLine($"does not run whole: {e.Message.Replace(path + ": ", "", StringComparison.Ordinal)}");
+            }
+        }
+
         return Program.Ok;
     }
 

@@ -23,14 +23,14 @@ internal static class RunCommand
         args.RejectUnknown();
         OutputFiles.CheckWritable(outputPath, "output");
 
-        var layers = loaded.Layers;
+        var model = loaded.Model;
         var input = Npy.Read(inputPath);
-        object x = layers[0].DType == DType.Float32 ? input.ToTensorSingle() : input.ToTensorDouble();
+        object x = model.Steps[0].DType == DType.Float32 ? input.ToTensorSingle() : input.ToTensorDouble();
         var stopwatch = Stopwatch.StartNew();
         object y;
         try
         {
-            y = KerasSequential.RunNative(layers, x);
+            y = model.CallNative(x);
         }
         catch (ArgumentException e)
         {
@@ -52,8 +52,8 @@ internal static class RunCommand
         }
 
         string what = loaded.WholeModel
-            ? $"{layers.Count} layer{(layers.Count == 1 ? "" : "s")}: {string.Join(", ", layers.Select(l => l.Name))}"
-            : $"layer {layers[0].Name}";
+            ? $"{model.Steps.Count} layer{(model.Steps.Count == 1 ? "" : "s")}: {string.Join(", ", model.Steps.Select(s => s.Name))}"
+            : $"layer {model.Steps[0].Name}";
         stdout.WriteLine($"output shape {Shapes.Format(shape)} written to {outputPath}");
         stdout.WriteLine($"time {stopwatch.Elapsed.TotalMilliseconds:F3} ms ({what}, first call, including build checks)");
         return Program.Ok;

@@ -79,15 +79,19 @@ public static class KerasFile
         return source.BuildLayer(DepthwiseRow(source, depthwiseIndex));
     }
 
-    /// <summary>Loads every layer of a Sequential model made of DepthwiseConv1D layers (and its InputLayer), in order.</summary>
-    /// <param name="path">A <c>.keras</c> archive or a tf.keras model <c>.h5</c>.</param>
-    /// <returns>The layers, built, with their weights; run them with <see cref="KerasSequential"/>.</returns>
+    /// <summary>
+    /// Loads a Keras model to run whole: a Sequential or Functional model whose graph is one chain of layers from
+    /// <see cref="LayerRegistry"/>, <c>Activation</c> layers and layers that are the identity at inference (see <see cref="KerasModel"/>).
+    /// </summary>
+    /// <param name="path">A <c>.keras</c> archive or a tf.keras / Keras 3 model <c>.h5</c> (files that carry the model config).</param>
+    /// <returns>The model, its layers built with the stored weights.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is corrupt, or a config or its weights do not make a valid layer.</exception>
-    /// <exception cref="NotSupportedException">The model is not a Sequential, has a layer of another class (the message names the
-    /// layer and its class) or none at all, or the file holds weights only.</exception>
-    /// <remarks>Layers of other classes are not skipped: a model that cannot be run exactly is refused.</remarks>
-    public static IReadOnlyList<DepthwiseConv1D> LoadSequential(string path)
+    /// <exception cref="NotSupportedException">The file holds weights only; the model has several inputs or outputs, branches,
+    /// merge or shared layers; or a layer of a class DepthwiseSharp cannot run (the message names the layer and its class).</exception>
+    /// <remarks>Layers are never skipped: a model that cannot be run exactly is refused. One layer of any model loads with
+    /// <see cref="LoadLayer(string, string)"/>.</remarks>
+    public static KerasModel LoadModel(string path)
     {
         using var source = KerasSource.Open(path);
         if (source.Model is null)
@@ -95,35 +99,29 @@ public static class KerasFile
             throw new NotSupportedException($"{path}: the file holds weights only, no model config; load layers with KerasFile.LoadLayerWeights.");
         }
 
-        if (source.ModelClassName != "Sequential")
+        var chain = KerasModel.Chain(source.Model, path);
+        return KerasModel.FromChain(source.Model, chain, path, name =>
+            source.BuildLayer(source.Layers.FirstOrDefault(l => l.ClassName is not null && l.Depth == 0 && l.Name == name)
+                ?? throw new InvalidDataException($"{path}: the model config names layer '{name}', but the file has no such layer.")));
+    }
+
+    /// <summary>Loads the layers of a model made only of layers with weights (and its InputLayer), in the order the model runs them.</summary>
+    /// <param name="path">A <c>.keras</c> archive or a model <c>.h5</c>.</param>
+    /// <returns>The layers, built, with their weights, ready for <see cref="Training.Trainer"/> or <see cref="KerasSequential"/>.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is corrupt, or a config or its weights do not make a valid layer.</exception>
+    /// <exception cref="NotSupportedException">As <see cref="LoadModel"/>, and for a model with any other step (an Activation or
+    /// Dropout layer): run such a model with <see cref="LoadModel"/>.</exception>
+    public static IReadOnlyList<DepthwiseConv1D> LoadSequential(string path)
+    {
+        var model = LoadModel(path);
+        if (model.Steps.FirstOrDefault(s => s.Kind != KerasStepKind.Layer) is { } other)
         {
             throw new NotSupportedException(
-                $"{path}: the model is a {source.ModelClassName}; only Sequential models of DepthwiseConv1D layers can be run.");
+                $"{path}: layer '{other.Name}' is a {other.ClassName}; only {string.Join(", ", LayerRegistry.ClassNames)} layers (and an InputLayer) are returned as a list of layers. Run the whole model with KerasFile.LoadModel.");
         }
 
-        var result = new List<DepthwiseConv1D>();
-        foreach (var row in source.Layers)
-        {
-            if (row.ClassName is null || row.Depth > 0 || row.ClassName == "InputLayer")
-            {
-                continue;
-            }
-
-            if (!LayerRegistry.Contains(row.ClassName))
-            {
-                throw new NotSupportedException(
-                    $"{path}: layer '{row.Name}' is a {row.ClassName}; only {string.Join(", ", LayerRegistry.ClassNames)} layers (and an InputLayer) can be run.");
-            }
-
-            result.Add(source.BuildLayer(row));
-        }
-
-        if (result.Count == 0)
-        {
-            throw new NotSupportedException($"{path}: the model holds no DepthwiseConv1D layer.");
-        }
-
-        return result;
+        return model.Layers;
     }
 
     /// <summary>Creates a layer from a config and loads its weights from a weights file.</summary>

@@ -7,7 +7,8 @@ namespace DepthwiseSharp.Serialization;
 /// <summary>Runs a chain of DepthwiseConv1D layers, as a Keras Sequential model of them computes.</summary>
 /// <remarks>
 /// Each layer receives the previous output cast to its own dtype, as Keras casts a layer's float inputs to its compute dtype;
-/// layers of one dtype pass their outputs on without a copy. Load such a chain with <see cref="KerasFile.LoadSequential"/>.
+/// layers of one dtype pass their outputs on without a copy. Load such a chain with <see cref="KerasFile.LoadSequential"/>. It is
+/// <see cref="KerasModel.FromLayers"/>'s model run once; models with other layers run through <see cref="KerasModel"/>.
 /// </remarks>
 public static class KerasSequential
 {
@@ -27,61 +28,21 @@ public static class KerasSequential
     /// <exception cref="ArgumentException">No layers, or a layer rejects its input.</exception>
     public static Tensor<double> Run(IReadOnlyList<DepthwiseConv1D> layers, Tensor<double> inputs) => Cast<double>(RunCore(layers, inputs));
 
-    // The CLI writes the output in the last layer's dtype: a Tensor<float> or a Tensor<double>, whichever that layer computes.
-    internal static object RunNative(IReadOnlyList<DepthwiseConv1D> layers, object inputs)
-    {
-        ArgumentNullException.ThrowIfNull(inputs);
-        return inputs is Tensor<float> or Tensor<double>
-            ? RunCore(layers, inputs)
-            : throw new ArgumentException($"The inputs must be a Tensor<float> or a Tensor<double>; received {inputs.GetType().Name}.", nameof(inputs));
-    }
+    // The output in the last layer's dtype: a Tensor<float> or a Tensor<double>, whichever that layer computes.
+    internal static object RunNative(IReadOnlyList<DepthwiseConv1D> layers, object inputs) => RunCore(layers, inputs);
 
-    private static object RunCore(IReadOnlyList<DepthwiseConv1D> layers, object current)
+    private static object RunCore(IReadOnlyList<DepthwiseConv1D> layers, object inputs)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        ArgumentNullException.ThrowIfNull(current);
         if (layers.Count == 0)
         {
             throw new ArgumentException("There are no layers to run.", nameof(layers));
         }
 
-        foreach (var layer in layers)
-        {
-            ArgumentNullException.ThrowIfNull(layer, nameof(layers));
-            current = layer.DType == DType.Float32 ? layer.Call(Cast<float>(current)) : layer.Call(Cast<double>(current));
-        }
-
-        return current;
+        return KerasModel.FromLayers(layers).CallNative(inputs);
     }
 
     private static Tensor<T> Cast<T>(object tensor)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        switch (tensor)
-        {
-            case Tensor<T> same:
-                return same;
-            case Tensor<float> f:
-                return Convert<float, T>(f);
-            case Tensor<double> d:
-                return Convert<double, T>(d);
-            default:
-                throw new ArgumentException($"Unexpected tensor type {tensor.GetType().Name}.", nameof(tensor));
-        }
-    }
-
-    private static Tensor<TOut> Convert<TIn, TOut>(Tensor<TIn> tensor)
-        where TIn : unmanaged, IFloatingPointIeee754<TIn>
-        where TOut : unmanaged, IFloatingPointIeee754<TOut>
-    {
-        var values = new TIn[tensor.FlattenedLength];
-        tensor.FlattenTo(values);
-        var result = new TOut[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            result[i] = TOut.CreateTruncating(values[i]);
-        }
-
-        return Tensor.Create(result, tensor.Lengths.ToArray());
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        tensor is Tensor<T> same ? same : typeof(T) == typeof(float) ? (Tensor<T>)(object)KerasModel.ToSingle(tensor) : (Tensor<T>)(object)KerasModel.ToDouble(tensor);
 }

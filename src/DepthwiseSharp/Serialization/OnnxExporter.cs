@@ -76,78 +76,141 @@ public static class OnnxExporter
     public static byte[] ToBytes(IReadOnlyList<DepthwiseConv1D> layers, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        options ??= new OnnxExportOptions();
-        Validate(options);
         if (layers.Count == 0)
         {
             throw new ArgumentException("There are no layers to export.", nameof(layers));
         }
 
+        return ToBytes(KerasModel.FromLayers(layers), options);
+    }
+
+    /// <summary>
+    /// The ONNX model of a whole Keras model as bytes: one graph of its steps in order (each layer's graph of the class
+    /// remarks, an <c>Activation</c> layer's activation along the last axis, nothing for a layer that is the identity at
+    /// inference), as <see cref="KerasModel.Call(System.Numerics.Tensors.Tensor{float})"/> computes.
+    /// </summary>
+    /// <param name="model">A model, for example from <see cref="KerasFile.LoadModel"/>.</param>
+    /// <param name="options">Opset, names and dimensions (of the model's input and output); null for the defaults.</param>
+    /// <returns>The model.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="ArgumentException">Layers whose channels do not connect, or invalid options.</exception>
+    /// <exception cref="InvalidOperationException">A layer is not built.</exception>
+    /// <exception cref="NotSupportedException">Mixed data formats, an activation with no ONNX form, or a ConvolutionOp override.</exception>
+    public static byte[] ToBytes(KerasModel model, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new OnnxExportOptions();
+        Validate(options);
+        var layers = model.Layers;
+        if (layers.Count == 0)
+        {
+            throw new NotSupportedException($"Model '{model.Name}' has no layer with weights; there is no convolution to export.");
+        }
+
         for (int i = 0; i < layers.Count; i++)
         {
-            Check(layers[i] ?? throw new ArgumentNullException(nameof(layers), $"layers[{i}] is null."));
+            Check(layers[i]);
             if (i > 0)
             {
                 CheckConnects(layers[i - 1], layers[i]);
             }
         }
 
+        foreach (var step in model.Steps.Where(s => s.Kind == KerasStepKind.Activation))
+        {
+            if (!OnnxActivations.IsExportable(step.Activation!))
+            {
+                throw OnnxActivations.Unsupported(step.Activation!);
+            }
+        }
+
         var first = layers[0];
         bool last = first.DataFormat == DataFormat.ChannelsLast;
 
-        // Output dims, worked out first so a bad fixed length fails before anything is written.
+        // Output dims, worked out first so a bad fixed length fails before anything is written. Steps before the first
+        // layer (an Activation on the input) see its input.
         object batchDim = options.BatchSize is int n ? n : options.BatchDimension;
         object lengthDim = options.Length is int l ? l : options.LengthDimension;
         int? fixedLength = options.Length;
         bool lengthKept = true;
-        var inputLengths = new int?[layers.Count];
-        int outChannels = 0;
-        for (int i = 0; i < layers.Count; i++)
+        int channels = first.InputChannels;
+        var inputLengths = new int?[model.Steps.Count];
+        for (int i = 0; i < model.Steps.Count; i++)
         {
-            var layer = layers[i];
+            var step = model.Steps[i];
             inputLengths[i] = fixedLength;
-            int cm = checked(layer.InputChannels * layer.DepthMultiplier);
-            bool glu = ReferenceEquals(layer.Activation, Activation.Glu);
-            if (fixedLength is int length)
+            if (step.Layer is { } layer)
             {
-                fixedLength = Conv1DGeometry.OutputLengthFor(length, layer.KernelSize, layer.Strides, layer.DilationRate, layer.Padding)!.Value;
-                if (!last && glu)
+                if (fixedLength is int length)
                 {
-                    fixedLength = layer.Activation.OutputLastAxisLength(fixedLength.Value);
+                    fixedLength = Conv1DGeometry.OutputLengthFor(length, layer.KernelSize, layer.Strides, layer.DilationRate, layer.Padding)!.Value;
                 }
+
+                // causal, and same with stride 1, keep the length; the others change it.
+                lengthKept &= layer.Strides == 1 && layer.Padding != Padding.Valid;
+                channels = checked(layer.InputChannels * layer.DepthMultiplier);
             }
 
-            // causal, and same with stride 1, keep the length; the others change it.
-            lengthKept &= layer.Strides == 1 && layer.Padding != Padding.Valid && !(glu && !last);
-            outChannels = last ? layer.Activation.OutputLastAxisLength(cm) : cm;
+            var activation = step.Layer?.Activation ?? step.Activation;
+            if (activation is not null && ReferenceEquals(activation, Activation.Glu))
+            {
+                // glu halves the last axis: channels for channels_last, time for channels_first.
+                if (last)
+                {
+                    channels = activation.OutputLastAxisLength(channels);
+                }
+                else
+                {
+                    fixedLength = fixedLength is int fl ? activation.OutputLastAxisLength(fl) : null;
+                    lengthKept = false;
+                }
+            }
         }
 
-        object outLengthDim = fixedLength is int fl ? fl : lengthKept ? options.LengthDimension : options.OutputLengthDimension;
+        object outLengthDim = fixedLength is int outLength ? outLength : lengthKept ? options.LengthDimension : options.OutputLengthDimension;
         var g = new OnnxGraph(options.Opset, [options.InputName, options.OutputName]);
         g.Input(options.InputName, Float, last ? [batchDim, lengthDim, first.InputChannels] : [batchDim, first.InputChannels, lengthDim]);
         string x = options.InputName;
-        for (int i = 0; i < layers.Count; i++)
+        for (int i = 0; i < model.Steps.Count; i++)
         {
-            x = AddLayer(g, layers[i], x, inputLengths[i], layers.Count == 1 ? "" : layers[i].Name + "_");
+            var step = model.Steps[i];
+            x = step.Kind switch
+            {
+                KerasStepKind.Layer => AddLayer(g, step.Layer!, x, inputLengths[i], layers.Count == 1 ? "" : step.Layer!.Name + "_"),
+                KerasStepKind.Activation => OnnxActivations.Apply(g, step.Activation!, x),
+                _ => x,
+            };
+        }
+
+        if (x == options.InputName)
+        {
+            throw new NotSupportedException($"Model '{model.Name}' computes the identity; there is nothing to export.");
+        }
+
+        if (model.Steps[^1].Kind == KerasStepKind.Identity)
+        {
+            // The graph output must be produced by the last node: an identity step at the end ends in the previous node.
+            x = g.Node("Identity", [x]);
         }
 
         g.RenameLastOutput(x, options.OutputName);
-        g.Output(options.OutputName, Float, last ? [batchDim, outLengthDim, outChannels] : [batchDim, outChannels, outLengthDim]);
+        g.Output(options.OutputName, Float, last ? [batchDim, outLengthDim, channels] : [batchDim, channels, outLengthDim]);
 
-        string doc = string.Join(" then ", layers.Select(Describe));
+        string doc = string.Join(" then ", model.Steps.Select(s => s.Layer is { } layer ? Describe(layer) : s.ToString()));
         var metadata = new List<KeyValuePair<string, string>>();
-        if (layers.Count == 1)
+        if (model.Steps.Count == 1)
         {
             metadata.Add(new("keras_layer", first.Serialize().ToJsonString()));
         }
         else
         {
             metadata.Add(new("keras_layers", new System.Text.Json.Nodes.JsonArray([.. layers.Select(l => (System.Text.Json.Nodes.JsonNode)l.Serialize())]).ToJsonString()));
+            metadata.Add(new("keras_model", model.ToString()));
         }
 
         metadata.Add(new("data_format", first.DataFormat.ToKeras()));
         string version = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0.0.0";
-        return g.ToModel(IrVersion(options.Opset), layers.Count == 1 ? first.Name : string.Join("+", layers.Select(l => l.Name)), version, doc, metadata);
+        return g.ToModel(IrVersion(options.Opset), model.Steps.Count == 1 ? first.Name : string.Join("+", model.Steps.Select(s => s.Name)), version, doc, metadata);
     }
 
     /// <summary>Writes the ONNX model of a chain of layers to a file (created or replaced); see <see cref="ToBytes(IReadOnlyList{DepthwiseConv1D}, OnnxExportOptions?)"/>.</summary>
