@@ -201,7 +201,8 @@ internal static class LayerConfig
         return node is null ? null : Initializer.FromConfig(node);
     }
 
-    private static Activation ReadActivation(JsonNode? node)
+    /// <summary>A config's <c>activation</c>: null (linear), a name, or Keras 3's function object.</summary>
+    internal static Activation ReadActivation(JsonNode? node)
     {
         switch (node)
         {
@@ -217,7 +218,8 @@ internal static class LayerConfig
         }
     }
 
-    private static DType ReadDType(JsonNode? node)
+    /// <summary>A config's <c>dtype</c>: null (float32), a name, or a DTypePolicy / tf.keras Policy object.</summary>
+    internal static DType ReadDType(JsonNode? node)
     {
         switch (node)
         {

@@ -325,12 +325,7 @@ public sealed class KerasModel
                 Activation activation;
                 try
                 {
-                    activation = inner?["activation"] switch
-                    {
-                        JsonValue v when v.GetValueKind() == JsonValueKind.String => Activation.Get(v.GetValue<string>()),
-                        JsonObject o when o["config"] is JsonValue c && c.GetValueKind() == JsonValueKind.String => Activation.Get(c.GetValue<string>()),
-                        var other => throw new KerasArgumentException($"Could not interpret activation function identifier: {Keras.PythonFormat.Describe(other)}", "activation"),
-                    };
+                    activation = LayerConfig.ReadActivation(inner?["activation"]);
                 }
                 catch (ArgumentException e)
                 {
@@ -363,14 +358,7 @@ public sealed class KerasModel
     {
         try
         {
-            return config?["dtype"] switch
-            {
-                null => DType.Float32,
-                JsonValue v when v.GetValueKind() == JsonValueKind.String => KerasEnums.ParseDType(v.GetValue<string>()),
-                JsonObject o when (o["config"] as JsonObject)?["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String => KerasEnums.ParseDType(n.GetValue<string>()),
-                JsonObject o when o["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String => KerasEnums.ParseDType(n.GetValue<string>()),
-                var other => throw new KerasArgumentException($"Invalid value for `dtype` in a layer config: {other.ToJsonString()}", "dtype"),
-            };
+            return LayerConfig.ReadDType(config?["dtype"]);
         }
         catch (ArgumentException e)
         {
