@@ -11,7 +11,7 @@ namespace DepthwiseSharp.Keras;
 /// <remarks>
 /// Strict mode (4-key form, Keras 3 and tf.keras 2.13+) refuses unknown keys except <paramref name="tolerated"/> (initializers
 /// tolerate <c>dtype</c>); lenient mode (the 2-key form of older tf.keras files) ignores them. Layers have their own message
-/// for unknown keys, Keras's <c>Layer</c> one (<c>LayerConfig</c>).
+/// for unknown keys, Keras's <c>Layer</c> one (<see cref="RefuseUnknownLayerKeys"/>); the static readers serve layer configs.
 /// </remarks>
 /// <param name="className">The Keras class, for messages.</param>
 /// <param name="config">The config dictionary.</param>
@@ -199,5 +199,100 @@ internal sealed class ConfigReader(string className, JsonObject config, bool len
             throw new KerasArgumentException(
                 $"The shape {Shapes.Tuple(shape)} holds {product} elements but the {what} has {length}.", "shape");
         }
+    }
+
+    /// <summary>
+    /// Refuses the keys of a layer config that the layer does not take, all of them at once, with Keras's <c>Layer</c> text
+    /// (<c>"Unrecognized keyword arguments passed to X: {'k': v}"</c>); Keras checks them before any value.
+    /// </summary>
+    public static void RefuseUnknownLayerKeys(string className, JsonObject config, IReadOnlyCollection<string> known)
+    {
+        var unknown = new List<string>();
+        foreach (var (key, value) in config)
+        {
+            if (!known.Contains(key))
+            {
+                unknown.Add($"'{key}': {PythonFormat.Describe(value)}");
+            }
+        }
+
+        if (unknown.Count > 0)
+        {
+            throw new KerasArgumentException($"Unrecognized keyword arguments passed to {className}: {{{string.Join(", ", unknown)}}}", "config");
+        }
+    }
+
+    /// <summary>An integer value (a whole JSON number), or Keras's "must be an integer" text naming the key.</summary>
+    public static int Int(JsonNode node, string key)
+    {
+        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
+        {
+            if (v.TryGetValue(out int i))
+            {
+                return i;
+            }
+
+            if (v.TryGetValue(out double d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue)
+            {
+                return (int)d;
+            }
+        }
+
+        throw new KerasArgumentException($"The `{key}` argument must be an integer. Received: {key}={node.ToJsonString()}", key);
+    }
+
+    /// <summary>A boolean key of <paramref name="config"/>; absent or null is <paramref name="fallback"/>.</summary>
+    public static bool Bool(JsonObject config, string key, bool fallback)
+    {
+        JsonNode? node = config[key];
+        if (node is null)
+        {
+            return fallback;
+        }
+
+        return node.GetValueKind() switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new KerasArgumentException($"The `{key}` argument must be a boolean. Received: {key}={node.ToJsonString()}", key),
+        };
+    }
+
+    /// <summary>A string key of <paramref name="config"/>; absent or null is null.</summary>
+    public static string? String(JsonObject config, string key, bool nullable)
+    {
+        JsonNode? node = config[key];
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node.GetValueKind() == JsonValueKind.String)
+        {
+            return node.GetValue<string>();
+        }
+
+        throw new KerasArgumentException($"The `{key}` argument must be a string{(nullable ? " or null" : "")}. Received: {key}={node.ToJsonString()}", key);
+    }
+
+    /// <summary>A shape: a list of non-negative integers or nulls (unknown dimensions).</summary>
+    public static int?[] Shape(JsonNode node, string key)
+    {
+        if (node is not JsonArray arr)
+        {
+            throw new KerasArgumentException($"`{key}` must be a list of dimensions. Received: {node.ToJsonString()}", key);
+        }
+
+        var shape = new int?[arr.Count];
+        for (int i = 0; i < shape.Length; i++)
+        {
+            shape[i] = arr[i] is null ? null : Int(arr[i]!, key);
+            if (shape[i] is < 0)
+            {
+                throw new KerasArgumentException($"`{key}` has a negative dimension: {node.ToJsonString()}", key);
+            }
+        }
+
+        return shape;
     }
 }

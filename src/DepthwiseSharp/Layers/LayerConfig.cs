@@ -132,23 +132,11 @@ internal static class LayerConfig
             config = inner;
             if (obj["build_config"] is JsonObject build && build["input_shape"] is JsonNode shapeNode)
             {
-                buildShape = ReadShape(shapeNode, "build_config.input_shape");
+                buildShape = ConfigReader.Shape(shapeNode, "build_config.input_shape");
             }
         }
 
-        var unknown = new List<string>();
-        foreach (var (key, value) in config)
-        {
-            if (Array.IndexOf(KerasKeys, key) < 0 && Array.IndexOf(TfKerasKeys, key) < 0)
-            {
-                unknown.Add($"'{key}': {PythonFormat.Describe(value)}");
-            }
-        }
-
-        if (unknown.Count > 0)
-        {
-            throw new KerasArgumentException($"Unrecognized keyword arguments passed to {className}: {{{string.Join(", ", unknown)}}}", "config");
-        }
+        ConfigReader.RefuseUnknownLayerKeys(className, config, [.. KerasKeys, .. TfKerasKeys]);
 
         if (buildShape is null)
         {
@@ -156,27 +144,27 @@ internal static class LayerConfig
             {
                 if (config[key] is JsonNode shapeNode)
                 {
-                    buildShape = ReadShape(shapeNode, key);
+                    buildShape = ConfigReader.Shape(shapeNode, key);
                     break;
                 }
             }
         }
 
-        if (config["groups"] is JsonNode groups && (ReadInt(groups, "groups") != 1))
+        if (config["groups"] is JsonNode groups && (ConfigReader.Int(groups, "groups") != 1))
         {
             throw new KerasArgumentException($"Invalid value for `groups` in a {className} config: a depthwise convolution has groups=1. Received: groups={groups.ToJsonString()}", "groups");
         }
 
-        string? dataFormat = ReadString(config, "data_format", nullable: true);
+        string? dataFormat = ConfigReader.String(config, "data_format", nullable: true);
         return new LayerArgs(
             KernelSize: ReadTuple(config, "kernel_size", required: true, fallback: 0),
             Strides: ReadTuple(config, "strides", required: false, fallback: 1),
-            Padding: KerasEnums.ParsePadding(ReadString(config, "padding", nullable: false) ?? "valid"),
-            DepthMultiplier: config["depth_multiplier"] is JsonNode dm ? ReadInt(dm, "depth_multiplier") : 1,
+            Padding: KerasEnums.ParsePadding(ConfigReader.String(config, "padding", nullable: false) ?? "valid"),
+            DepthMultiplier: config["depth_multiplier"] is JsonNode dm ? ConfigReader.Int(dm, "depth_multiplier") : 1,
             DataFormat: dataFormat is null ? null : KerasEnums.ParseDataFormat(dataFormat),
             DilationRate: ReadTuple(config, "dilation_rate", required: false, fallback: 1),
             Activation: ReadActivation(config["activation"]),
-            UseBias: ReadBool(config, "use_bias", true),
+            UseBias: ConfigReader.Bool(config, "use_bias", true),
             // An absent key takes Keras's default argument; an explicit null is Keras's None, kept as such.
             DepthwiseInitializer: ReadInitializer(config, "depthwise_initializer", "glorot_uniform"),
             BiasInitializer: ReadInitializer(config, "bias_initializer", "zeros"),
@@ -185,8 +173,8 @@ internal static class LayerConfig
             ActivityRegularizer: config["activity_regularizer"] is JsonNode ar ? Regularizer.FromConfig(ar) : null,
             DepthwiseConstraint: config["depthwise_constraint"] is JsonNode dc ? Constraint.FromConfig(dc) : null,
             BiasConstraint: config["bias_constraint"] is JsonNode bc ? Constraint.FromConfig(bc) : null,
-            Name: ReadString(config, "name", nullable: true),
-            Trainable: ReadBool(config, "trainable", true),
+            Name: ConfigReader.String(config, "name", nullable: true),
+            Trainable: ConfigReader.Bool(config, "trainable", true),
             DType: ReadDType(config["dtype"]),
             BuildShape: buildShape);
     }
@@ -288,76 +276,6 @@ internal static class LayerConfig
             throw new KerasArgumentException(DepthwiseConv1D.TupleError(key, PythonFormat.Describe(whole), null), key);
         }
 
-        return ReadInt(element, key);
-    }
-
-    private static int ReadInt(JsonNode node, string key)
-    {
-        if (node is JsonValue v && v.GetValueKind() == JsonValueKind.Number)
-        {
-            if (v.TryGetValue(out int i))
-            {
-                return i;
-            }
-
-            if (v.TryGetValue(out double d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue)
-            {
-                return (int)d;
-            }
-        }
-
-        throw new KerasArgumentException($"The `{key}` argument must be an integer. Received: {key}={node.ToJsonString()}", key);
-    }
-
-    private static bool ReadBool(JsonObject config, string key, bool fallback)
-    {
-        JsonNode? node = config[key];
-        if (node is null)
-        {
-            return fallback;
-        }
-
-        return node.GetValueKind() switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new KerasArgumentException($"The `{key}` argument must be a boolean. Received: {key}={node.ToJsonString()}", key),
-        };
-    }
-
-    private static string? ReadString(JsonObject config, string key, bool nullable)
-    {
-        JsonNode? node = config[key];
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node.GetValueKind() == JsonValueKind.String)
-        {
-            return node.GetValue<string>();
-        }
-
-        throw new KerasArgumentException($"The `{key}` argument must be a string{(nullable ? " or null" : "")}. Received: {key}={node.ToJsonString()}", key);
-    }
-
-    private static int?[] ReadShape(JsonNode node, string key)
-    {
-        if (node is not JsonArray arr)
-        {
-            throw new KerasArgumentException($"`{key}` must be a list of dimensions. Received: {node.ToJsonString()}", key);
-        }
-
-        var shape = new int?[arr.Count];
-        for (int i = 0; i < shape.Length; i++)
-        {
-            shape[i] = arr[i] is null ? null : ReadInt(arr[i]!, key);
-            if (shape[i] is < 0)
-            {
-                throw new KerasArgumentException($"`{key}` has a negative dimension: {node.ToJsonString()}", key);
-            }
-        }
-
-        return shape;
+        return ConfigReader.Int(element, key);
     }
 }
