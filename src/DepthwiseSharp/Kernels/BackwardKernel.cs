@@ -16,6 +16,9 @@ namespace DepthwiseSharp.Kernels;
 /// spread over threads.</para>
 /// <para>Lanes: channels_last runs lanes across the C*M output channels of one step (M &gt; 1 repeats each input value M
 /// times first); channels_first runs lanes along time. Remainders as in <see cref="VectorOps"/>.</para>
+/// <para>Every variant, the scalar one included, runs the same loops, and each sum has one order whatever the width (lanes
+/// across channels sum each channel in time order; the channels_first reductions use <see cref="VectorOps.Dot{T}"/>'s
+/// fixed lanes), so the gradients are the same bits on every machine, SIMD width and thread count.</para>
 /// </summary>
 internal static class BackwardKernel
 {
@@ -23,12 +26,6 @@ internal static class BackwardKernel
         int maxDegree = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (variant == KernelVariant.Scalar)
-        {
-            ReferenceBackward.Input(g, dz, kernel, dx);
-            return;
-        }
-
         // Every dx element belongs to one (batch, position or channel) task: the split never changes a result.
         unsafe
         {
@@ -47,17 +44,6 @@ internal static class BackwardKernel
         KernelVariant variant, int maxDegree = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (variant == KernelVariant.Scalar)
-        {
-            ReferenceBackward.Kernel(g, x, dz, dkernel);
-            if (!dbias.IsEmpty)
-            {
-                ReferenceBackward.Bias(g, dz, dbias);
-            }
-
-            return;
-        }
-
         dkernel.Clear();
         dbias.Clear();
         int kc = g.KernelCount, cm = g.OutputChannels;
@@ -218,8 +204,9 @@ internal static class BackwardKernel
     {
         int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation;
         int pl = g.PadLeft, lout = g.OutputLength, cm = g.OutputChannels;
-        if (g.DataFormat == DataFormat.ChannelsLast && s == 1 && variant != KernelVariant.Scalar)
+        if (g.DataFormat == DataFormat.ChannelsLast && s == 1)
         {
+            // Every width, the scalar one included, runs this one loop, so each dx is the same chain of fused multiply-adds.
             switch (variant)
             {
                 case KernelVariant.Vector512:
@@ -228,8 +215,11 @@ internal static class BackwardKernel
                 case KernelVariant.Vector256:
                     InputRowsLast<T, V256<T>>(g, b, dz, kernel, dx);
                     break;
-                default:
+                case KernelVariant.Vector128:
                     InputRowsLast<T, V128<T>>(g, b, dz, kernel, dx);
+                    break;
+                default:
+                    InputRowsLast<T, S<T>>(g, b, dz, kernel, dx);
                     break;
             }
 

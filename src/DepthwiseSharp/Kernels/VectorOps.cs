@@ -109,59 +109,119 @@ internal static class VectorOps
     }
 
     /// <summary>
-    /// <c>sum_i a[i] * b[i]</c>. Lanes accumulate with fused multiply-adds, then the lanes are added; the order is fixed
-    /// for a given width, so the result is the same on every call and thread. (Our own loop rather than
-    /// TensorPrimitives.Dot: kernels run it from the first call at full optimization, without tier-0 detours.)
+    /// <c>sum_i a[i] * b[i]</c>, with the same bits on every machine and SIMD width.
     /// </summary>
+    /// <remarks>
+    /// Lane layout: a fixed 32-byte accumulator, 8 float or 4 double lanes; lane j sums <c>a[i] * b[i]</c> (a multiply, then
+    /// an add: no fused multiply-add, which the scalar path would round differently) over the i = j mod lanes of the whole
+    /// 32-byte blocks, in order. 256-bit hardware holds it in one register, 128-bit in two (low and high half), no SIMD in
+    /// eight scalars: the same partial sums. The lanes are then added in a fixed tree ((0+1)+(2+3))+((4+5)+(6+7)), and the
+    /// remainder (fewer than one block) is added one element at a time, in order. (Our own loop rather than
+    /// TensorPrimitives.Dot, whose order depends on the width: kernels run it from the first call at full optimization.)
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Dot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int n = Math.Min(a.Length, b.Length), i = 0;
-        ref T ar = ref MemoryMarshal.GetReference(a);
-        ref T br = ref MemoryMarshal.GetReference(b);
-        T sum = T.Zero;
-        if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
-        {
-            var acc = Vector256<T>.Zero;
-            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
-            {
-                acc += Vector256.LoadUnsafe(ref ar, (nuint)i) * Vector256.LoadUnsafe(ref br, (nuint)i);
-            }
+        where T : unmanaged, IFloatingPointIeee754<T> => Reduce<T, ProductOf>(a, b);
 
-            sum = Vector256.Sum(acc);
-        }
-
-        for (; i < n; i++)
-        {
-            sum += Unsafe.Add(ref ar, i) * Unsafe.Add(ref br, i);
-        }
-
-        return sum;
-    }
-
-    /// <summary><c>sum_i a[i]</c>, with a fixed order per width (see <see cref="Dot{T}"/>).</summary>
+    /// <summary><c>sum_i a[i]</c>, with the same bits on every machine and SIMD width (the order of <see cref="Dot{T}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static T Sum<T>(ReadOnlySpan<T> a)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged, IFloatingPointIeee754<T> => Reduce<T, ValueOf>(a, a);
+
+    private interface ITerm
     {
-        int n = a.Length, i = 0;
+        static abstract Vector256<T> Of<T>(Vector256<T> a, Vector256<T> b)
+            where T : unmanaged, IFloatingPointIeee754<T>;
+
+        static abstract Vector128<T> Of<T>(Vector128<T> a, Vector128<T> b)
+            where T : unmanaged, IFloatingPointIeee754<T>;
+
+        static abstract T Of<T>(T a, T b)
+            where T : unmanaged, IFloatingPointIeee754<T>;
+    }
+
+    private readonly struct ProductOf : ITerm
+    {
+        public static Vector256<T> Of<T>(Vector256<T> a, Vector256<T> b)
+            where T : unmanaged, IFloatingPointIeee754<T> => a * b;
+
+        public static Vector128<T> Of<T>(Vector128<T> a, Vector128<T> b)
+            where T : unmanaged, IFloatingPointIeee754<T> => a * b;
+
+        public static T Of<T>(T a, T b)
+            where T : unmanaged, IFloatingPointIeee754<T> => a * b;
+    }
+
+    private readonly struct ValueOf : ITerm
+    {
+        public static Vector256<T> Of<T>(Vector256<T> a, Vector256<T> b)
+            where T : unmanaged, IFloatingPointIeee754<T> => a;
+
+        public static Vector128<T> Of<T>(Vector128<T> a, Vector128<T> b)
+            where T : unmanaged, IFloatingPointIeee754<T> => a;
+
+        public static T Of<T>(T a, T b)
+            where T : unmanaged, IFloatingPointIeee754<T> => a;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Reduce<T, TTerm>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TTerm : struct, ITerm
+    {
+        int n = Math.Min(a.Length, b.Length);
         ref T ar = ref MemoryMarshal.GetReference(a);
-        T sum = T.Zero;
-        if (Vector256.IsHardwareAccelerated && n >= Vector256<T>.Count)
+        ref T br = ref MemoryMarshal.GetReference(b);
+        int lanes = Vector256<T>.Count, half = Vector128<T>.Count;
+        int whole = n - n % lanes;
+        Span<T> part = stackalloc T[Vector256<T>.Count];
+        if (Vector256.IsHardwareAccelerated)
         {
             var acc = Vector256<T>.Zero;
-            for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
+            for (int i = 0; i < whole; i += lanes)
             {
-                acc += Vector256.LoadUnsafe(ref ar, (nuint)i);
+                acc += TTerm.Of(Vector256.LoadUnsafe(ref ar, (nuint)i), Vector256.LoadUnsafe(ref br, (nuint)i));
             }
 
-            sum = Vector256.Sum(acc);
+            acc.CopyTo(part);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<T> lo = Vector128<T>.Zero, hi = Vector128<T>.Zero;
+            for (int i = 0; i < whole; i += lanes)
+            {
+                lo += TTerm.Of(Vector128.LoadUnsafe(ref ar, (nuint)i), Vector128.LoadUnsafe(ref br, (nuint)i));
+                hi += TTerm.Of(Vector128.LoadUnsafe(ref ar, (nuint)(i + half)), Vector128.LoadUnsafe(ref br, (nuint)(i + half)));
+            }
+
+            lo.CopyTo(part);
+            hi.CopyTo(part[half..]);
+        }
+        else
+        {
+            part.Clear();
+            for (int i = 0; i < whole; i += lanes)
+            {
+                for (int j = 0; j < lanes; j++)
+                {
+                    part[j] += TTerm.Of(Unsafe.Add(ref ar, i + j), Unsafe.Add(ref br, i + j));
+                }
+            }
         }
 
-        for (; i < n; i++)
+        // The fixed tree over the 8 (float) or 4 (double) lanes, then the remainder in order.
+        for (int width = lanes; width > 1; width /= 2)
         {
-            sum += Unsafe.Add(ref ar, i);
+            for (int j = 0; j < width / 2; j++)
+            {
+                part[j] = part[2 * j] + part[2 * j + 1];
+            }
+        }
+
+        T sum = part[0];
+        for (int i = whole; i < n; i++)
+        {
+            sum += TTerm.Of(Unsafe.Add(ref ar, i), Unsafe.Add(ref br, i));
         }
 
         return sum;
