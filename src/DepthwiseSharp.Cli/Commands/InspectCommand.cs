@@ -1,3 +1,4 @@
+using System.Globalization;
 using DepthwiseSharp.Serialization;
 
 namespace DepthwiseSharp.Cli.Commands;
@@ -64,6 +65,8 @@ internal static class InspectCommand
             {
                 var model = KerasFile.LoadModel(path);
                 stdout.WriteLine($"runs whole: {string.Join(" -> ", model.Steps)}");
+                stdout.WriteLine();
+                WriteSummary(model, stdout);
             }
             catch (Exception e) when (e is NotSupportedException or InvalidDataException)
             {
@@ -72,6 +75,44 @@ internal static class InspectCommand
         }
 
         return Program.Ok;
+    }
+
+    /// <summary>Keras's <c>model.summary()</c>: each layer's class, output shape, parameter count and key arguments, then the totals.</summary>
+    private static void WriteSummary(KerasModel model, TextWriter stdout)
+    {
+        var shapes = model.InputShape is { Count: 3 } input ? model.ComputeOutputShapes(input) : null;
+        var rows = new List<string[]> { new[] { "Layer (type)", "Output Shape", "Param #", "Arguments" } };
+        if (model.InputShape is { } declared)
+        {
+            rows.Add(["input (InputLayer)", Shapes.Format(declared), "0", ""]);
+        }
+
+        long trainable = 0, frozen = 0;
+        for (int i = 0; i < model.Steps.Count; i++)
+        {
+            var step = model.Steps[i];
+            string args = "";
+            long count = 0;
+            if (step.Layer is { } layer)
+            {
+                count = layer.CountParams();
+                (layer.Trainable ? ref trainable : ref frozen) += count;
+                args = $"kernel_size={layer.KernelSize}, strides={layer.Strides}, padding={layer.Padding.ToKeras()}, depth_multiplier={layer.DepthMultiplier}, "
+                    + $"dilation_rate={layer.DilationRate}, activation={layer.Activation.Name}, use_bias={(layer.UseBias ? "True" : "False")}, {layer.DataFormat.ToKeras()}, {layer.DType.ToKeras()}";
+            }
+            else if (step.Activation is { } activation)
+            {
+                args = $"activation={activation.Name}";
+            }
+
+            rows.Add([$"{step.Name} ({step.ClassName})", shapes is null ? "?" : Shapes.Format(shapes[i]), count.ToString(CultureInfo.InvariantCulture), args]);
+        }
+
+        stdout.WriteLine($"Model: \"{model.Name}\"");
+        WriteTable(stdout, rows);
+        stdout.WriteLine($"Total params: {(trainable + frozen).ToString(CultureInfo.InvariantCulture)}");
+        stdout.WriteLine($"Trainable params: {trainable.ToString(CultureInfo.InvariantCulture)}");
+        stdout.WriteLine($"Non-trainable params: {frozen.ToString(CultureInfo.InvariantCulture)}");
     }
 
     private static string Describe(KerasFileFormat format) => format switch

@@ -78,8 +78,9 @@ public sealed class KerasModel
     public static IReadOnlyList<string> IdentityClassNames { get; } =
         ["Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "ActivityRegularization"];
 
-    internal KerasModel(string name, string className, IReadOnlyList<KerasModelStep> steps)
+    internal KerasModel(string name, string className, IReadOnlyList<KerasModelStep> steps, int?[]? inputShape = null)
     {
+        InputShape = inputShape;
         if (steps.Count == 0)
         {
             throw new ArgumentException("A model needs at least one layer to run.", nameof(steps));
@@ -102,6 +103,36 @@ public sealed class KerasModel
 
     /// <summary>The steps' layers with weights, in order.</summary>
     public IReadOnlyList<DepthwiseConv1D> Layers { get; }
+
+    /// <summary>The batch input shape the model declares (its InputLayer's <c>batch_shape</c>), null dimensions unknown; null if none.</summary>
+    public IReadOnlyList<int?>? InputShape { get; }
+
+    /// <summary>Each step's output shape for an input shape, as Keras's <c>model.summary()</c> lists them.</summary>
+    /// <param name="inputShape">Rank 3, in the first layer's data format; null dimensions stay unknown.</param>
+    /// <returns>One shape per step.</returns>
+    /// <exception cref="ArgumentException">A layer refuses the shape (Keras's messages).</exception>
+    public IReadOnlyList<int?[]> ComputeOutputShapes(IReadOnlyList<int?> inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(inputShape);
+        var shapes = new List<int?[]>(Steps.Count);
+        int?[] shape = [.. inputShape];
+        foreach (var step in Steps)
+        {
+            if (step.Layer is { } layer)
+            {
+                shape = layer.ComputeOutputShape(shape);
+            }
+            else if (step.Activation is { } activation && shape.Length > 0 && shape[^1] is int lastAxis)
+            {
+                shape = [.. shape];
+                shape[^1] = activation.OutputLastAxisLength(lastAxis);
+            }
+
+            shapes.Add(shape);
+        }
+
+        return shapes;
+    }
 
     /// <summary>A model of layers run one after the other, as a Keras Sequential of them.</summary>
     /// <param name="layers">At least one layer.</param>
@@ -351,7 +382,29 @@ public sealed class KerasModel
             throw new NotSupportedException($"{file}: the model has no layer to run.");
         }
 
-        return new KerasModel(LayerName(model) ?? "model", StringOf(model["class_name"]) ?? "Model", steps);
+        return new KerasModel(LayerName(model) ?? "model", StringOf(model["class_name"]) ?? "Model", steps, DeclaredInputShape(chain));
+    }
+
+    // The InputLayer's batch_shape (Keras 3) or batch_input_shape (tf.keras), else the first layer's build_config input shape.
+    private static int?[]? DeclaredInputShape(List<JsonObject> chain)
+    {
+        foreach (var layer in chain)
+        {
+            var inner = layer["config"] as JsonObject;
+            var node = inner?["batch_shape"] ?? inner?["batch_input_shape"] ?? (layer["build_config"] as JsonObject)?["input_shape"];
+            if (node is JsonArray dims)
+            {
+                var shape = new int?[dims.Count];
+                for (int i = 0; i < shape.Length; i++)
+                {
+                    shape[i] = dims[i] is JsonValue v && v.TryGetValue(out int d) && d >= 0 ? d : null;
+                }
+
+                return shape;
+            }
+        }
+
+        return null;
     }
 
     private static DType StepDType(JsonObject? config, string name, string file)

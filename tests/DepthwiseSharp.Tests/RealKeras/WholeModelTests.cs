@@ -99,6 +99,24 @@ public sealed class WholeModelTests : IDisposable
         Assert.Contains("runs whole: DepthwiseConv1D 'dw_first' -> Activation 'squash' (tanh) -> DepthwiseConv1D 'dw_second'", stdout.ToString());
     }
 
+    [Theory]
+    [InlineData("functional_float32_cl")]
+    [InlineData("functional_float64_cf")]
+    public void Inspect_summarizes_the_model_as_keras_does(string tag)
+    {
+        // Output shapes from the arrays Keras itself computed (dw_first's output and the model's), parameter counts from
+        // the weights Keras saved.
+        var stdout = new StringWriter();
+        Assert.Equal(0, Program.Run(["inspect", File(tag + ".keras")], stdout, new StringWriter()));
+        string text = stdout.ToString();
+        string None(int[] shape) => "(None, " + string.Join(", ", shape.Skip(1)) + ")";
+        Assert.Matches(@"dw_first \(DepthwiseConv1D\)\s+" + System.Text.RegularExpressions.Regex.Escape(None(Npy.Read(File(tag + ".dw_first.y.npy")).Shape)), text);
+        Assert.Matches(@"dw_second \(DepthwiseConv1D\)\s+" + System.Text.RegularExpressions.Regex.Escape(None(Npy.Read(File(tag + ".y.npy")).Shape)), text);
+        long saved = KerasFile.Inspect(File(tag + ".keras")).Layers.SelectMany(l => l.Variables).Sum(v => v.Shape.Aggregate(1L, (a, d) => a * d));
+        Assert.Contains($"Total params: {saved}", text);
+        Assert.Contains("Non-trainable params: 0", text);
+    }
+
     [Fact]
     public void A_nested_model_is_refused_naming_the_layer_and_its_class_and_one_layer_still_runs()
     {
