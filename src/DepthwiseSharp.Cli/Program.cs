@@ -22,8 +22,10 @@ internal static class Program
                                                  run the layer, or the whole model, on an .npy batch
           inspect FILE                           list a Keras file's layers, weight paths, shapes and dtypes
           fit LAYERS --input X.npy --target Y.npy [--epochs 10] [--batch-size 32] [--optimizer adam|sgd]
-              [--learning-rate LR] [--loss mse|huber] [--validation-split F] [--seed S] (--save OUT.keras | --save-npy DIR)
-                                                 train on .npy arrays and save (--weights is optional: without, the initializers draw, seeded by --seed)
+              [--learning-rate LR] [--loss mse|huber] [--validation-split F] [--seed S] [--early-stopping PATIENCE]
+              [--threads N] [--quiet] (--save OUT.keras | --save-npy DIR)
+                                                 train on .npy arrays and save (without --weights the initializers draw,
+                                                 seeded by --seed; Ctrl-C stops after the current batch and still saves)
           export-onnx LAYERS --output M.onnx [--opset 17]
                                                  write the layer, or the whole model as one graph, as an ONNX model
           stream LAYERS --input X.npy --chunk N --output Y.npy [--check]

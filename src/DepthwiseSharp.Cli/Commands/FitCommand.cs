@@ -27,6 +27,9 @@ internal static class FitCommand
         string lossName = args.Optional("loss") ?? "mse";
         string? save = args.Optional("save");
         string? saveNpy = args.Optional("save-npy");
+        bool quiet = args.Flag("quiet");
+        int? patience = args.OptionalInt("early-stopping", 0);
+        int? threads = args.OptionalInt("threads", 1);
         var loaded = CliLayers.Load(args, weightsRequired: false);
         args.RejectUnknown();
         if (save is null && saveNpy is null)
@@ -76,11 +79,32 @@ internal static class FitCommand
             CliLayers.SeedWeights(first, seed);
         }
 
-        var progress = new Progress(stdout, interactive: ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected);
+        if (threads is int t)
+        {
+            foreach (var layer in layers)
+            {
+                layer.MaxDegreeOfParallelism = t;
+            }
+        }
+
+        var progress = new Progress(stdout, interactive: ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected, quiet);
+
+        // Ctrl-C stops after the current batch; what has been trained is still saved (a second Ctrl-C ends the process).
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (!cancel.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            }
+        };
+        Console.CancelKeyPress += onCancel;
         var options = new FitOptions
         {
             Epochs = epochs, BatchSize = batchSize, Seed = seed, Optimizer = optimizer, Loss = loss,
-            ValidationSplit = validationSplit, OnEpochEnd = progress.Report,
+            ValidationSplit = validationSplit, EarlyStoppingPatience = patience, OnEpochEnd = progress.Report,
+            OnBatchEnd = progress.Batch, Cancellation = cancel.Token,
         };
         History history;
         try
@@ -93,8 +117,20 @@ internal static class FitCommand
         {
             throw new ArgumentException($"{inputPath}, {targetPath}: {e.Message}", e);
         }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
 
         progress.Done();
+        if (history.Cancelled)
+        {
+            stdout.WriteLine($"stopped by Ctrl-C after {history.Loss.Count} full epoch{(history.Loss.Count == 1 ? "" : "s")}; saving what was trained");
+        }
+        else if (history.StoppedEarly)
+        {
+            stdout.WriteLine($"early stopping after epoch {history.Loss.Count}: no improvement for {patience} epochs");
+        }
         if (saveNpy is not null)
         {
             var layer = layers[0];
@@ -151,31 +187,48 @@ internal static class FitCommand
         return v;
     }
 
-    /// <summary>A live bar on a terminal, one plain line per epoch otherwise.</summary>
-    private sealed class Progress(TextWriter output, bool interactive)
+    /// <summary>
+    /// Keras's fit output: "Epoch e/E", then "steps/steps - Ns - Nms/step - loss: v - val_loss: v" (verbose=2's line; values
+    /// as Keras's progress bar formats them, invariant culture). On a terminal a bar also moves within the epoch.
+    /// </summary>
+    private sealed class Progress(TextWriter output, bool interactive, bool quiet)
     {
-        public void Report(EpochResult e)
+        public void Batch(int step, int steps)
         {
-            string val = e.ValidationLoss is double v ? $" - val_loss {v.ToString("G5", CultureInfo.InvariantCulture)}" : "";
-            string text = $"epoch {e.Epoch}/{e.Epochs} - loss {e.Loss.ToString("G5", CultureInfo.InvariantCulture)}{val} - {e.Elapsed.TotalSeconds:F1}s";
-            if (interactive)
+            if (interactive && !quiet)
             {
                 const int width = 30;
-                int filled = e.Epochs == 0 ? width : e.Epoch * width / e.Epochs;
-                output.Write($"\r[{new string('=', filled)}{new string(' ', width - filled)}] {text}   ");
+                int filled = steps == 0 ? width : step * width / steps;
+                output.Write($"\r{step}/{steps} [{new string('=', filled)}{new string(' ', width - filled)}]");
             }
-            else
+        }
+
+        public void Report(EpochResult e)
+        {
+            if (quiet)
             {
-                output.WriteLine(text);
+                return;
             }
+
+            if (interactive)
+            {
+                output.Write("\r");
+            }
+
+            double ms = e.Steps == 0 ? 0 : e.EpochTime.TotalMilliseconds / e.Steps;
+            string val = e.ValidationLoss is double v ? $" - val_loss: {Format(v)}" : "";
+            output.WriteLine($"Epoch {e.Epoch}/{e.Epochs}");
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{e.Steps}/{e.Steps} - {Math.Round(e.EpochTime.TotalSeconds):F0}s - {Math.Round(ms):F0}ms/step - loss: {Format(e.Loss)}{val}"));
         }
 
         public void Done()
         {
-            if (interactive)
-            {
-                output.WriteLine();
-            }
         }
+
+        /// <summary>Keras's progress-bar number format: 4 decimals, or 4-digit scientific for magnitudes up to 1e-3.</summary>
+        public static string Format(double value) => Math.Abs(value) > 1e-3
+            ? value.ToString("F4", CultureInfo.InvariantCulture)
+            : value.ToString("0.0000e+00", CultureInfo.InvariantCulture);
     }
 }

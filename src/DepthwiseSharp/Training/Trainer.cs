@@ -41,6 +41,15 @@ public sealed class FitOptions
 
     /// <summary>Called after each epoch.</summary>
     public Action<EpochResult>? OnEpochEnd { get; init; }
+
+    /// <summary>Called after each gradient step with (step, steps in the epoch), both 1-based: for a progress bar.</summary>
+    public Action<int, int>? OnBatchEnd { get; init; }
+
+    /// <summary>
+    /// Stops training after the current gradient step when cancelled (Ctrl-C in the tool): the weights keep that step's
+    /// update, the unfinished epoch is not added to the history, and <see cref="History.Cancelled"/> is true. No exception.
+    /// </summary>
+    public CancellationToken Cancellation { get; init; }
 }
 
 /// <summary>One epoch's outcome.</summary>
@@ -49,13 +58,24 @@ public sealed class FitOptions
 /// <param name="Loss">The mean training loss over the epoch's batches (sample-weighted), regularization losses included.</param>
 /// <param name="ValidationLoss">The validation loss after the epoch, or null.</param>
 /// <param name="Elapsed">Time since training started.</param>
-public sealed record EpochResult(int Epoch, int Epochs, double Loss, double? ValidationLoss, TimeSpan Elapsed);
+public sealed record EpochResult(int Epoch, int Epochs, double Loss, double? ValidationLoss, TimeSpan Elapsed)
+{
+    /// <summary>Gradient steps in the epoch (batches).</summary>
+    public int Steps { get; init; }
+
+    /// <summary>The epoch's own time (validation included).</summary>
+    public TimeSpan EpochTime { get; init; }
+}
 
 /// <summary>What <see cref="Trainer"/> returns: Keras's <c>History.history</c>.</summary>
 /// <param name="Loss">Per-epoch training loss.</param>
 /// <param name="ValidationLoss">Per-epoch validation loss (empty without validation data).</param>
 /// <param name="StoppedEarly">Whether early stopping ended training.</param>
-public sealed record History(IReadOnlyList<double> Loss, IReadOnlyList<double> ValidationLoss, bool StoppedEarly);
+public sealed record History(IReadOnlyList<double> Loss, IReadOnlyList<double> ValidationLoss, bool StoppedEarly)
+{
+    /// <summary>Whether <see cref="FitOptions.Cancellation"/> stopped training before its last epoch.</summary>
+    public bool Cancelled { get; init; }
+}
 
 /// <summary>
 /// Keras's <c>Model.fit</c> for a chain of depthwise layers: mini-batch gradient descent on a loss plus the layers'
@@ -159,20 +179,34 @@ public static class Trainer
         int wait = 0;
         bool stopped = false;
         T[][]? bestWeights = null;
-        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        bool cancelled = false;
+        int steps = (trainCount + options.BatchSize - 1) / options.BatchSize;
+        for (int epoch = 1; epoch <= options.Epochs && !cancelled; epoch++)
         {
+            var epochStart = stopwatch.Elapsed;
             if (options.Shuffle)
             {
                 rng.Shuffle(order);
             }
 
             double total = 0;
-            for (int start = 0; start < trainCount; start += options.BatchSize)
+            for (int start = 0, step = 1; start < trainCount; start += options.BatchSize, step++)
             {
                 int count = Math.Min(options.BatchSize, trainCount - start);
                 var bx = Gather(xs, order.AsSpan(start, count), xPer, [count, xShape[1], xShape[2]]);
                 var by = Gather(ys, order.AsSpan(start, count), yPer, [count, yShape[1], yShape[2]]);
                 total += Step(layers, optimizer, loss, bx, by) * count;
+                options.OnBatchEnd?.Invoke(step, steps);
+                if (options.Cancellation.IsCancellationRequested)
+                {
+                    cancelled = true;
+                    break;
+                }
+            }
+
+            if (cancelled)
+            {
+                break;
             }
 
             double epochLoss = trainCount == 0 ? 0 : total / trainCount;
@@ -186,7 +220,11 @@ public static class Trainer
                 valHistory.Add(valLoss.Value);
             }
 
-            options.OnEpochEnd?.Invoke(new EpochResult(epoch, options.Epochs, epochLoss, valLoss, stopwatch.Elapsed));
+            options.OnEpochEnd?.Invoke(new EpochResult(epoch, options.Epochs, epochLoss, valLoss, stopwatch.Elapsed)
+            {
+                Steps = steps,
+                EpochTime = stopwatch.Elapsed - epochStart,
+            });
             if (options.EarlyStoppingPatience is int patience)
             {
                 double monitored = valLoss ?? epochLoss;
@@ -216,7 +254,7 @@ public static class Trainer
             }
         }
 
-        return new History(lossHistory, valHistory, stopped);
+        return new History(lossHistory, valHistory, stopped) { Cancelled = cancelled };
     }
 
     /// <summary>The mean loss (plus regularization) of the chain on data, without updating anything.</summary>
