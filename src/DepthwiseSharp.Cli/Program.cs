@@ -30,10 +30,6 @@ internal static class Program
                                                  write the layer, or the whole model as one graph, as an ONNX model
           stream LAYERS --input X.npy --chunk N --output Y.npy [--check]
                                                  feed the input in chunks of N steps through one layer (causal or valid)
-          bench --compare [--quick] [--aligned] [--shape TEXT]
-                                                 time the forward pass against ONNX Runtime on the speed grid
-          bench --backward [--quick] [--shape TEXT]
-                                                 time the three gradients on the same grid
           help                                   this text
 
         Options take --name value or --name=value. Errors print one line on stderr and exit with code 2.
@@ -71,7 +67,6 @@ internal static class Program
                 "fit" => Commands.FitCommand.Run(options, stdout),
                 "export-onnx" => Commands.ExportOnnxCommand.Run(options, stdout),
                 "stream" => Commands.StreamCommand.Run(options, stdout),
-                "bench" => Commands.BenchCommand.Run(options, stdout),
                 _ => throw new CliException($"unknown command '{args[0]}'; run 'depthwise help' for the list"),
             };
         }

@@ -137,6 +137,13 @@ public readonly record struct Conv1DGeometry
     /// <summary>The kernel shape <c>(k, C, M)</c>.</summary>
     public int[] KernelShape => [KernelSize, Channels, DepthMultiplier];
 
+    /// <summary>The layout, the shapes and the convolution's settings, Keras-named.</summary>
+    /// <returns>For example <c>&lt;Conv1DGeometry data_format=channels_last, input=(4, 10, 12), kernel=(3, 12, 3), strides=2,
+    /// dilation_rate=1, padding=(0, 0), output=(4, 4, 36)&gt;</c>; padding is (zeros before, zeros after).</returns>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"<Conv1DGeometry data_format={DataFormat.ToKeras()}, input={Shapes.Format(InputShape)}, kernel={Shapes.Format(KernelShape)}, "
+        + $"strides={Stride}, dilation_rate={Dilation}, padding=({PadLeft}, {PadRight}), output={Shapes.Format(OutputShape)}>");
+
     /// <summary>Creates a geometry from a Keras padding mode.</summary>
     /// <param name="batch">N.</param>
     /// <param name="length">L.</param>

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Text;
 
 namespace DepthwiseSharp;
@@ -93,4 +94,7 @@ public static class Shapes
 
         return shape;
     }
+
+    /// <summary>A tensor's shape as a Python tuple.</summary>
+    internal static string Format<T>(Tensor<T> tensor) => Format(tensor.Lengths.ToArray().Select(v => (int)v).ToArray());
 }

@@ -57,7 +57,7 @@ internal static class DemoCommand
         }
 
         stopwatch.Stop();
-        stdout.WriteLine($"  speed: (32, 1000, 128), k=9, same: {stopwatch.Elapsed.TotalMilliseconds / repeats:F2} ms per call on this machine ({Environment.ProcessorCount} threads; `depthwise bench --compare` compares with ONNX Runtime)");
+        stdout.WriteLine($"  speed: (32, 1000, 128), k=9, same: {stopwatch.Elapsed.TotalMilliseconds / repeats:F2} ms per call on this machine ({Environment.ProcessorCount} threads; bench/DepthwiseSharp.Bench --compare compares with ONNX Runtime)");
         return Program.Ok;
     }
 

@@ -44,6 +44,12 @@ public sealed class ForwardPass<T>
     internal T[] OutputArray { get; }
 
     internal int[] OutputShape { get; }
+
+    /// <summary>The layer's name, the dtype, the input and output shapes, and the activity loss.</summary>
+    /// <returns>For example <c>&lt;ForwardPass layer=dw, dtype=float32, input=(4, 10, 12), output=(4, 4, 36), activity_loss=None&gt;</c>.</returns>
+    public override string ToString() =>
+        $"<ForwardPass layer={Layer.Name}, dtype={(typeof(T) == typeof(float) ? "float32" : "float64")}, input={Shapes.Format(Geometry.InputShape)}, "
+        + $"output={Shapes.Format(OutputShape)}, activity_loss={(ActivityLoss is double loss ? Keras.KerasFloat.Repr(loss) : "None")}>";
 }
 
 /// <summary>The gradients of a loss with respect to a layer's input and weights.</summary>
@@ -72,6 +78,13 @@ public sealed class LayerGradients<T>
     internal T[] KernelArray { get; }
 
     internal T[]? BiasArray { get; }
+
+    /// <summary>The dtype and the shapes of the three gradients.</summary>
+    /// <returns>For example <c>&lt;LayerGradients dtype=float32, input=(4, 10, 12), kernel=(3, 12, 3), bias=(36,)&gt;</c>, with
+    /// <c>bias=None</c> for a layer without a bias.</returns>
+    public override string ToString() =>
+        $"<LayerGradients dtype={(typeof(T) == typeof(float) ? "float32" : "float64")}, input={Shapes.Format(Input)}, kernel={Shapes.Format(Kernel)}, "
+        + $"bias={(Bias is null ? "None" : Shapes.Format(Bias))}>";
 }
 
 /// <content>Training: a forward pass that keeps what the backward pass needs, and the backward pass.</content>

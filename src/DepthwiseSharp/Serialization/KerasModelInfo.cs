@@ -61,6 +61,14 @@ public sealed class KerasModelInfo
 
     /// <summary>Whether the file holds at least one DepthwiseConv1D layer.</summary>
     public bool HasDepthwiseConv1D => DepthwiseLayers.Count > 0;
+
+    /// <summary>The file, its format, the model's class, name and Keras version, and its layers' names.</summary>
+    /// <returns>For example <c>&lt;KerasModelInfo path=m.keras, format=KerasArchive, model=Sequential 'seq', keras_version=3.5.0,
+    /// layers=[input_layer, dw_a, dense, dw_b], depthwise=[dw_a, dw_b]&gt;</c>; what the file lacks is None.</returns>
+    public override string ToString() =>
+        $"<KerasModelInfo path={Path}, format={Format}, model={ModelClassName ?? "None"}{(ModelName is null ? "" : $" '{ModelName}'")}, "
+        + $"keras_version={KerasVersion ?? "None"}, layers=[{string.Join(", ", Layers.Select(l => l.Name))}], "
+        + $"depthwise=[{string.Join(", ", DepthwiseLayers.Select(l => l.Name))}]>";
 }
 
 /// <summary>One layer of a Keras file: name, class, config and variables.</summary>

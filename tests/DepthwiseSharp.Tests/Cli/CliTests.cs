@@ -24,26 +24,6 @@ public class CliTests
         Assert.Contains("same output bit for bit: True", output);
     }
 
-    /// <summary>
-    /// <c>bench --compare</c> on the smallest grid shape, on .NET arrays and on 64-byte-aligned native buffers: it runs
-    /// ONNX Runtime on the same buffers and fails unless both outputs agree, so exit code 0 means they did. Timings are
-    /// printed, not asserted.
-    /// </summary>
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Bench_compare_agrees_with_onnx_runtime_on_both_buffer_kinds(bool aligned)
-    {
-        string[] args = aligned
-            ? ["bench", "--compare", "--quick", "--aligned", "--shape", "1x128x64"]
-            : ["bench", "--compare", "--quick", "--shape", "1x128x64"];
-        var (code, output, err) = Run(args);
-        Assert.True(code == 0, err);
-        Assert.Contains(aligned ? "buffers: 64-byte-aligned native memory" : "buffers: pinned .NET arrays", output);
-        Assert.Equal(4, output.Split('\n').Count(line => line.StartsWith("1x128x64 k3 same", StringComparison.Ordinal)));
-        Assert.Matches(@"min speedup vs ONNX Runtime: \d+\.\d\dx\s*$", output);
-    }
-
     [Theory]
     [InlineData("case_001")]
     [InlineData("case_013")]

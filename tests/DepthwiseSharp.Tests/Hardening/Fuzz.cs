@@ -249,12 +249,6 @@ public class Fuzz
     /// <summary>The CLI contract: exit code 0, or exit code 2 with exactly one line on stderr; never an exception.</summary>
     internal static void CheckCli(string dir, string[] args)
     {
-        // bench --compare / --backward run the whole timing grid: real work, not a crash; leave it to the bench tests.
-        if (args.Length > 0 && args[0] == "bench" && (args.Contains("--compare") || args.Contains("--backward")))
-        {
-            return;
-        }
-
         // Likewise two billion epochs is a long fit that was asked for, not a hang.
         int epochs = Array.IndexOf(args, "--epochs");
         if (epochs >= 0 && epochs + 1 < args.Length && int.TryParse(args[epochs + 1], System.Globalization.CultureInfo.InvariantCulture, out int e) && e > 3)

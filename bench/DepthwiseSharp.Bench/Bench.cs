@@ -8,20 +8,22 @@ using DepthwiseSharp.Serialization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace DepthwiseSharp.Cli.Commands;
+namespace DepthwiseSharp.Bench;
+
+/// <summary>One shape of the speed grid: batch, length, channels, kernel, multiplier, stride, dilation and padding.</summary>
+internal sealed record Shape(string Name, int N, int L, int C, int K, int M, int S, int D, string Padding);
 
 /// <summary>
-/// <c>depthwise bench --compare [--quick] [--aligned]</c>: our forward against ONNX Runtime's Conv (group = C) on the same
-/// data in the same process, per shape and layout, for 1 and 2 threads, next to the machine's measured memory floor. Both
-/// engines read and write the same buffers: pinned .NET arrays (element 0 only 8-byte aligned, as .NET allocates), or
-/// with <c>--aligned</c> 64-byte-aligned native memory (as ONNX Runtime allocates its own tensors). Each engine is timed in
-/// <see cref="Blocks"/> alternating blocks and keeps its lowest block median.
+/// <c>--compare [--quick] [--aligned]</c>: our forward against ONNX Runtime's Conv (group = C) on the same data in the same
+/// process, per shape and layout, for 1 and 2 threads, next to the machine's measured memory floor. Both engines read and
+/// write the same buffers: pinned .NET arrays (element 0 only 8-byte aligned, as .NET allocates), or with <c>--aligned</c>
+/// 64-byte-aligned native memory (as ONNX Runtime allocates its own tensors). Each engine is timed in <see cref="Blocks"/>
+/// alternating blocks and keeps its lowest block median. <c>--backward [--quick]</c>: our three gradients on the same grid.
 /// </summary>
-internal static class BenchCommand
+internal static class Bench
 {
-    private sealed record Shape(string Name, int N, int L, int C, int K, int M, int S, int D, string Padding);
-
-    private static readonly Shape[] Grid =
+    /// <summary>The speed grid; <c>--shape TEXT</c> keeps the shapes whose name contains TEXT.</summary>
+    public static readonly Shape[] Grid =
     [
         new("1x128x64 k3 same", 1, 128, 64, 3, 1, 1, 1, "same"),
         new("32x1000x128 k9 same", 32, 1000, 128, 9, 1, 1, 1, "same"),
@@ -32,26 +34,13 @@ internal static class BenchCommand
         new("64x8192x256 k7 same", 64, 8192, 256, 7, 1, 1, 1, "same"),
     ];
 
-    public static int Run(CliArgs args, TextWriter stdout)
+    /// <summary>Forward against ONNX Runtime on <paramref name="options"/>' shapes; the last line is the smallest ratio.</summary>
+    public static int Compare(BenchOptions options, TextWriter stdout)
     {
-        bool compare = args.Flag("compare");
-        bool quick = args.Flag("quick");
-        bool backward = args.Flag("backward");
-        bool aligned = args.Flag("aligned");
-        string? only = args.Optional("shape");
-        args.RejectUnknown();
-        var budget = TimeSpan.FromMilliseconds(quick ? 150 : 1000);
-        if (backward)
-        {
-            return Backward(stdout, budget, only);
-        }
-
-        if (!compare)
-        {
-            throw new CliException("bench needs --compare (the side-by-side run against ONNX Runtime) or --backward; add --quick for a short run");
-        }
-
-        stdout.WriteLine($"depthwise bench --compare{(quick ? " --quick" : "")}{(aligned ? " --aligned" : "")}: forward, float32, lowest of {Blocks} alternating block medians per engine; ONNX Runtime {OrtVersion()} (CPU, Conv group=C), {Environment.ProcessorCount} cores");
+        bool quick = options.Quick;
+        bool aligned = options.Aligned;
+        var budget = Budget(options);
+        stdout.WriteLine($"DepthwiseSharp.Bench --compare{(quick ? " --quick" : "")}{(aligned ? " --aligned" : "")}: forward, float32, lowest of {Blocks} alternating block medians per engine; ONNX Runtime {OrtVersion()} (CPU, Conv group=C), {Environment.ProcessorCount} cores");
         stdout.WriteLine("ratio = ONNX Runtime time / our time (higher is better for us); floor = time to stream the input in and the output out once");
         stdout.WriteLine(aligned
             ? "buffers: 64-byte-aligned native memory, shared by both engines"
@@ -59,13 +48,8 @@ internal static class BenchCommand
         stdout.WriteLine();
         stdout.WriteLine($"{"shape",-24} {"layout",-14} {"thr",3} {"ours ms",9} {"ORT ms",9} {"ratio",7} {"GB/s",7} {"GFLOP/s",8} {"floor ms",9} {"x floor",8}");
         double worst = double.PositiveInfinity;
-        foreach (var shape in Grid)
+        foreach (var shape in options.Shapes)
         {
-            if (only is not null && !shape.Name.Contains(only, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
             foreach (string format in (string[])["channels_last", "channels_first"])
             {
                 var layer = new DepthwiseConv1D(shape.K, shape.S, shape.Padding, shape.M, format, shape.D, name: "bench");
@@ -117,18 +101,16 @@ internal static class BenchCommand
         return Program.Ok;
     }
 
-    /// <summary>Our three gradients (input, kernel, bias) per shape, layout and thread count; libtorch is timed by bench/libtorch_bench.py.</summary>
-    private static int Backward(TextWriter stdout, TimeSpan budget, string? only)
-    {
-        stdout.WriteLine("depthwise bench --backward: dx, dkernel and dbias, float32, medians");
-        stdout.WriteLine($"{"shape",-24} {"layout",-14} {"thr",3} {"backward ms",12} {"forward ms",11}");
-        foreach (var shape in Grid)
-        {
-            if (only is not null && !shape.Name.Contains(only, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
+    private static TimeSpan Budget(BenchOptions options) => TimeSpan.FromMilliseconds(options.Quick ? 150 : 1000);
 
+    /// <summary>Our three gradients (input, kernel, bias) per shape, layout and thread count; libtorch is timed by bench/libtorch_bench.py.</summary>
+    public static int Backward(BenchOptions options, TextWriter stdout)
+    {
+        var budget = Budget(options);
+        stdout.WriteLine($"DepthwiseSharp.Bench --backward{(options.Quick ? " --quick" : "")}: dx, dkernel and dbias, float32, medians");
+        stdout.WriteLine($"{"shape",-24} {"layout",-14} {"thr",3} {"backward ms",12} {"forward ms",11}");
+        foreach (var shape in options.Shapes)
+        {
             foreach (var format in (DataFormat[])[DataFormat.ChannelsLast, DataFormat.ChannelsFirst])
             {
                 var g = Conv1DGeometry.ForPadding(shape.N, shape.L, shape.C, shape.M, shape.K, shape.S, shape.D,

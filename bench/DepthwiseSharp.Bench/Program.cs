@@ -1,0 +1,51 @@
+namespace DepthwiseSharp.Bench;
+
+/// <summary>The ONNX Runtime comparison and the backward timings: dispatch, usage, and one line on stderr with exit code 2 for any error.</summary>
+internal static class Program
+{
+    public const int Ok = 0;
+    public const int Failure = 2;
+
+    private static readonly string Usage = $"""
+        usage: dotnet run --project bench/DepthwiseSharp.Bench -c Release -- (--compare [--aligned] | --backward) [--quick] [--shape TEXT]
+
+          --compare      time our forward against ONNX Runtime's Conv (group = C) on the speed grid, in the same process,
+                         on the same buffers; fails if the two outputs differ; the last line is the smallest speed-up
+          --backward     time our three gradients (dx, dkernel, dbias) on the same grid
+          --aligned      --compare on 64-byte-aligned native buffers instead of pinned .NET arrays
+          --quick        150 ms of runs per median instead of 1 s (at least 5 runs, at most 200)
+          --shape TEXT   only the grid shapes whose name contains TEXT (case-insensitive, e.g. 1x128x64, "k7 d4", M4);
+                         TEXT that matches none is an error
+          --help         this text
+
+        grid shapes (N x L x C, kernel k, multiplier M, stride s, dilation d, padding):
+          {string.Join(Environment.NewLine + "  ", Bench.Grid.Select(s => s.Name))}
+
+        Options take --name value or --name=value. Errors print one line on stderr and exit with code 2.
+        """;
+
+    private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args is ["--help" or "-h" or "help"])
+        {
+            stdout.WriteLine(Usage);
+            return args.Length == 0 ? Failure : Ok;
+        }
+
+        try
+        {
+            var options = BenchOptions.Parse(args);
+            return options.Backward ? Bench.Backward(options, stdout) : Bench.Compare(options, stdout);
+        }
+        catch (Exception e) when (e is BenchException or NotSupportedException or InvalidOperationException)
+        {
+            stderr.WriteLine($"DepthwiseSharp.Bench: error: {e.Message.ReplaceLineEndings(" ").Trim()}");
+            return Failure;
+        }
+    }
+}
+
+/// <summary>A usage error of the bench's command line.</summary>
+internal sealed class BenchException(string message) : Exception(message);
