@@ -109,9 +109,23 @@ internal static class FitCommand
         History history;
         try
         {
-            history = first.DType == DType.Float32
-                ? Trainer.Fit(layers, x.ToTensorSingle(), y.ToTensorSingle(), options)
-                : Trainer.Fit(layers, x.ToTensorDouble(), y.ToTensorDouble(), options);
+            // The .npy arrays are dropped once converted, so fit holds the data once (plus a batch at a time).
+            if (first.DType == DType.Float32)
+            {
+                var xt = x.ToTensorSingle();
+                x = null!;
+                var yt = y.ToTensorSingle();
+                y = null!;
+                history = Trainer.Fit(layers, xt, yt, options);
+            }
+            else
+            {
+                var xt = x.ToTensorDouble();
+                x = null!;
+                var yt = y.ToTensorDouble();
+                y = null!;
+                history = Trainer.Fit(layers, xt, yt, options);
+            }
         }
         catch (ArgumentException e)
         {

@@ -161,8 +161,9 @@ public static class Trainer
 
         var optimizer = options.Optimizer ?? new Adam();
         var loss = options.Loss ?? new MeanSquaredError();
-        var xs = Flatten(x);
-        var ys = Flatten(y);
+        // Views of the callers' tensors (a copy only for a non-dense one): fit holds no second copy of the data.
+        ReadOnlySpan<T> xs = Dense(x);
+        ReadOnlySpan<T> ys = Dense(y);
         int xPer = xShape[1] * xShape[2], yPer = yShape[1] * yShape[2];
         int trainCount = (int)(samples * (1 - options.ValidationSplit));
         if (options.ValidationSplit > 0 && (trainCount == 0 || trainCount == samples))
@@ -363,12 +364,15 @@ public static class Trainer
         return a;
     }
 
-    private static Tensor<T> Gather<T>(T[] data, ReadOnlySpan<int> rows, int per, int[] shape)
+    private static ReadOnlySpan<T> Dense<T>(Tensor<T> t) =>
+        t.IsDense ? System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref t.GetPinnableReference(), checked((int)t.FlattenedLength)) : Flatten(t);
+
+    private static Tensor<T> Gather<T>(ReadOnlySpan<T> data, ReadOnlySpan<int> rows, int per, int[] shape)
     {
         var batch = new T[rows.Length * per];
         for (int i = 0; i < rows.Length; i++)
         {
-            data.AsSpan(rows[i] * per, per).CopyTo(batch.AsSpan(i * per, per));
+            data.Slice(rows[i] * per, per).CopyTo(batch.AsSpan(i * per, per));
         }
 
         return Tensor.Create(batch, shape.Select(v => (nint)v).ToArray());
