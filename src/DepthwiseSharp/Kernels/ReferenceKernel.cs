@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>
-/// The scalar oracle: the formula of SPEC section 1 written as loops, for any layout, stride, dilation and padding.
+/// The scalar oracle: the formula of docs/CONTRACT.md section 1 written as loops, for any layout, stride, dilation and padding.
 /// Every optimized kernel must agree with it; it sums the bias first and then the taps in ascending order, each a fused
 /// multiply-add, the operations the vectorized kernels keep so that they match it bit for bit.
 /// </summary>

@@ -12,7 +12,7 @@ namespace DepthwiseSharp.Layers;
 /// <summary>
 /// A causal depthwise 1-D convolution: <see cref="DepthwiseConv1D"/> with <c>(k - 1) * d</c> zeros on the left and none on
 /// the right, so output step <c>t</c> depends only on inputs <c>0 .. t*s</c>. Keras's <c>DepthwiseConv1D</c> refuses
-/// <c>padding="causal"</c>; this layer is DepthwiseSharp's own (SPEC section 9).
+/// <c>padding="causal"</c>; this layer is DepthwiseSharp's own (docs/CONTRACT.md section 9).
 /// </summary>
 /// <remarks>
 /// <para><c>y[n, t, c*M + m] = act(b[c*M + m] + sum_{j&lt;k} xpad[n, t*s + j*d, c] * K[j, c, m])</c> with

@@ -231,7 +231,7 @@ public partial class DepthwiseConv1D
         }
 
         // Keras 3.15.1 accepts this pair (its ops.depthwise_conv supports it); tf.keras and Keras up to 3.14 refuse it, as
-        // both pages say, and so does this layer (SPEC section 2), with their text.
+        // both pages say, and so does this layer (docs/CONTRACT.md section 2), with their text.
         if (strides > 1 && dilationRate > 1)
         {
             throw new KerasArgumentException(

@@ -53,7 +53,7 @@ internal sealed record LayerArgs(
 }
 
 /// <summary>
-/// Writes the Keras 3 config of a layer and reads the Keras 3 and tf.keras forms (SPEC section 7).
+/// Writes the Keras 3 config of a layer and reads the Keras 3 and tf.keras forms (docs/CONTRACT.md section 7).
 /// </summary>
 internal static class LayerConfig
 {

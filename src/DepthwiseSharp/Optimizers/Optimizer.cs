@@ -6,7 +6,7 @@ namespace DepthwiseSharp.Optimizers;
 
 /// <summary>
 /// A Keras optimizer: updates trainable variables from their gradients, then applies each variable's constraint
-/// (<c>w = constraint(w)</c>, SPEC section 5).
+/// (<c>w = constraint(w)</c>, docs/CONTRACT.md section 5).
 /// </summary>
 /// <remarks>Slot state (momentum, moments) is kept per variable. One optimizer instance must not be stepped from two threads at once.</remarks>
 public abstract class Optimizer

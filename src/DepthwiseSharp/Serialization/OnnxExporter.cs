@@ -10,7 +10,7 @@ namespace DepthwiseSharp.Serialization;
 /// <c>Conv</c> with the layer's weights, then its activation.
 /// </summary>
 /// <remarks>
-/// <para>The graph computes <c>y[n, t, c*M + m] = act(b[c*M + m] + sum_{j&lt;k} xpad[n, t*s + j*d, c] * K[j, c, m])</c> (SPEC section 1):</para>
+/// <para>The graph computes <c>y[n, t, c*M + m] = act(b[c*M + m] + sum_{j&lt;k} xpad[n, t*s + j*d, c] * K[j, c, m])</c> (docs/CONTRACT.md section 1):</para>
 /// <list type="bullet">
 /// <item><description>channels_last: <c>Transpose(perm=[0, 2, 1])</c> to ONNX's NCW layout before the convolution and back after it;</description></item>
 /// <item><description><c>Conv(group=C, kernel_shape=[k], strides=[s], dilations=[d], pads=[padLeft, padRight])</c> with weight
