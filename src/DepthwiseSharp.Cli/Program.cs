@@ -12,7 +12,8 @@ internal static class Program
         usage: depthwise <command> [options]
 
         commands:
-          demo                                   the Keras pages' example and a short tour of the library
+          demo [--plot FILE.svg]                 the Keras pages' example and a short tour of the library (--plot also draws
+                                                 the fit's loss to FILE.svg and its true and recovered taps to FILE.taps.svg)
           Layers (LAYERS below), for every command that takes them:
             --layer LAYER.json --weights KERNEL.npy [BIAS.npy]    a layer config (DepthwiseConv1D or CausalDepthwiseConv1D) with .npy weights
             --layer LAYER.json --weights FILE.weights.h5          the same config with its weights from a Keras file
@@ -23,7 +24,7 @@ internal static class Program
           inspect FILE                           list a Keras file's layers, weight paths, shapes and dtypes
           fit LAYERS --input X.npy --target Y.npy [--epochs 10] [--batch-size 32] [--optimizer adam|sgd]
               [--learning-rate LR] [--loss mse|huber] [--validation-split F] [--seed S] [--early-stopping PATIENCE]
-              [--threads N] [--quiet] (--save OUT.keras | --save-npy DIR)
+              [--threads N] [--quiet] [--plot LOSS.svg] (--save OUT.keras | --save-npy DIR)
                                                  train on .npy arrays and save (without --weights the initializers draw,
                                                  seeded by --seed; Ctrl-C stops after the current batch and still saves)
           export-onnx LAYERS --output M.onnx [--opset 17]

@@ -9,7 +9,14 @@ internal static class DemoCommand
 {
     public static int Run(CliArgs args, TextWriter stdout)
     {
+        string? plot = args.Optional("plot");
         args.RejectUnknown();
+        if (plot is not null)
+        {
+            Plots.CheckPath(plot);
+            OutputFiles.CheckWritable(TapsPath(plot), "plot");
+        }
+
         var rng = new Random(2024);
         var x = Tensor.Create(Enumerable.Range(0, 4 * 10 * 12).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(), [4, 10, 12]);
 
@@ -38,7 +45,7 @@ internal static class DemoCommand
         string config = layer.GetConfig().ToJsonString();
         stdout.WriteLine($"  Keras 3 config: {config[..Math.Min(config.Length, 110)]}...");
 
-        SystemIdentification(stdout);
+        SystemIdentification(stdout, plot);
 
         // Into a preallocated buffer (no allocation per call), after warm-up: what a serving loop sees.
         var big = new float[32 * 1000 * 128];
@@ -65,7 +72,10 @@ internal static class DemoCommand
     /// The main use: recover unknown per-channel FIR filters from input and output signals. Four known filters make
     /// the targets; a fresh layer fitted with Adam must find them again.
     /// </summary>
-    private static void SystemIdentification(TextWriter stdout)
+    /// <summary>Where <c>--plot FILE.svg</c> puts the taps picture: FILE.taps.svg.</summary>
+    internal static string TapsPath(string plot) => plot[..^4] + ".taps.svg";
+
+    private static void SystemIdentification(TextWriter stdout, string? plot)
     {
         const int n = 32, l = 256, c = 4, k = 9;
         var filters = new double[c][];
@@ -115,6 +125,15 @@ internal static class DemoCommand
             }
 
             stdout.WriteLine($"    {names[ci],-26} recovered-vs-true relative error {Math.Sqrt(num / den):0.0e+0}");
+        }
+
+        if (plot is not null)
+        {
+            float[] taps = learned.ToArray();
+            var recovered = Enumerable.Range(0, c).Select(ci => Enumerable.Range(0, k).Select(j => (double)taps[j * c + ci]).ToArray()).ToList();
+            Plots.LossCurve(plot, "system identification: training loss", history.Loss, history.ValidationLoss);
+            Plots.Taps(TapsPath(plot), "system identification: true filters (lines) and recovered taps (dots)", names, filters, recovered);
+            stdout.WriteLine($"    pictures: {plot} (loss per epoch), {TapsPath(plot)} (true and recovered taps)");
         }
     }
 

@@ -30,6 +30,7 @@ internal static class FitCommand
         bool quiet = args.Flag("quiet");
         int? patience = args.OptionalInt("early-stopping", 0);
         int? threads = args.OptionalInt("threads", 1);
+        string? plot = args.Optional("plot");
         var loaded = CliLayers.Load(args, weightsRequired: false);
         args.RejectUnknown();
         if (save is null && saveNpy is null)
@@ -38,6 +39,11 @@ internal static class FitCommand
         }
 
         // Where the result goes is checked before the first epoch, not after the last.
+        if (plot is not null)
+        {
+            Plots.CheckPath(plot);
+        }
+
         if (save is not null)
         {
             OutputFiles.CheckWritable(save, "save");
@@ -178,6 +184,12 @@ internal static class FitCommand
             }
 
             stdout.WriteLine($"saved {save}");
+        }
+
+        if (plot is not null)
+        {
+            Plots.LossCurve(plot, $"fit: {string.Join(", ", layers.Select(l => l.Name))}", history.Loss, history.ValidationLoss);
+            stdout.WriteLine($"loss curve drawn to {plot}");
         }
 
         stdout.WriteLine($"final loss {history.Loss.LastOrDefault().ToString("G6", CultureInfo.InvariantCulture)}"

@@ -102,4 +102,38 @@ public sealed class FitCommandTests : IDisposable
         Assert.Equal(6, batches);
         Assert.Single(history.Loss);
     }
+
+    [Fact]
+    public void Plot_draws_the_loss_curve_as_svg_and_refuses_other_formats()
+    {
+        var (code, output, err) = Run(Args("--epochs", "4", "--quiet", "--validation-split", "0.25", "--plot", P("loss.svg")));
+        Assert.True(code == 0, err);
+        Assert.Contains($"loss curve drawn to {P("loss.svg")}", output);
+        var svg = System.Xml.Linq.XDocument.Load(P("loss.svg"));
+        Assert.Equal("svg", svg.Root!.Name.LocalName);
+        string text = File.ReadAllText(P("loss.svg"));
+        Assert.Contains(">loss<", text);
+        Assert.Contains(">val_loss<", text);
+
+        // Refused before training, naming the option.
+        (code, output, err) = Run(Args("--epochs", "4", "--plot", P("loss.png")));
+        Assert.Equal(2, code);
+        Assert.Contains("--plot", err);
+        Assert.DoesNotContain("Epoch", output);
+    }
+
+    [Fact]
+    public void Demo_plot_draws_the_loss_and_the_recovered_taps()
+    {
+        var stdout = new StringWriter();
+        Assert.Equal(0, Program.Run(["demo", "--plot", P("demo.svg")], stdout, new StringWriter()));
+        Assert.Contains(P("demo.taps.svg"), stdout.ToString());
+        string taps = File.ReadAllText(P("demo.taps.svg"));
+        foreach (string name in new[] { "moving average", "central difference", "echo pattern" })
+        {
+            Assert.Contains(name, taps);
+        }
+
+        Assert.Equal("svg", System.Xml.Linq.XDocument.Load(P("demo.svg")).Root!.Name.LocalName);
+    }
 }
