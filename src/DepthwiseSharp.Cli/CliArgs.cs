@@ -100,8 +100,30 @@ internal sealed class CliArgs
         {
             if (!_used.Contains(name))
             {
-                throw new CliException($"unknown option --{name}");
+                string? near = _used.OrderBy(u => Distance(u, name)).FirstOrDefault();
+                throw new CliException(near is not null && Distance(near, name) <= Math.Max(1, name.Length / 3)
+                    ? $"unknown option --{name}; did you mean --{near}?"
+                    : $"unknown option --{name}");
             }
         }
+    }
+
+    /// <summary>Levenshtein distance, for suggesting the option a typo meant.</summary>
+    private static int Distance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+
+        return row[b.Length];
     }
 }

@@ -8,6 +8,9 @@ internal static class Program
     public const int Ok = 0;
     public const int Failure = 2;
 
+    /// <summary>The exit code of an unexpected exception (a defect), apart from bad input's <see cref="Failure"/>.</summary>
+    public const int InternalError = 1;
+
     private const string Usage = """
         usage: depthwise <command> [options]
 
@@ -33,7 +36,8 @@ internal static class Program
                                                  feed the input in chunks of N steps through one layer (causal or valid)
           help                                   this text
 
-        Options take --name value or --name=value. Errors print one line on stderr and exit with code 2.
+        Options take --name value or --name=value. 'depthwise COMMAND --help' shows one command; 'depthwise --version'.
+        Exit codes: 0 done, 2 bad input (one line on stderr), 1 internal error (a defect: please report it).
         """;
 
     private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
@@ -42,8 +46,21 @@ internal static class Program
     {
         if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
         {
-            stdout.WriteLine(Usage);
+            stdout.WriteLine(args.Length > 1 && CommandUsage(args[1]) is { } one ? one : Usage);
             return args.Length == 0 ? Failure : Ok;
+        }
+
+        if (args[0] is "--version" or "version")
+        {
+            stdout.WriteLine($"depthwise {Version(typeof(Program))} (DepthwiseSharp {Version(typeof(DepthwiseSharp.Layers.DepthwiseConv1D))})");
+            return Ok;
+        }
+
+        // `depthwise fit --help` (or -h anywhere after a command): that command's part of the usage.
+        if (args.Length > 1 && args.Skip(1).Any(a => a is "--help" or "-h") && CommandUsage(args[0]) is { } usage)
+        {
+            stdout.WriteLine(usage);
+            return Ok;
         }
 
         try
@@ -79,6 +96,12 @@ internal static class Program
             stderr.WriteLine($"depthwise: error: {OneLine(UserMessage(e))}");
             return Failure;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Anything else is a defect of ours, not the user's input: a distinct exit code and the exception's type.
+            stderr.WriteLine($"depthwise: internal error: {e.GetType().Name}: {OneLine(e.Message)}");
+            return InternalError;
+        }
     }
 
     /// <summary>
@@ -88,6 +111,42 @@ internal static class Program
     internal static readonly AsyncLocal<Action<Exception>?> ErrorObserver = new();
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+
+    private static string Version(Type type) =>
+        (type.Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "?").Split('+')[0];
+
+    /// <summary>One command's lines of <see cref="Usage"/> (with the LAYERS forms for the commands that take them), or null.</summary>
+    internal static string? CommandUsage(string command)
+    {
+        var lines = Usage.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        int start = lines.FindIndex(l => l.TrimStart().StartsWith(command + " ", StringComparison.Ordinal) || l.Trim() == command);
+        if (start < 0 || command.StartsWith('-'))
+        {
+            return null;
+        }
+
+        int indent = lines[start].Length - lines[start].TrimStart().Length;
+        var result = new List<string> { "usage: depthwise " + lines[start].Trim() };
+        for (int i = start + 1; i < lines.Count && lines[i].Trim().Length > 0 && lines[i].Length - lines[i].TrimStart().Length > indent; i++)
+        {
+            result.Add(lines[i]);
+        }
+
+        if (result[0].Contains("LAYERS", StringComparison.Ordinal))
+        {
+            int layers = lines.FindIndex(l => l.TrimStart().StartsWith("Layers (LAYERS below)", StringComparison.Ordinal));
+            result.Add("");
+            for (int i = layers; i >= 0 && i < lines.Count && lines[i].Trim().Length > 0; i++)
+            {
+                result.Add(lines[i]);
+            }
+        }
+
+        result.Add("");
+        result.Add("Exit codes: 0 done, 2 bad input (one line on stderr), 1 internal error.");
+        return string.Join(Environment.NewLine, result);
+    }
 
     /// <summary>
     /// The message a user reads: .NET appends <c>" (Parameter 'x')"</c> to an ArgumentException's text and
