@@ -508,9 +508,11 @@ public sealed class KerasModel
         }
     }
 
-    private static string? LayerName(JsonObject layer) =>
+    /// <summary>A layer object's name: <c>config.name</c>, else its own <c>name</c>.</summary>
+    internal static string? LayerName(JsonObject layer) =>
         (layer["config"] is JsonObject c ? StringOf(c["name"]) : null) ?? StringOf(layer["name"]);
 
-    private static string? StringOf(JsonNode? node) =>
+    /// <summary>A JSON string's value, or null for any other node.</summary>
+    internal static string? StringOf(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 }

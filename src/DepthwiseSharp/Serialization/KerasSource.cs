@@ -535,11 +535,10 @@ internal sealed class KerasSource : IDisposable
         return shape;
     }
 
-    private static string? LayerName(JsonObject layer) =>
-        (layer["config"] is JsonObject c ? StringOf(c["name"]) : null) ?? StringOf(layer["name"]);
+    // One reading of a layer's name and of JSON strings for the file reader and the graph reader.
+    private static string? LayerName(JsonObject layer) => KerasModel.LayerName(layer);
 
-    private static string? StringOf(JsonNode? node) =>
-        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+    private static string? StringOf(JsonNode? node) => KerasModel.StringOf(node);
 
     private static string Truncate(string? text) => text is null ? "null" : text.Length <= 120 ? text : text[..120] + "...";
 }

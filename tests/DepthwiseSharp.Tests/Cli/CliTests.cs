@@ -1,19 +1,12 @@
 using DepthwiseSharp.Cli;
 using DepthwiseSharp.IO;
+using static DepthwiseSharp.Tests.Cli.CliRunner;
 
 namespace DepthwiseSharp.Tests.Cli;
 
 /// <summary>The <c>depthwise</c> command in-process: its output, and one line on stderr with exit code 2 for any bad input.</summary>
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void Demo_prints_the_pages_output_shape()
     {

@@ -7,6 +7,7 @@ using DepthwiseSharp.Serialization;
 using DepthwiseSharp.Tests.Onnx;
 using DepthwiseSharp.Tests.Streaming;
 using static DepthwiseSharp.Tests.KerasFiles.KerasTestFiles;
+using static DepthwiseSharp.Tests.Cli.CliRunner;
 
 namespace DepthwiseSharp.Tests.Cli;
 
@@ -22,14 +23,6 @@ public sealed class EveryPathTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, true);
 
     private string P(string name) => Path.Combine(_dir, name);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
 
     private static string Ok(params string[] args)
     {

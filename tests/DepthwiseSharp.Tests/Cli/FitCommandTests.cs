@@ -4,6 +4,7 @@ using DepthwiseSharp.IO;
 using DepthwiseSharp.Layers;
 using DepthwiseSharp.Tests.Streaming;
 using DepthwiseSharp.Training;
+using static DepthwiseSharp.Tests.Cli.CliRunner;
 
 namespace DepthwiseSharp.Tests.Cli;
 
@@ -23,14 +24,6 @@ public sealed class FitCommandTests : IDisposable
         Npy.Write(P("y.npy"), StreamTestUtil.Input<float>(rng, 20 * 10 * 2), [20, 10, 2]);
         File.WriteAllText(P("layer.json"), "{\"kernel_size\": 3}");
         return ["fit", "--layer", P("layer.json"), "--input", P("x.npy"), "--target", P("y.npy"), "--seed", "1", "--save-npy", P("out"), .. more];
-    }
-
-    private static (int Code, string Out, string Err) Run(string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
     }
 
     [Fact]

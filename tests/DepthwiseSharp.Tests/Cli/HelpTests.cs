@@ -1,18 +1,11 @@
 using DepthwiseSharp.Cli;
+using static DepthwiseSharp.Tests.Cli.CliRunner;
 
 namespace DepthwiseSharp.Tests.Cli;
 
 /// <summary>--version, each command's own --help, and suggestions for a misspelt option.</summary>
 public class HelpTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void Version_prints_the_tool_and_library_versions()
     {
