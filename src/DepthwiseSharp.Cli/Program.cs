@@ -1,3 +1,6 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using System.Text.Json;
 
 namespace DepthwiseSharp.Cli;
@@ -11,82 +14,27 @@ internal static class Program
     /// <summary>The exit code of an unexpected exception (a defect), apart from bad input's <see cref="Failure"/>.</summary>
     public const int InternalError = 1;
 
-    private const string Usage = """
-        usage: depthwise <command> [options]
+    /// <summary>The exit codes, as every help page ends.</summary>
+    internal const string ExitCodes = "Exit codes: 0 done, 2 bad input (one line on stderr), 1 internal error (a defect: please report it).";
 
-        commands:
-          demo [--plot FILE.svg]                 the Keras pages' example and a short tour of the library (--plot also draws
-                                                 the fit's loss to FILE.svg and its true and recovered taps to FILE.taps.svg)
-          Layers (LAYERS below), for every command that takes them:
-            --layer LAYER.json --weights KERNEL.npy [BIAS.npy]    a layer config (DepthwiseConv1D or CausalDepthwiseConv1D) with .npy weights
-            --layer LAYER.json --weights FILE.weights.h5          the same config with its weights from a Keras file
-            --model FILE [--layer NAME|INDEX]                     a .keras / .h5 model: all its layers, or one by name or index
-
-          run LAYERS --input X.npy --output Y.npy
-                                                 run the layer, or the whole model, on an .npy batch
-          inspect FILE                           list a Keras file's layers, weight paths, shapes and dtypes
-          fit LAYERS --input X.npy --target Y.npy [--epochs 10] [--batch-size 32] [--optimizer adam|sgd]
-              [--learning-rate LR] [--loss mse|huber] [--validation-split F] [--seed S] [--early-stopping PATIENCE]
-              [--threads N] [--quiet] [--plot LOSS.svg] (--save OUT.keras | --save-npy DIR)
-                                                 train on .npy arrays and save (without --weights the initializers draw,
-                                                 seeded by --seed; Ctrl-C stops after the current batch and still saves)
-          export-onnx LAYERS --output M.onnx [--opset 17]
-                                                 write the layer, or the whole model as one graph, as an ONNX model
-          stream LAYERS --input X.npy --chunk N --output Y.npy [--check]
-                                                 feed the input in chunks of N steps through one layer (causal or valid)
-          help                                   this text
-
-        Options take --name value or --name=value. 'depthwise COMMAND --help' shows one command; 'depthwise --version'.
-        Exit codes: 0 done, 2 bad input (one line on stderr), 1 internal error (a defect: please report it).
+    /// <summary>How the commands that take layers take them, shown in their help.</summary>
+    private const string LayerForms = """
+        Layers, in one of three forms:
+          --layer LAYER.json --weights KERNEL.npy [BIAS.npy]   a layer config (DepthwiseConv1D or CausalDepthwiseConv1D) with .npy weights
+          --layer LAYER.json --weights FILE.weights.h5         the same config with its weights from a Keras file
+          --model FILE [--layer NAME|INDEX]                    a .keras / .h5 model: all its layers, or one by name or index
         """;
+
+    // Built once: parsing does not change the command tree, so concurrent Run calls (the tests) share it.
+    private static readonly Command Root = CreateRoot();
 
     private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
-        {
-            stdout.WriteLine(args.Length > 1 && CommandUsage(args[1]) is { } one ? one : Usage);
-            return args.Length == 0 ? Failure : Ok;
-        }
-
-        if (args[0] is "--version" or "version")
-        {
-            stdout.WriteLine($"depthwise {Version(typeof(Program))} (DepthwiseSharp {Version(typeof(DepthwiseSharp.Layers.DepthwiseConv1D))})");
-            return Ok;
-        }
-
-        // `depthwise fit --help` (or -h anywhere after a command): that command's part of the usage.
-        if (args.Length > 1 && args.Skip(1).Any(a => a is "--help" or "-h") && CommandUsage(args[0]) is { } usage)
-        {
-            stdout.WriteLine(usage);
-            return Ok;
-        }
-
         try
         {
-            // `inspect FILE` takes its file positionally; every other command takes --options only.
-            if (args[0] == "inspect" && args.Length >= 2 && !args[1].StartsWith("--", StringComparison.Ordinal))
-            {
-                if (args.Length > 2)
-                {
-                    throw new CliException($"inspect takes one file; received {args.Length - 1} arguments ('{string.Join("', '", args[1..])}')");
-                }
-
-                return Commands.InspectCommand.Run(args[1], stdout);
-            }
-
-            var options = CliArgs.Parse(args.AsSpan(1));
-            return args[0] switch
-            {
-                "demo" => Commands.DemoCommand.Run(options, stdout),
-                "run" => Commands.RunCommand.Run(options, stdout),
-                "inspect" => Commands.InspectCommand.Run(options, stdout),
-                "fit" => Commands.FitCommand.Run(options, stdout),
-                "export-onnx" => Commands.ExportOnnxCommand.Run(options, stdout),
-                "stream" => Commands.StreamCommand.Run(options, stdout),
-                _ => throw new CliException($"unknown command '{args[0]}'; run 'depthwise help' for the list"),
-            };
+            return RunUnhandled(args, stdout, stderr);
         }
         catch (Exception e) when (e is CliException or ArgumentException or InvalidDataException or IOException
                                       or NotSupportedException or InvalidOperationException or UnauthorizedAccessException
@@ -105,6 +53,163 @@ internal static class Program
     }
 
     /// <summary>
+    /// Parses and runs a command, letting its exceptions through (a parse error is a <see cref="CliException"/>):
+    /// <see cref="Run"/> turns them into exit codes, tests look at them.
+    /// </summary>
+    internal static int RunUnhandled(string[] args, TextWriter stdout, TextWriter? stderr = null)
+    {
+        // `depthwise help [COMMAND]` is `depthwise [COMMAND] --help`.
+        if (args.Length > 0 && args[0] == "help")
+        {
+            args = [.. args[1..], "--help"];
+        }
+
+        var parse = Root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction errorAction)
+        {
+            throw new CliException(ParseErrorLine(args, parse, errorAction));
+        }
+
+        // fit handles Ctrl-C itself, so the parser installs no handler.
+        return parse.Invoke(new InvocationConfiguration
+        {
+            Output = stdout,
+            Error = stderr ?? TextWriter.Null,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
+        });
+    }
+
+    /// <summary>
+    /// The parse errors as one line: each unknown option with the parser's suggestion for it (the values after an unknown
+    /// option are not reported again), each stray argument, then the parser's other errors (a required option missing, a
+    /// value out of range).
+    /// </summary>
+    private static string ParseErrorLine(string[] args, ParseResult parse, ParseErrorAction action)
+    {
+        // The parser's typo corrections come as "'TOKEN' was not matched. Did you mean one of the following?" and then one
+        // suggestion per line; only suggested options are kept ('-h' for any stray word helps nobody).
+        action.ShowHelp = false;
+        action.ShowTypoCorrections = true;
+        var text = new StringWriter();
+        parse.Invoke(new InvocationConfiguration { Output = text, Error = text });
+        var suggestions = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        List<string>? current = null;
+        foreach (string line in text.ToString().Split('\n', StringSplitOptions.TrimEntries))
+        {
+            const string Marker = "' was not matched.";
+            int at = line.IndexOf(Marker, StringComparison.Ordinal);
+            if (line.StartsWith('\'') && at > 0)
+            {
+                current = suggestions.TryAdd(line[1..at], []) ? suggestions[line[1..at]] : null;
+            }
+            else if (current is not null && line.StartsWith("--", StringComparison.Ordinal))
+            {
+                current.Add(line);
+            }
+            else
+            {
+                current = null;
+            }
+        }
+
+        var unmatched = parse.UnmatchedTokens.ToHashSet(StringComparer.Ordinal);
+        var parts = new List<string>();
+        bool afterUnknownOption = false;
+        foreach (string arg in args)
+        {
+            if (!unmatched.Contains(arg))
+            {
+                afterUnknownOption = false;
+            }
+            else if (arg.StartsWith('-'))
+            {
+                afterUnknownOption = true;
+                string name = arg.Split('=', 2)[0];
+                parts.Add(suggestions.TryGetValue(arg, out var near) && near.Count > 0
+                    ? $"unknown option {name}; did you mean {string.Join(" or ", near)}?"
+                    : $"unknown option {name}");
+            }
+            else if (parts.Count == 0 && ReferenceEquals(arg, args[0]))
+            {
+                parts.Add($"unknown command '{arg}'; run 'depthwise --help' for the list");
+                break;
+            }
+            else if (!afterUnknownOption)
+            {
+                parts.Add($"unexpected argument '{arg}'");
+            }
+        }
+
+        parts.AddRange(parse.Errors.Select(e => e.Message)
+            .Where(m => !m.StartsWith("Unrecognized command or argument", StringComparison.Ordinal))
+            .Select(m => m.TrimEnd('.')));
+        return OneLine(string.Join("; ", parts.Distinct()));
+    }
+
+    private static Command CreateRoot()
+    {
+        // A named command rather than RootCommand, whose name is the host process's (testhost under the tests).
+        var root = new Command("depthwise", "depthwise: run, fit, stream, inspect and export Keras DepthwiseConv1D layers and models from .npy arrays and Keras files, without Python.")
+        {
+            Commands.DemoCommand.Create(),
+            Commands.RunCommand.Create(),
+            Commands.InspectCommand.Create(),
+            Commands.FitCommand.Create(),
+            Commands.ExportOnnxCommand.Create(),
+            Commands.StreamCommand.Create(),
+            new HelpOption(),
+            new VersionOption(),
+        };
+
+        // Without a command: the help, and exit code 2 (nothing was done).
+        root.SetAction(parse =>
+        {
+            if (parse.Tokens.Count > 0)
+            {
+                throw new CliException($"no command given; received '{string.Join(' ', parse.Tokens.Select(t => t.Value))}'. Run 'depthwise --help' for the commands");
+            }
+
+            root.Parse(["--help"]).Invoke(parse.InvocationConfiguration);
+            return Failure;
+        });
+
+        root.Options.OfType<VersionOption>().Single().Action = new VersionAction();
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new HelpWithExitCodes((HelpAction)help.Action!);
+        return root;
+    }
+
+    /// <summary>The parser's help, then how layers are given (for the commands that take them) and the exit codes.</summary>
+    private sealed class HelpWithExitCodes(HelpAction parsers) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parsers.MaxWidth = 120;
+            int code = parsers.Invoke(parseResult);
+            var output = parseResult.InvocationConfiguration.Output;
+            if (parseResult.CommandResult.Command.Options.Any(o => o.Name == "--model"))
+            {
+                output.WriteLine(LayerForms);
+            }
+
+            output.WriteLine(ExitCodes);
+            return code;
+        }
+    }
+
+    /// <summary><c>--version</c>: the tool's version and the library's.</summary>
+    private sealed class VersionAction : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(
+                $"depthwise {Version(typeof(Program))} (DepthwiseSharp {Version(typeof(DepthwiseSharp.Layers.DepthwiseConv1D))})");
+            return Ok;
+        }
+    }
+
+    /// <summary>
     /// Sees each exception that became exit code 2, in the async flow that set it: the fuzz tests check where each one came
     /// from, which the one-line message cannot show.
     /// </summary>
@@ -115,38 +220,6 @@ internal static class Program
     private static string Version(Type type) =>
         (type.Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "?").Split('+')[0];
-
-    /// <summary>One command's lines of <see cref="Usage"/> (with the LAYERS forms for the commands that take them), or null.</summary>
-    internal static string? CommandUsage(string command)
-    {
-        var lines = Usage.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
-        int start = lines.FindIndex(l => l.TrimStart().StartsWith(command + " ", StringComparison.Ordinal) || l.Trim() == command);
-        if (start < 0 || command.StartsWith('-'))
-        {
-            return null;
-        }
-
-        int indent = lines[start].Length - lines[start].TrimStart().Length;
-        var result = new List<string> { "usage: depthwise " + lines[start].Trim() };
-        for (int i = start + 1; i < lines.Count && lines[i].Trim().Length > 0 && lines[i].Length - lines[i].TrimStart().Length > indent; i++)
-        {
-            result.Add(lines[i]);
-        }
-
-        if (result[0].Contains("LAYERS", StringComparison.Ordinal))
-        {
-            int layers = lines.FindIndex(l => l.TrimStart().StartsWith("Layers (LAYERS below)", StringComparison.Ordinal));
-            result.Add("");
-            for (int i = layers; i >= 0 && i < lines.Count && lines[i].Trim().Length > 0; i++)
-            {
-                result.Add(lines[i]);
-            }
-        }
-
-        result.Add("");
-        result.Add("Exit codes: 0 done, 2 bad input (one line on stderr), 1 internal error.");
-        return string.Join(Environment.NewLine, result);
-    }
 
     /// <summary>
     /// The message a user reads: .NET appends <c>" (Parameter 'x')"</c> to an ArgumentException's text and

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using DepthwiseSharp.Initializers;
@@ -52,14 +53,41 @@ internal static class CliLayers
         }
     }
 
-    /// <summary>Reads the layer options (see the class summary).</summary>
-    /// <param name="args">The command's options; --model, --layer and --weights are consumed.</param>
-    /// <param name="weightsRequired">Whether a layer JSON needs --weights (fit starts from the initializers without).</param>
-    public static Loaded Load(CliArgs args, bool weightsRequired = true)
+    /// <summary>The three layer options (see the class summary) for one command; each command gets its own instances.</summary>
+    internal sealed class Options
     {
-        string? model = args.Optional("model");
-        string? layerArg = args.Optional("layer");
-        var weights = args.Values("weights", 1, 2);
+        public Option<string> Model { get; } = CliOptions.Text("--model", "FILE",
+            "A .keras or .h5 model: all its layers in order, or with --layer NAME|INDEX one of them.");
+
+        public Option<string> Layer { get; } = CliOptions.Text("--layer", "LAYER.json|NAME|INDEX",
+            "A layer config JSON (DepthwiseConv1D or CausalDepthwiseConv1D) with --weights; with --model, the layer's name or 0-based index.");
+
+        public Option<string[]> Weights { get; } = new("--weights")
+        {
+            HelpName = "KERNEL.npy [BIAS.npy]|FILE.weights.h5",
+            Description = "The weights of --layer LAYER.json: .npy kernel and bias, or a Keras weights file (.weights.h5, .h5, .keras).",
+            Arity = new ArgumentArity(1, 2),
+            AllowMultipleArgumentsPerToken = true,
+        };
+
+        /// <summary>Adds the three options to <paramref name="command"/>.</summary>
+        public void AddTo(Command command)
+        {
+            command.Options.Add(Layer);
+            command.Options.Add(Weights);
+            command.Options.Add(Model);
+        }
+
+        /// <summary>Reads the layers the options name.</summary>
+        /// <param name="parse">The command's parse result.</param>
+        /// <param name="weightsRequired">Whether a layer JSON needs --weights (fit starts from the initializers without).</param>
+        public Loaded Load(ParseResult parse, bool weightsRequired = true) =>
+            CliLayers.Load(parse.GetValue(Model), parse.GetValue(Layer),
+                parse.GetResult(Weights) is null ? null : parse.GetValue(Weights), weightsRequired); // absent, not an empty list
+    }
+
+    private static Loaded Load(string? model, string? layerArg, IReadOnlyList<string>? weights, bool weightsRequired)
+    {
         if (model is not null)
         {
             if (weights is not null)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using DepthwiseSharp.Serialization;
 
 namespace DepthwiseSharp.Cli.Commands;
@@ -9,20 +10,35 @@ namespace DepthwiseSharp.Cli.Commands;
 /// </summary>
 internal static class ExportOnnxCommand
 {
-    public static int Run(CliArgs args, TextWriter stdout)
+    /// <summary>The command: its options and its action.</summary>
+    public static Command Create()
     {
-        string outputPath = args.Required("output");
         var defaults = new OnnxExportOptions();
-        var options = new OnnxExportOptions
+        var layers = new CliLayers.Options();
+        var output = CliOptions.Text("--output", "M.onnx", "Where the ONNX model goes.", required: true);
+        var opset = CliOptions.Int("--opset", OnnxExportOptions.MinOpset, "N", $"The ONNX opset (default {defaults.Opset}).");
+        var batch = CliOptions.Int("--batch", 1, "N", "A fixed batch size in the graph's input shape (default: symbolic).");
+        var length = CliOptions.Int("--length", 1, "L", "A fixed number of steps in the graph's input shape (default: symbolic).");
+        var inputName = CliOptions.Text("--input-name", "NAME", $"The graph input's name (default '{defaults.InputName}').");
+        var outputName = CliOptions.Text("--output-name", "NAME", $"The graph output's name (default '{defaults.OutputName}').");
+        var command = new Command("export-onnx", "Write the layer, or the whole model as one graph, as an ONNX model.")
         {
-            Opset = args.OptionalInt("opset", OnnxExportOptions.MinOpset) ?? defaults.Opset,
-            BatchSize = args.OptionalInt("batch", 1),
-            Length = args.OptionalInt("length", 1),
-            InputName = args.Optional("input-name") ?? defaults.InputName,
-            OutputName = args.Optional("output-name") ?? defaults.OutputName,
+            output, opset, batch, length, inputName, outputName,
         };
-        var loaded = CliLayers.Load(args);
-        args.RejectUnknown();
+        layers.AddTo(command);
+        command.SetAction(parse => Run(parse.GetValue(output)!, new OnnxExportOptions
+        {
+            Opset = parse.GetValue(opset) ?? defaults.Opset,
+            BatchSize = parse.GetValue(batch),
+            Length = parse.GetValue(length),
+            InputName = parse.GetValue(inputName) ?? defaults.InputName,
+            OutputName = parse.GetValue(outputName) ?? defaults.OutputName,
+        }, layers.Load(parse), parse.InvocationConfiguration.Output));
+        return command;
+    }
+
+    private static int Run(string outputPath, OnnxExportOptions options, CliLayers.Loaded loaded, TextWriter stdout)
+    {
         OutputFiles.CheckWritable(outputPath, "output");
 
         var model = loaded.Model;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using DepthwiseSharp.IO;
 using DepthwiseSharp.Layers;
@@ -14,25 +15,60 @@ namespace DepthwiseSharp.Cli.Commands;
 /// </summary>
 internal static class FitCommand
 {
-    public static int Run(CliArgs args, TextWriter stdout)
+    /// <summary>The command's options, one home for their names, defaults and help.</summary>
+    private sealed class Options
     {
-        string inputPath = args.Required("input");
-        string targetPath = args.Required("target");
-        int epochs = args.OptionalInt("epochs", 1) ?? 10;
-        int batchSize = args.OptionalInt("batch-size", 1) ?? 32;
-        int seed = args.OptionalInt("seed", 0) ?? 0;
-        string optimizerName = args.Optional("optimizer") ?? "adam";
-        double? learningRate = OptionalDouble(args, "learning-rate");
-        double validationSplit = OptionalDouble(args, "validation-split") ?? 0;
-        string lossName = args.Optional("loss") ?? "mse";
-        string? save = args.Optional("save");
-        string? saveNpy = args.Optional("save-npy");
-        bool quiet = args.Flag("quiet");
-        int? patience = args.OptionalInt("early-stopping", 0);
-        int? threads = args.OptionalInt("threads", 1);
-        string? plot = args.Optional("plot");
-        var loaded = CliLayers.Load(args, weightsRequired: false);
-        args.RejectUnknown();
+        public CliLayers.Options Layers { get; } = new();
+        public Option<string> Input { get; } = CliOptions.Text("--input", "X.npy", "The training inputs.", required: true);
+        public Option<string> Target { get; } = CliOptions.Text("--target", "Y.npy", "The targets, shaped as the model's output.", required: true);
+        public Option<int?> Epochs { get; } = CliOptions.Int("--epochs", 1, "E", "Passes over the data (default 10).");
+        public Option<int?> BatchSize { get; } = CliOptions.Int("--batch-size", 1, "B", "Samples per step (default 32).");
+        public Option<string> Optimizer { get; } = CliOptions.Text("--optimizer", "NAME", $"The optimizer: {string.Join(" or ", DepthwiseSharp.Optimizers.Optimizer.Names)} (default adam).");
+        public Option<double?> LearningRate { get; } = CliOptions.Number("--learning-rate", "LR", "The optimizer's learning rate (default: Keras's for that optimizer).");
+        public Option<string> Loss { get; } = CliOptions.Text("--loss", "NAME", $"The loss: {string.Join(", ", DepthwiseSharp.Training.Loss.Names)} (default mse).");
+        public Option<double?> ValidationSplit { get; } = CliOptions.Number("--validation-split", "F", "The last fraction F of the samples is held out for val_loss, as in Keras (default 0).");
+        public Option<int?> Seed { get; } = CliOptions.Int("--seed", 0, "S", "Seeds the shuffling and, without --weights, the initializers (default 0).");
+        public Option<int?> EarlyStopping { get; } = CliOptions.Int("--early-stopping", 0, "PATIENCE", "Stop when the monitored loss (val_loss if any) has not improved for PATIENCE epochs.");
+        public Option<int?> Threads { get; } = CliOptions.Int("--threads", 1, "N", "Threads for the kernels (default: every core).");
+        public Option<bool> Quiet { get; } = CliOptions.Flag("--quiet", "Print only the final line, no per-epoch lines.");
+        public Option<string> Plot { get; } = CliOptions.Text("--plot", "LOSS.svg", "Draw loss (and val_loss) per epoch as an SVG picture.");
+        public Option<string> Save { get; } = CliOptions.Text("--save", "OUT.keras", "Save the trained layer or model as a Keras file (.keras, .h5 or .weights.h5).");
+        public Option<string> SaveNpy { get; } = CliOptions.Text("--save-npy", "DIR", "Save the trained layer as layer.json and one .npy per weight in DIR.");
+    }
+
+    /// <summary>The command: its options and its action.</summary>
+    public static Command Create()
+    {
+        var o = new Options();
+        var command = new Command("fit", "Train on .npy arrays and save. Without --weights the initializers draw, seeded by --seed; Ctrl-C stops after the current batch and still saves.")
+        {
+            o.Input, o.Target, o.Epochs, o.BatchSize, o.Optimizer, o.LearningRate, o.Loss, o.ValidationSplit, o.Seed, o.EarlyStopping,
+            o.Threads, o.Quiet, o.Plot, o.Save, o.SaveNpy,
+        };
+        o.Layers.AddTo(command);
+        command.SetAction(parse => Run(parse, o));
+        return command;
+    }
+
+    private static int Run(ParseResult parse, Options o)
+    {
+        var stdout = parse.InvocationConfiguration.Output;
+        string inputPath = parse.GetValue(o.Input)!;
+        string targetPath = parse.GetValue(o.Target)!;
+        int epochs = parse.GetValue(o.Epochs) ?? 10;
+        int batchSize = parse.GetValue(o.BatchSize) ?? 32;
+        int seed = parse.GetValue(o.Seed) ?? 0;
+        string optimizerName = parse.GetValue(o.Optimizer) ?? "adam";
+        double? learningRate = parse.GetValue(o.LearningRate);
+        double validationSplit = parse.GetValue(o.ValidationSplit) ?? 0;
+        string lossName = parse.GetValue(o.Loss) ?? "mse";
+        string? save = parse.GetValue(o.Save);
+        string? saveNpy = parse.GetValue(o.SaveNpy);
+        bool quiet = parse.GetValue(o.Quiet);
+        int? patience = parse.GetValue(o.EarlyStopping);
+        int? threads = parse.GetValue(o.Threads);
+        string? plot = parse.GetValue(o.Plot);
+        var loaded = o.Layers.Load(parse, weightsRequired: false);
         if (save is null && saveNpy is null)
         {
             throw new CliException("fit needs --save OUT.keras or --save-npy DIR to keep the trained weights");
@@ -195,22 +231,6 @@ internal static class FitCommand
         stdout.WriteLine($"final loss {history.Loss.LastOrDefault().ToString("G6", CultureInfo.InvariantCulture)}"
             + (history.ValidationLoss.Count > 0 ? $", val_loss {history.ValidationLoss[^1].ToString("G6", CultureInfo.InvariantCulture)}" : ""));
         return Program.Ok;
-    }
-
-    private static double? OptionalDouble(CliArgs args, string name)
-    {
-        string? text = args.Optional(name);
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-        {
-            throw new CliException($"--{name} must be a number; received '{text}'");
-        }
-
-        return v;
     }
 
     /// <summary>

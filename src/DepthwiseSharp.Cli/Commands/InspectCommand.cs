@@ -1,16 +1,19 @@
+using System.CommandLine;
 using System.Globalization;
 using DepthwiseSharp.Serialization;
 
 namespace DepthwiseSharp.Cli.Commands;
 
-/// <summary><c>depthwise inspect FILE</c> (or <c>--file FILE</c>): the layers of a Keras file, their weights, shapes and dtypes.</summary>
+/// <summary><c>depthwise inspect FILE</c>: the layers of a Keras file, their weights, shapes and dtypes.</summary>
 internal static class InspectCommand
 {
-    public static int Run(CliArgs args, TextWriter stdout)
+    /// <summary>The command: its argument and its action.</summary>
+    public static Command Create()
     {
-        string path = args.Required("file");
-        args.RejectUnknown();
-        return Run(path, stdout);
+        var file = new Argument<string>("FILE") { Description = "A Keras file: .keras, .h5 (whole model or legacy weights) or .weights.h5." };
+        var command = new Command("inspect", "List a Keras file's layers, weight paths, shapes and dtypes, and a model.summary()-like table when it runs whole.") { file };
+        command.SetAction(parse => Run(parse.GetValue(file)!, parse.InvocationConfiguration.Output));
+        return command;
     }
 
     public static int Run(string path, TextWriter stdout)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Text;
@@ -15,12 +16,20 @@ namespace DepthwiseSharp.Cli.Commands;
 /// </summary>
 internal static class RunCommand
 {
-    public static int Run(CliArgs args, TextWriter stdout)
+    /// <summary>The command: its options and its action.</summary>
+    public static Command Create()
     {
-        string inputPath = args.Required("input");
-        string outputPath = args.Required("output");
-        var loaded = CliLayers.Load(args);
-        args.RejectUnknown();
+        var layers = new CliLayers.Options();
+        var input = CliOptions.Text("--input", "X.npy", "The input batch.", required: true);
+        var output = CliOptions.Text("--output", "Y.npy", "Where the output batch goes.", required: true);
+        var command = new Command("run", "Run the layer, or the whole model, on an .npy batch.") { input, output };
+        layers.AddTo(command);
+        command.SetAction(parse => Run(parse.GetValue(input)!, parse.GetValue(output)!, layers.Load(parse), parse.InvocationConfiguration.Output));
+        return command;
+    }
+
+    private static int Run(string inputPath, string outputPath, CliLayers.Loaded loaded, TextWriter stdout)
+    {
         OutputFiles.CheckWritable(outputPath, "output");
 
         var model = loaded.Model;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Numerics;
 using DepthwiseSharp.IO;
@@ -13,14 +14,23 @@ namespace DepthwiseSharp.Cli.Commands;
 /// </summary>
 internal static class StreamCommand
 {
-    public static int Run(CliArgs args, TextWriter stdout)
+    /// <summary>The command: its options and its action.</summary>
+    public static Command Create()
     {
-        string inputPath = args.Required("input");
-        string outputPath = args.Required("output");
-        int chunk = args.OptionalInt("chunk", 1) ?? throw new CliException("missing option --chunk N (input steps per push, >= 1)");
-        bool check = args.Flag("check");
-        var layer = CliLayers.Load(args).Single("stream");
-        args.RejectUnknown();
+        var layers = new CliLayers.Options();
+        var input = CliOptions.Text("--input", "X.npy", "The input batch, fed in chunks along its steps.", required: true);
+        var chunk = CliOptions.Int("--chunk", 1, "N", "Input steps per push.", required: true);
+        var output = CliOptions.Text("--output", "Y.npy", "Where the concatenated outputs go.", required: true);
+        var check = CliOptions.Flag("--check", "Also run the whole input in one call and report the largest difference.");
+        var command = new Command("stream", "Feed the input in chunks of N steps through one layer (causal or valid padding).") { input, chunk, output, check };
+        layers.AddTo(command);
+        command.SetAction(parse => Run(parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(chunk)!.Value, parse.GetValue(check),
+            layers.Load(parse).Single("stream"), parse.InvocationConfiguration.Output));
+        return command;
+    }
+
+    private static int Run(string inputPath, string outputPath, int chunk, bool check, DepthwiseConv1D layer, TextWriter stdout)
+    {
         OutputFiles.CheckWritable(outputPath, "output");
 
         var input = Npy.Read(inputPath);

@@ -101,7 +101,7 @@ public class BenchTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         Assert.Equal(2, CliProgram.Run(["bench", "--compare", "--quick"], stdout, stderr));
-        Assert.Equal("depthwise: error: unknown command 'bench'; run 'depthwise help' for the list", stderr.ToString().TrimEnd());
+        Assert.Equal("depthwise: error: unknown command 'bench'; run 'depthwise --help' for the list", stderr.ToString().TrimEnd());
         CliProgram.Run(["help"], stdout, stderr);
         Assert.DoesNotContain("bench", stdout.ToString(), StringComparison.Ordinal);
     }

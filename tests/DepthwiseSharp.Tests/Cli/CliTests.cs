@@ -15,6 +15,37 @@ public class CliTests
         Assert.Empty(err);
         Assert.Contains("print(y.shape)  ->  (4, 4, 36)", output);
         Assert.Contains("same output bit for bit: True", output);
+        Assert.Contains("padding='same': (4, 5, 36)", output);
+        Assert.Contains("CountParams() = 144", output);
+    }
+
+    [Fact]
+    public void Demo_prints_the_same_twice_except_the_time_lines()
+    {
+        static string[] Steady(string output) =>
+            [.. output.Split('\n').Where(l => !l.TrimStart().StartsWith("time:", StringComparison.Ordinal) && !l.Contains("bench/", StringComparison.Ordinal))];
+
+        var first = Run("demo");
+        var second = Run("demo");
+        Assert.Equal(Steady(first.Out), Steady(second.Out));
+        Assert.Contains("regularizers: Losses = [", first.Out);
+    }
+
+    /// <summary>
+    /// What the demo says of its system identification, against the true filters: float32's 1e-7 for three filters, the
+    /// central difference (taps of +-1) further off after 150 epochs, and at the others' level with taps of +-0.5.
+    /// </summary>
+    [Fact]
+    public void Demo_system_identification_recovers_the_true_filters_as_it_explains()
+    {
+        var unit = DepthwiseSharp.Cli.Commands.DemoCommand.Identify();
+        double[] errors = unit.RelativeErrors;
+        Assert.All(new[] { errors[0], errors[2], errors[3] }, e => Assert.InRange(e, 0, 5e-7));
+        Assert.InRange(errors[1], 1e-5, 1e-3);
+
+        var half = DepthwiseSharp.Cli.Commands.DemoCommand.Identify(centralTap: 0.5);
+        Assert.Equal(-0.5, half.Filters[1][3]);
+        Assert.All(half.RelativeErrors, e => Assert.InRange(e, 0, 5e-7));
     }
 
     [Theory]

@@ -52,13 +52,13 @@ public class KerasCliTests
     }
 
     [Fact]
-    public void Inspect_takes_the_file_option()
+    public void Inspect_takes_the_file_as_its_argument()
     {
         var stdout = new StringWriter();
-        int code = InspectCommand.Run(CliArgs.Parse(["--file", File("legacy_model.h5")]), stdout);
+        int code = Program.RunUnhandled(["inspect", File("legacy_model.h5")], stdout);
         Assert.Equal(0, code);
         Assert.Contains("depthwise_conv1d/depthwise_kernel:0", stdout.ToString());
-        Assert.Throws<CliException>(() => InspectCommand.Run(CliArgs.Parse([]), new StringWriter()));
+        Assert.Contains("FILE", Assert.Throws<CliException>(() => Program.RunUnhandled(["inspect"], new StringWriter())).Message);
     }
 
     [Fact]
@@ -68,9 +68,9 @@ public class KerasCliTests
     }
 
     private static int RunModel(string model, string? layer, string input, string output, TextWriter stdout) =>
-        RunCommand.Run(CliArgs.Parse(layer is null
-            ? ["--model", model, "--input", input, "--output", output]
-            : ["--model", model, "--layer", layer, "--input", input, "--output", output]), stdout);
+        Program.RunUnhandled(layer is null
+            ? ["run", "--model", model, "--input", input, "--output", output]
+            : ["run", "--model", model, "--layer", layer, "--input", input, "--output", output], stdout);
 
     [Fact]
     public void Run_model_runs_the_whole_sequential()
@@ -92,8 +92,8 @@ public class KerasCliTests
         Assert.Equal(0, RunModel(File("legacy_model.h5"), "dwconv", File("x.npy"), output, stdout));
         AssertClose(Npy.Read(output).ToTensorSingle(), Expected("legacy.y.npy"));
 
-        var args = CliArgs.Parse(["--model", File("sequential.keras"), "--layer", "dw_a", "--input", File("x.npy"), "--output", output]);
-        Assert.Equal(0, RunCommand.Run(args, new StringWriter()));
+        string[] args = ["run", "--model", File("sequential.keras"), "--layer", "dw_a", "--input", File("x.npy"), "--output", output];
+        Assert.Equal(0, Program.RunUnhandled(args, new StringWriter()));
         AssertClose(Npy.Read(output).ToTensorSingle(), Expected("dw_a.y.npy"));
     }
 

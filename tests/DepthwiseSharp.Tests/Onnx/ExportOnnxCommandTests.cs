@@ -16,7 +16,7 @@ public sealed class ExportOnnxCommandTests : IDisposable
     private static (int Code, string Out) Run(params string[] args)
     {
         var stdout = new StringWriter();
-        int code = ExportOnnxCommand.Run(CliArgs.Parse(args), stdout);
+        int code = Program.RunUnhandled(["export-onnx", .. args], stdout);
         return (code, stdout.ToString());
     }
 

@@ -15,7 +15,7 @@ public sealed class StreamCommandTests : IDisposable
     private static (int Code, string Out) Run(params string[] args)
     {
         var stdout = new StringWriter();
-        int code = StreamCommand.Run(CliArgs.Parse(args), stdout);
+        int code = Program.RunUnhandled(["stream", .. args], stdout);
         return (code, stdout.ToString());
     }
 
@@ -74,7 +74,7 @@ public sealed class StreamCommandTests : IDisposable
             "--input", TestData.Golden(name, "x.npy"), "--output", y];
         Assert.Contains("padding='same'", Assert.Throws<ArgumentException>(() => Run([.. common, "--chunk", "2"])).Message);
         Assert.Contains("--chunk must be an integer >= 1", Assert.Throws<CliException>(() => Run([.. common, "--chunk", "0"])).Message);
-        Assert.Contains("missing option --chunk", Assert.Throws<CliException>(() => Run(common)).Message);
+        Assert.Contains("Option '--chunk' is required", Assert.Throws<CliException>(() => Run(common)).Message);
         Assert.False(File.Exists(y));
     }
 }
