@@ -240,7 +240,7 @@ public sealed class EveryPathTests : IDisposable
     }
 
     [Fact]
-    public void Options_take_the_name_equals_value_form()
+    public void Options_take_the_name_equals_value_and_name_colon_value_forms()
     {
         string name = "case_000";
         string[] weights = System.IO.File.Exists(TestData.Golden(name, "bias.npy"))
@@ -248,6 +248,8 @@ public sealed class EveryPathTests : IDisposable
             : ["--weights", TestData.Golden(name, "kernel.npy")];
         Ok(["run", $"--layer={TestData.Golden(name, "layer.json")}", .. weights, $"--input={TestData.Golden(name, "x.npy")}", $"--output={P("y.npy")}"]);
         Assert.True(TestData.NormwiseRelativeError(Npy.Read(P("y.npy")).ToSingleArray(), Npy.Read(TestData.Golden(name, "y.npy")).ToDoubleArray()) <= 1e-5);
+        Ok(["run", $"--layer:{TestData.Golden(name, "layer.json")}", .. weights, $"--input:{TestData.Golden(name, "x.npy")}", $"--output:{P("y2.npy")}"]);
+        Assert.True(TestData.NormwiseRelativeError(Npy.Read(P("y2.npy")).ToSingleArray(), Npy.Read(TestData.Golden(name, "y.npy")).ToDoubleArray()) <= 1e-5);
     }
 
     [Fact]
