@@ -15,7 +15,7 @@ namespace DepthwiseSharp;
 public static class DepthwiseConvolution
 {
     /// <summary>Computes the convolution of <paramref name="input"/> with <paramref name="kernel"/> plus <paramref name="bias"/>.</summary>
-    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+    /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>; <see cref="Half"/> runs the 16-bit overload below.</typeparam>
     /// <param name="geometry">Sizes, padding and layout.</param>
     /// <param name="input">The input, <see cref="Conv1DGeometry.InputCount"/> elements in <see cref="Conv1DGeometry.InputShape"/>.</param>
     /// <param name="kernel">The kernel <c>(k, C, M)</c>.</param>
@@ -23,14 +23,72 @@ public static class DepthwiseConvolution
     /// <param name="output">Receives <see cref="Conv1DGeometry.OutputCount"/> elements in <see cref="Conv1DGeometry.OutputShape"/>.</param>
     /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative: all processors. The result is the same for every value.</param>
     /// <exception cref="ArgumentException">A span's length does not match the geometry (naming the span, expected and actual lengths).</exception>
-    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+    /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float, double nor Half.</exception>
     public static void Forward<T>(in Conv1DGeometry geometry, ReadOnlySpan<T> input, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> output,
         int maxDegreeOfParallelism = 0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(Half))
+        {
+            Forward(geometry, Cast<T, Half>(input), Cast<T, Half>(kernel), Cast<T, Half>(bias),
+                System.Runtime.InteropServices.MemoryMarshal.Cast<T, Half>(output), maxDegreeOfParallelism);
+            return;
+        }
+
         Validate<T>(geometry, input.Length, kernel.Length, bias.Length, output.Length);
         DepthwiseKernel.Forward(geometry, input, kernel, bias, output, KernelVariants.Best, null, maxDegreeOfParallelism);
     }
+
+    /// <summary>
+    /// The convolution in 16-bit storage: <see cref="Half"/> (Keras's <c>float16</c>) input, weights and output, with every
+    /// product and sum in float32 and one rounding at the output.
+    /// </summary>
+    /// <param name="geometry">Sizes, padding and layout.</param>
+    /// <param name="input">The input, <see cref="Conv1DGeometry.InputCount"/> elements in <see cref="Conv1DGeometry.InputShape"/>.</param>
+    /// <param name="kernel">The kernel <c>(k, C, M)</c>.</param>
+    /// <param name="bias">The bias <c>(C*M)</c>, or empty for none.</param>
+    /// <param name="output">Receives <see cref="Conv1DGeometry.OutputCount"/> elements in <see cref="Conv1DGeometry.OutputShape"/>.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative: all processors. The result is the same for every value.</param>
+    /// <remarks>
+    /// Accuracy: each output differs from the exact sum of its (already 16-bit) terms by at most one unit in the last place
+    /// of <see cref="Half"/> at the result plus <c>(k + 1) * 2^-24 * (sum |x * w| + |b|)</c>, the float32 accumulation's
+    /// error; on overflow of Half's range (65504) the output is infinity. Results are identical for every
+    /// thread count and SIMD width.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A span's length does not match the geometry.</exception>
+    public static void Forward(in Conv1DGeometry geometry, ReadOnlySpan<Half> input, ReadOnlySpan<Half> kernel, ReadOnlySpan<Half> bias, Span<Half> output,
+        int maxDegreeOfParallelism = 0)
+    {
+        Validate<float>(geometry, input.Length, kernel.Length, bias.Length, output.Length);
+        HalfForward.Forward(geometry, input, kernel, bias, output, KernelVariants.Best, null, maxDegreeOfParallelism);
+    }
+
+    /// <summary>
+    /// The convolution in 16-bit storage: <see cref="BFloat16"/> (Keras's <c>bfloat16</c>) input, weights and output, with
+    /// every product and sum in float32 and one rounding at the output.
+    /// </summary>
+    /// <param name="geometry">Sizes, padding and layout.</param>
+    /// <param name="input">The input, <see cref="Conv1DGeometry.InputCount"/> elements in <see cref="Conv1DGeometry.InputShape"/>.</param>
+    /// <param name="kernel">The kernel <c>(k, C, M)</c>.</param>
+    /// <param name="bias">The bias <c>(C*M)</c>, or empty for none.</param>
+    /// <param name="output">Receives <see cref="Conv1DGeometry.OutputCount"/> elements in <see cref="Conv1DGeometry.OutputShape"/>.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative: all processors. The result is the same for every value.</param>
+    /// <remarks>
+    /// Accuracy: each output differs from the exact sum of its (already 16-bit) terms by at most one unit in the last place
+    /// of <see cref="BFloat16"/> at the result plus <c>(k + 1) * 2^-24 * (sum |x * w| + |b|)</c>, the float32 accumulation's
+    /// error. Results are identical for every thread count and SIMD width.
+    /// </remarks>
+    /// <exception cref="ArgumentException">A span's length does not match the geometry.</exception>
+    public static void Forward(in Conv1DGeometry geometry, ReadOnlySpan<BFloat16> input, ReadOnlySpan<BFloat16> kernel, ReadOnlySpan<BFloat16> bias,
+        Span<BFloat16> output, int maxDegreeOfParallelism = 0)
+    {
+        Validate<float>(geometry, input.Length, kernel.Length, bias.Length, output.Length);
+        HalfForward.Forward(geometry, input, kernel, bias, output, KernelVariants.Best, null, maxDegreeOfParallelism);
+    }
+
+    private static ReadOnlySpan<TTo> Cast<TFrom, TTo>(ReadOnlySpan<TFrom> span)
+        where TFrom : struct
+        where TTo : struct => System.Runtime.InteropServices.MemoryMarshal.Cast<TFrom, TTo>(span);
 
     /// <summary>The gradient with respect to the input: a transposed depthwise convolution of <paramref name="outputGradient"/>.</summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>

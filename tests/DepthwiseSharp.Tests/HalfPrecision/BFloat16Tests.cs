@@ -157,3 +157,38 @@ public class BFloat16Tests
         Assert.Equal(0.10009765625, (double)(BFloat16)0.1f);
     }
 }
+
+/// <summary>The vectorized span conversions of the 16-bit engine give the scalar conversions' bits, for every pattern.</summary>
+public class BFloat16VectorsTests
+{
+    [Fact]
+    public void Widen_and_narrow_match_the_scalar_conversions_for_every_pattern_and_length()
+    {
+        var all = Enumerable.Range(0, 65536).Select(i => BFloat16.FromBits((ushort)i)).ToArray();
+        var wide = new float[all.Length];
+        DepthwiseSharp.Kernels.BFloat16Vectors.Widen(all, wide);
+        for (int i = 0; i < all.Length; i++)
+        {
+            Assert.Equal(BitConverter.SingleToUInt32Bits((float)all[i]), BitConverter.SingleToUInt32Bits(wide[i]));
+        }
+
+        var random = new Random(3);
+        var floats = Enumerable.Range(0, 200_003).Select(i => BitConverter.UInt32BitsToSingle((uint)random.NextInt64(0, 1L << 32))).ToArray();
+        var narrow = new BFloat16[floats.Length];
+        DepthwiseSharp.Kernels.BFloat16Vectors.Narrow(floats, narrow);
+        for (int i = 0; i < floats.Length; i++)
+        {
+            Assert.Equal(((BFloat16)floats[i]).ToBits(), narrow[i].ToBits());
+        }
+
+        // Every remainder length after the widest vector loop.
+        for (int n = 0; n < 70; n++)
+        {
+            var w = new float[n];
+            DepthwiseSharp.Kernels.BFloat16Vectors.Widen(all.AsSpan(1000, n), w);
+            var back = new BFloat16[n];
+            DepthwiseSharp.Kernels.BFloat16Vectors.Narrow(w, back);
+            Assert.True(all.AsSpan(1000, n).SequenceEqual(back));
+        }
+    }
+}

@@ -1,0 +1,241 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using DepthwiseSharp.Activations;
+
+namespace DepthwiseSharp.Kernels;
+
+/// <summary>
+/// The forward pass for 16-bit storage (<see cref="Half"/>, <see cref="BFloat16"/>): the input is read as 16-bit values and
+/// the output written as 16-bit values, so memory moves half the bytes of float32, while every product and sum is float32.
+/// </summary>
+/// <remarks>
+/// The work is cut into tiles of (batch element, block of channels, block of output steps). A tile's input rows (with the zeros of the
+/// padding) are widened into a float32 scratch buffer small enough to stay in the core's L2 cache, the float32 executor
+/// runs on them with valid padding (bias and activation fused), and its float32 results are rounded once into the output.
+/// Tile boundaries depend only on the geometry, never on the thread count, and each output element is computed by the
+/// same float32 arithmetic as in <see cref="DepthwiseKernel"/>: results are identical for every thread count and SIMD width.
+/// </remarks>
+internal static class HalfForward
+{
+    /// <summary>
+    /// The float32 bytes (input rows plus output rows) one tile aims at: a quarter of a Zen 4/5 core's 1 MiB L2 (and half
+    /// of a 512 KiB one), so a tile's widened input and its float32 output are still in L2 when they are read back.
+    /// </summary>
+    internal const int TileBytes = 256 * 1024;
+
+    /// <summary>
+    /// channels_first output steps per tile row: long enough that the row kernel's per-row start-up is small against a
+    /// row's work, short enough that a few channels of rows still fit <see cref="TileBytes"/>.
+    /// </summary>
+    internal const int FirstSteps = 4096;
+
+    public static void Forward<TH>(in Conv1DGeometry g, ReadOnlySpan<TH> x, ReadOnlySpan<TH> kernel, ReadOnlySpan<TH> bias, Span<TH> y,
+        KernelVariant variant, Activation? epilogue, int maxDegree)
+        where TH : unmanaged
+    {
+        if (g.OutputCount == 0)
+        {
+            return;
+        }
+
+        // A tile is (batch element, block of channels, block of output steps). channels_last keeps every channel in a tile
+        // (its rows are contiguous across channels) and blocks the steps to fit TileBytes; channels_first keeps rows of up
+        // to FirstSteps output steps (long rows for the row kernel) and blocks the channels to fit TileBytes.
+        int c = g.Channels, m = g.DepthMultiplier, s = g.Stride;
+        int steps, blockChannels;
+        if (g.DataFormat == DataFormat.ChannelsLast)
+        {
+            blockChannels = c;
+            steps = (int)Math.Clamp(TileBytes / (4L * ((long)s * c + (long)c * m)), 1, g.OutputLength);
+        }
+        else
+        {
+            steps = Math.Min(g.OutputLength, FirstSteps);
+            long rowBytes = 4L * ((long)(steps - 1) * s + g.EffectiveKernelSize + (long)steps * m);
+            blockChannels = (int)Math.Clamp(TileBytes / rowBytes, 1, c);
+        }
+
+        // The float32 kernel, laid out block by block: block i's (k, channels, M) taps are contiguous, as a tile's
+        // geometry wants them (one block is the kernel as it is).
+        float[] k32 = ArrayPool<float>.Shared.Rent(kernel.Length);
+        float[] b32 = ArrayPool<float>.Shared.Rent(Math.Max(bias.Length, 1));
+        float[] widened = ArrayPool<float>.Shared.Rent(kernel.Length);
+        Widen(kernel, widened);
+        Widen(bias, b32);
+        int k = g.KernelSize;
+        for (int c0 = 0; c0 < c; c0 += blockChannels)
+        {
+            int cb = Math.Min(blockChannels, c - c0);
+            for (int j = 0; j < k; j++)
+            {
+                widened.AsSpan((j * c + c0) * m, cb * m).CopyTo(k32.AsSpan(k * c0 * m + j * cb * m, cb * m));
+            }
+        }
+
+        ArrayPool<float>.Shared.Return(widened);
+        int timeBlocks = (g.OutputLength + steps - 1) / steps;
+        int channelBlocks = (c + blockChannels - 1) / blockChannels;
+        var job = HalfJob<TH>.Rent();
+        unsafe
+        {
+            fixed (TH* px = x)
+            fixed (TH* py = y)
+            fixed (float* pk = k32)
+            fixed (float* pb = b32)
+            {
+                job.Set(g, px, py, pk, bias.IsEmpty ? null : pb, variant, epilogue, steps, timeBlocks, blockChannels, channelBlocks);
+                try
+                {
+                    long work = (long)g.OutputCount * g.KernelSize;
+                    ParallelChunks.Run(job, g.Batch * channelBlocks * timeBlocks, work < 2 * DepthwiseKernel.MinChunkWork ? 1 : maxDegree);
+                }
+                finally
+                {
+                    HalfJob<TH>.Return(job);
+                    ArrayPool<float>.Shared.Return(k32);
+                    ArrayPool<float>.Shared.Return(b32);
+                }
+            }
+        }
+    }
+
+    /// <summary>16-bit values to float32, exactly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Widen<TH>(ReadOnlySpan<TH> source, Span<float> destination)
+        where TH : unmanaged
+    {
+        if (typeof(TH) == typeof(Half))
+        {
+            TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<TH, Half>(source), destination);
+        }
+        else
+        {
+            BFloat16Vectors.Widen(MemoryMarshal.Cast<TH, BFloat16>(source), destination);
+        }
+    }
+
+    /// <summary>float32 values to the nearest 16-bit values, ties to even.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Narrow<TH>(ReadOnlySpan<float> source, Span<TH> destination)
+        where TH : unmanaged
+    {
+        if (typeof(TH) == typeof(Half))
+        {
+            TensorPrimitives.ConvertToHalf(source, MemoryMarshal.Cast<TH, Half>(destination));
+        }
+        else
+        {
+            BFloat16Vectors.Narrow(source, MemoryMarshal.Cast<TH, BFloat16>(destination));
+        }
+    }
+
+    private sealed unsafe class HalfJob<TH> : IChunkBody
+        where TH : unmanaged
+    {
+        [ThreadStatic]
+        private static HalfJob<TH>? t_cached;
+        private Conv1DGeometry _g;
+        private TH* _x, _y;
+        private float* _k, _b;
+        private int _steps, _timeBlocks, _blockChannels, _channelBlocks;
+        private KernelVariant _variant;
+        private Activation? _epilogue;
+
+        public static HalfJob<TH> Rent()
+        {
+            var job = t_cached ?? new HalfJob<TH>();
+            t_cached = null;
+            return job;
+        }
+
+        public static void Return(HalfJob<TH> job)
+        {
+            job._epilogue = null;
+            t_cached = job;
+        }
+
+        public void Set(in Conv1DGeometry g, TH* x, TH* y, float* k, float* b, KernelVariant variant, Activation? epilogue,
+            int steps, int timeBlocks, int blockChannels, int channelBlocks)
+        {
+            _g = g;
+            _x = x;
+            _y = y;
+            _k = k;
+            _b = b;
+            _variant = variant;
+            _epilogue = epilogue;
+            _steps = steps;
+            _timeBlocks = timeBlocks;
+            _blockChannels = blockChannels;
+            _channelBlocks = channelBlocks;
+        }
+
+        public void Run(int chunk)
+        {
+            var g = _g;
+            int n = chunk / (_timeBlocks * _channelBlocks);
+            int c0 = chunk / _timeBlocks % _channelBlocks * _blockChannels;
+            int t0 = chunk % _timeBlocks * _steps;
+            int count = Math.Min(_steps, g.OutputLength - t0);
+            int cb = Math.Min(_blockChannels, g.Channels - c0);
+
+            // The input rows this tile reads, r0 .. r0 + rows - 1 (some may be padding, outside 0 .. L - 1): lead rows
+            // of left padding, then exist rows of the input from row 'from', then right padding.
+            int rows = (count - 1) * g.Stride + g.EffectiveKernelSize;
+            int r0 = t0 * g.Stride - g.PadLeft;
+            int c = g.Channels, m = g.DepthMultiplier, co = g.OutputChannels, length = g.Length, outLength = g.OutputLength;
+            int from = Math.Clamp(r0, 0, length);
+            int lead = Math.Clamp(from - r0, 0, rows);
+            int exist = Math.Max(0, Math.Min(r0 + rows, length) - from);
+            var tile = new Conv1DGeometry(1, rows, cb, m, g.KernelSize, g.Stride, g.Dilation, 0, 0, g.DataFormat);
+            float[] xin = ArrayPool<float>.Shared.Rent(rows * cb);
+            float[] yout = ArrayPool<float>.Shared.Rent(count * cb * m);
+            try
+            {
+                if (g.DataFormat == DataFormat.ChannelsLast)
+                {
+                    // Every channel (cb == c): the rows are contiguous, so zeros, one widening of the rows that exist, zeros.
+                    var dst = xin.AsSpan(0, rows * c);
+                    dst[..(lead * c)].Clear();
+                    Widen(new ReadOnlySpan<TH>(_x + ((long)n * length + from) * c, exist * c), dst.Slice(lead * c, exist * c));
+                    dst[((lead + exist) * c)..].Clear();
+                }
+                else
+                {
+                    // One row segment per channel of the block.
+                    for (int ch = 0; ch < cb; ch++)
+                    {
+                        var dst = xin.AsSpan(ch * rows, rows);
+                        dst[..lead].Clear();
+                        Widen(new ReadOnlySpan<TH>(_x + ((long)n * c + c0 + ch) * length + from, exist), dst.Slice(lead, exist));
+                        dst[(lead + exist)..].Clear();
+                    }
+                }
+
+                var bias = _b is null ? ReadOnlySpan<float>.Empty : new ReadOnlySpan<float>(_b + c0 * m, cb * m);
+                var kernel = new ReadOnlySpan<float>(_k + (long)g.KernelSize * c0 * m, g.KernelSize * cb * m);
+                DepthwiseKernel.Forward<float>(tile, xin.AsSpan(0, rows * cb), kernel, bias, yout.AsSpan(0, count * cb * m), _variant, _epilogue,
+                    maxDegree: 1, streaming: false);
+
+                if (g.DataFormat == DataFormat.ChannelsLast)
+                {
+                    Narrow<TH>(yout.AsSpan(0, count * co), new Span<TH>(_y + ((long)n * outLength + t0) * co, count * co));
+                }
+                else
+                {
+                    for (int o = 0; o < cb * m; o++)
+                    {
+                        Narrow<TH>(yout.AsSpan(o * count, count), new Span<TH>(_y + ((long)n * co + c0 * m + o) * outLength + t0, count));
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(xin);
+                ArrayPool<float>.Shared.Return(yout);
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using System.Runtime.InteropServices;
+using DepthwiseSharp.IO;
+using DepthwiseSharp.Layers;
+
+namespace DepthwiseSharp.Tests.HalfPrecision;
+
+/// <summary>
+/// The 16-bit forward pass (<see cref="Half"/>, <see cref="BFloat16"/>) against a float64 reference computed here from
+/// the same rounded inputs and weights, within the bound its XML docs state: one unit in the last place of the 16-bit
+/// type plus <c>(k + 1) * 2^-24 * (sum |x w| + |b|)</c>.
+/// </summary>
+public class HalfForwardTests
+{
+    /// <summary>The textbook loops of the convolution in float64, with the padding as zeros.</summary>
+    private static (double[] Y, double[] Magnitude) Reference(in Conv1DGeometry g, double[] x, double[] k, double[]? b)
+    {
+        var y = new double[g.OutputCount];
+        var mag = new double[g.OutputCount];
+        bool last = g.DataFormat == DataFormat.ChannelsLast;
+        int c = g.Channels, m = g.DepthMultiplier, co = g.OutputChannels, lo = g.OutputLength;
+        for (int n = 0; n < g.Batch; n++)
+        {
+            for (int t = 0; t < lo; t++)
+            {
+                for (int ch = 0; ch < c; ch++)
+                {
+                    for (int mm = 0; mm < m; mm++)
+                    {
+                        int o = ch * m + mm;
+                        double sum = b?[o] ?? 0, size = Math.Abs(b?[o] ?? 0);
+                        for (int j = 0; j < g.KernelSize; j++)
+                        {
+                            int l = t * g.Stride + j * g.Dilation - g.PadLeft;
+                            if (l < 0 || l >= g.Length)
+                            {
+                                continue;
+                            }
+
+                            double xv = last ? x[(n * g.Length + l) * c + ch] : x[(n * c + ch) * g.Length + l];
+                            double w = k[(j * c + ch) * m + mm];
+                            sum += xv * w;
+                            size += Math.Abs(xv * w);
+                        }
+
+                        int at = last ? (n * lo + t) * co + o : (n * co + o) * lo + t;
+                        y[at] = sum;
+                        mag[at] = size;
+                    }
+                }
+            }
+        }
+
+        return (y, mag);
+    }
+
+    /// <summary>One unit in the last place of the 16-bit type at |v| (the spacing of its values there).</summary>
+    private static double Ulp<TH>(double v)
+    {
+        int mantissaBits = typeof(TH) == typeof(Half) ? 10 : 7;
+        int minExponent = typeof(TH) == typeof(Half) ? -14 : -126;
+        int e = v == 0 ? minExponent : Math.Max(Math.ILogB(Math.Abs(v)), minExponent);
+        return Math.ScaleB(1.0, e - mantissaBits);
+    }
+
+    private static TH From<TH>(double v) => typeof(TH) == typeof(Half) ? (TH)(object)(Half)v : (TH)(object)(BFloat16)v;
+
+    private static double To<TH>(TH v) => v is Half h ? (double)h : (double)(BFloat16)(object)v!;
+
+    private static TH[] Round<TH>(IEnumerable<double> values) => [.. values.Select(From<TH>)];
+
+    private static void Forward<TH>(in Conv1DGeometry g, TH[] x, TH[] k, TH[] b, TH[] y, int threads)
+    {
+        if (typeof(TH) == typeof(Half))
+        {
+            DepthwiseConvolution.Forward(g, (ReadOnlySpan<Half>)(Half[])(object)x, (Half[])(object)k, (Half[])(object)b, (Half[])(object)y, threads);
+        }
+        else
+        {
+            DepthwiseConvolution.Forward(g, (ReadOnlySpan<BFloat16>)(BFloat16[])(object)x, (BFloat16[])(object)k, (BFloat16[])(object)b,
+                (BFloat16[])(object)y, threads);
+        }
+    }
+
+    /// <summary>Runs the 16-bit pass and checks every output against the bound; returns the output for further checks.</summary>
+    private static TH[] CheckBound<TH>(in Conv1DGeometry g, double[] x, double[] k, double[]? b, int threads = 0)
+    {
+        TH[] xh = Round<TH>(x), kh = Round<TH>(k), bh = b is null ? [] : Round<TH>(b);
+        var (expected, magnitude) = Reference(g, [.. xh.Select(To)], [.. kh.Select(To)], b is null ? null : [.. bh.Select(To)]);
+        var y = new TH[g.OutputCount];
+        Forward(g, xh, kh, bh, y, threads);
+        double accumulation = (g.KernelSize + 1) * Math.ScaleB(1.0, -24);
+        for (int i = 0; i < y.Length; i++)
+        {
+            double got = To(y[i]);
+            double bound = Ulp<TH>(expected[i]) + accumulation * magnitude[i];
+            Assert.True(Math.Abs(got - expected[i]) <= bound, $"{g} at {i}: {got} vs {expected[i]} (bound {bound})");
+        }
+
+        return y;
+    }
+
+    public static TheoryData<string> GoldenCases() => [.. TestData.GoldenCases()];
+
+    [Theory]
+    [MemberData(nameof(GoldenCases))]
+    public void Golden_cases_rounded_to_16_bits_are_within_the_bound(string name)
+    {
+        var layer = DepthwiseConv1D.FromConfig(System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(TestData.Golden(name, "layer.json")))!);
+        var x = Npy.Read(TestData.Golden(name, "x.npy"));
+        var kernel = Npy.Read(TestData.Golden(name, "kernel.npy")).ToDoubleArray();
+        double[]? bias = File.Exists(TestData.Golden(name, "bias.npy")) ? Npy.Read(TestData.Golden(name, "bias.npy")).ToDoubleArray() : null;
+        int channels = layer.DataFormat == DataFormat.ChannelsLast ? x.Shape[2] : x.Shape[1];
+        var g = layer.Geometry(x.Shape, channels);
+        CheckBound<Half>(g, x.ToDoubleArray(), kernel, bias);
+        CheckBound<BFloat16>(g, x.ToDoubleArray(), kernel, bias);
+    }
+
+    public static TheoryData<int, int, int, int, int, int, string, string> Shapes() => new()
+    {
+        // Many tiles per sequence (channels_last rows of 1536 channels; long channels_first rows), every padding, strides
+        // and dilations, M > 1, a length shorter than the kernel's reach, and a long reduction (k = 255).
+        { 2, 700, 1536, 1, 4, 1, "valid", "channels_last" },
+        { 3, 5000, 37, 2, 7, 2, "same", "channels_last" },
+        { 2, 3000, 19, 1, 5, 1, "causal", "channels_first" },
+        { 2, 9000, 8, 4, 9, 3, "same", "channels_first" },
+        { 1, 6, 5, 1, 9, 1, "same", "channels_last" },
+        { 1, 2048, 16, 1, 255, 1, "same", "channels_last" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Tiled_shapes_are_within_the_bound_and_equal_for_every_thread_count(int n, int l, int c, int m, int k, int s, string padding, string format)
+    {
+        var g = Conv1DGeometry.ForPadding(n, l, c, m, k, s, k > 100 ? 1 : 1 + k % 2, KerasEnums.ParsePadding(padding), KerasEnums.ParseDataFormat(format));
+        var rng = new Random(k * 31 + c);
+        double[] x = [.. Enumerable.Range(0, g.InputCount).Select(_ => rng.NextDouble() * 4 - 2)];
+        double[] w = [.. Enumerable.Range(0, g.KernelCount).Select(_ => rng.NextDouble() - 0.5)];
+        double[] b = [.. Enumerable.Range(0, g.OutputChannels).Select(_ => rng.NextDouble() - 0.5)];
+        foreach (bool half in (bool[])[true, false])
+        {
+            if (half)
+            {
+                var one = CheckBound<Half>(g, x, w, b, threads: 1);
+                Assert.Equal(MemoryMarshal.AsBytes(one.AsSpan()).ToArray(), MemoryMarshal.AsBytes(CheckBound<Half>(g, x, w, b, threads: 2).AsSpan()).ToArray());
+            }
+            else
+            {
+                var one = CheckBound<BFloat16>(g, x, w, null, threads: 1);
+                Assert.Equal(MemoryMarshal.AsBytes(one.AsSpan()).ToArray(), MemoryMarshal.AsBytes(CheckBound<BFloat16>(g, x, w, null, threads: 2).AsSpan()).ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void Half_overflow_is_infinity_and_the_generic_entry_takes_half()
+    {
+        var g = Conv1DGeometry.ForPadding(1, 4, 1, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        Half[] x = [(Half)60000, (Half)60000, (Half)(-60000), (Half)1];
+        Half[] k = [(Half)1, (Half)1];
+        var y = new Half[3];
+        DepthwiseConvolution.Forward<Half>(g, x, k, ReadOnlySpan<Half>.Empty, y);
+        Assert.Equal(Half.PositiveInfinity, y[0]);
+        Assert.Equal((Half)0, y[1]);
+        Assert.Equal((Half)(-59999), y[2]);
+    }
+
+    [Fact]
+    public void Lengths_that_do_not_match_the_geometry_are_named()
+    {
+        var g = Conv1DGeometry.ForPadding(1, 4, 2, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        var e = Assert.Throws<ArgumentException>(() =>
+            DepthwiseConvolution.Forward(g, new BFloat16[8], new BFloat16[3], ReadOnlySpan<BFloat16>.Empty, new BFloat16[6]));
+        Assert.Equal("kernel", e.ParamName);
+    }
+}
