@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
-using DepthwiseSharp.Activations;
 
 namespace DepthwiseSharp.Kernels;
 

@@ -2,7 +2,6 @@
 #pragma warning disable IDE0059 // values of guarded-out statements are dead by design
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using DepthwiseSharp.Activations;
 
 namespace DepthwiseSharp.Kernels;
 

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using DepthwiseSharp.Activations;
 
 namespace DepthwiseSharp.Kernels;
 

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace DepthwiseSharp.Activations;
+namespace DepthwiseSharp.Kernels;
 
 /// <summary>
 /// A SIMD register of <typeparamref name="T"/> (or a single scalar) with the operations the activation kernels and the
