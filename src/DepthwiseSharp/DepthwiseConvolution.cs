@@ -29,7 +29,7 @@ public static class DepthwiseConvolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate<T>(geometry, input.Length, kernel.Length, bias.Length, output.Length);
-        DepthwiseKernel.Forward(geometry, input, kernel, bias, output, KernelVariants.Best, null, maxDegreeOfParallelism);
+        ForwardExecutor.Forward(geometry, input, kernel, bias, output, KernelVariants.Best, null, maxDegreeOfParallelism);
     }
 
     /// <summary>The gradient with respect to the input: a transposed depthwise convolution of <paramref name="outputGradient"/>.</summary>

@@ -34,7 +34,7 @@ internal static class BackwardKernel
             {
                 var job = new BackwardJob<T>(g, null, pz, pk, px, null, null, variant, forInput: true);
                 long work = (long)g.OutputCount * g.KernelSize;
-                ParallelChunks.Run(job, g.Batch, work < 2 * DepthwiseKernel.MinChunkWork ? 1 : maxDegree);
+                ParallelChunks.Run(job, g.Batch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
             }
         }
     }
@@ -59,7 +59,7 @@ internal static class BackwardKernel
                 {
                     var job = new BackwardJob<T>(g, px, pz, null, null, pp, dbias.IsEmpty ? null : pp, variant, forInput: false);
                     long work = (long)g.OutputCount * g.KernelSize;
-                    ParallelChunks.Run(job, g.Batch, work < 2 * DepthwiseKernel.MinChunkWork ? 1 : maxDegree);
+                    ParallelChunks.Run(job, g.Batch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
                 }
             }
 
@@ -140,7 +140,7 @@ internal static class BackwardKernel
                 }
                 else
                 {
-                    ForwardKernel.ClChannels<T, TV>(ref Unsafe.Add(ref dzb, (nint)(num - jlo * d) * cm), ref Unsafe.Add(ref k0, (nint)jlo * cm),
+                    ChannelsLastKernel.Channels<T, TV>(ref Unsafe.Add(ref dzb, (nint)(num - jlo * d) * cm), ref Unsafe.Add(ref k0, (nint)jlo * cm),
                         ref Unsafe.NullRef<T>(), false, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(acc), 0, cm, jhi - jlo + 1,
                         -(nint)d * cm, cm);
                 }
