@@ -29,7 +29,7 @@ public static class DepthwiseConvolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate<T>(geometry, input.Length, kernel.Length, bias.Length, output.Length);
-        ForwardExecutor.Forward(geometry, input, kernel, bias, output, KernelVariants.Best, null, maxDegreeOfParallelism);
+        ForwardExecutor.Forward(geometry, input, kernel, bias, output, KernelVariants.Current, null, maxDegreeOfParallelism);
     }
 
     /// <summary>The gradient with respect to the input: a transposed depthwise convolution of <paramref name="outputGradient"/>.</summary>
@@ -47,7 +47,7 @@ public static class DepthwiseConvolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate<T>(geometry, inputGradient.Length, kernel.Length, 0, outputGradient.Length);
-        Kernels.BackwardKernel.Input(geometry, outputGradient, kernel, inputGradient, KernelVariants.Best, maxDegreeOfParallelism);
+        Kernels.BackwardKernel.Input(geometry, outputGradient, kernel, inputGradient, KernelVariants.Current, maxDegreeOfParallelism);
     }
 
     /// <summary>The gradients with respect to the kernel and the bias: reductions of <paramref name="outputGradient"/> over batch and time.</summary>
@@ -69,7 +69,7 @@ public static class DepthwiseConvolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate<T>(geometry, input.Length, kernelGradient.Length, biasGradient.Length, outputGradient.Length);
-        Kernels.BackwardKernel.KernelAndBias(geometry, input, outputGradient, kernelGradient, biasGradient, KernelVariants.Best, maxDegreeOfParallelism);
+        Kernels.BackwardKernel.KernelAndBias(geometry, input, outputGradient, kernelGradient, biasGradient, KernelVariants.Current, maxDegreeOfParallelism);
     }
 
     internal static void Validate<T>(in Conv1DGeometry g, int inputLength, int kernelLength, int biasLength, int outputLength)

@@ -132,6 +132,10 @@ internal static class ForwardExecutor
             int b = chunk / _blocksPerBatch;
             int start = chunk % _blocksPerBatch * _blockSize;
             int end = Math.Min(start + _blockSize, _g.DataFormat == DataFormat.ChannelsLast ? _g.OutputLength : _g.OutputChannels);
+
+            // The fused epilogue's activation loops read KernelVariants.Current: they run at this call's width on
+            // whichever thread takes the chunk.
+            using var width = _epilogue is null ? default : KernelVariants.Force(_variant);
             switch (_variant)
             {
                 case KernelVariant.Vector512:
