@@ -36,7 +36,7 @@ public static class DepthwiseConvolution
         }
 
         Validate<T>(geometry, input.Length, kernel.Length, bias.Length, output.Length);
-        DepthwiseKernel.Forward(geometry, input, kernel, bias, output, KernelVariants.Best, null, maxDegreeOfParallelism);
+        ForwardExecutor.Forward(geometry, input, kernel, bias, output, KernelVariants.Current, null, maxDegreeOfParallelism);
     }
 
     /// <summary>
@@ -105,7 +105,7 @@ public static class DepthwiseConvolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate<T>(geometry, inputGradient.Length, kernel.Length, 0, outputGradient.Length);
-        Kernels.BackwardKernel.Input(geometry, outputGradient, kernel, inputGradient, KernelVariants.Best, maxDegreeOfParallelism);
+        Kernels.BackwardKernel.Input(geometry, outputGradient, kernel, inputGradient, KernelVariants.Current, maxDegreeOfParallelism);
     }
 
     /// <summary>The gradients with respect to the kernel and the bias: reductions of <paramref name="outputGradient"/> over batch and time.</summary>
@@ -127,7 +127,7 @@ public static class DepthwiseConvolution
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Validate<T>(geometry, input.Length, kernelGradient.Length, biasGradient.Length, outputGradient.Length);
-        Kernels.BackwardKernel.KernelAndBias(geometry, input, outputGradient, kernelGradient, biasGradient, KernelVariants.Best, maxDegreeOfParallelism);
+        Kernels.BackwardKernel.KernelAndBias(geometry, input, outputGradient, kernelGradient, biasGradient, KernelVariants.Current, maxDegreeOfParallelism);
     }
 
     internal static void Validate<T>(in Conv1DGeometry g, int inputLength, int kernelLength, int biasLength, int outputLength)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using DepthwiseSharp.Kernels;
 
 namespace DepthwiseSharp.Activations;
 

@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using DepthwiseSharp.Kernels;
 
 namespace DepthwiseSharp.Activations;
 
@@ -22,10 +22,12 @@ internal interface IBinaryOp
 }
 
 /// <summary>
-/// Loop drivers. Elementwise maps run the widest accelerated vector only, with the remainder in one zero-padded vector of
-/// that width, so an element's value does not depend on where it sits in the span; scalars run only without hardware
-/// vectors. Reductions (sums) go widest width first, then each narrower width, then scalars. Each element is read before
-/// it is written, so an output may alias an input exactly.
+/// Loop drivers, at the width <see cref="KernelVariants.Current"/> says (the widest this machine accelerates, unless a
+/// test forces another). Lane layout: lane j of a vector holds element i + j of the span. Elementwise maps run that one
+/// width, with the remainder in one zero-padded vector of the same width, so an element's value does not depend on where
+/// it sits in the span; the scalar variant runs every element alone. Reductions (sums) go that width first, then each
+/// narrower width, then scalars, so their order, and possibly their last bits, depend on the width. Each element is read
+/// before it is written, so an output may alias an input exactly.
 /// </summary>
 internal static class Loops
 {
@@ -38,21 +40,20 @@ internal static class Loops
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T yr = ref MemoryMarshal.GetReference(y);
         nuint n = (nuint)x.Length;
-        if (Vector512.IsHardwareAccelerated)
+        switch (KernelVariants.Current)
         {
-            MapPadded<V512<T>, T, TOp>(ref xr, ref yr, n, op);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            MapPadded<V256<T>, T, TOp>(ref xr, ref yr, n, op);
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            MapPadded<V128<T>, T, TOp>(ref xr, ref yr, n, op);
-        }
-        else
-        {
-            Map<S<T>, T, TOp>(ref xr, ref yr, 0, n, op);
+            case KernelVariant.Vector512:
+                MapPadded<V512<T>, T, TOp>(ref xr, ref yr, n, op);
+                break;
+            case KernelVariant.Vector256:
+                MapPadded<V256<T>, T, TOp>(ref xr, ref yr, n, op);
+                break;
+            case KernelVariant.Vector128:
+                MapPadded<V128<T>, T, TOp>(ref xr, ref yr, n, op);
+                break;
+            default:
+                Map<S<T>, T, TOp>(ref xr, ref yr, 0, n, op);
+                break;
         }
     }
 
@@ -66,21 +67,20 @@ internal static class Loops
         ref T br = ref MemoryMarshal.GetReference(b);
         ref T yr = ref MemoryMarshal.GetReference(y);
         nuint n = (nuint)a.Length;
-        if (Vector512.IsHardwareAccelerated)
+        switch (KernelVariants.Current)
         {
-            Map2Padded<V512<T>, T, TOp>(ref ar, ref br, ref yr, n, op);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Map2Padded<V256<T>, T, TOp>(ref ar, ref br, ref yr, n, op);
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            Map2Padded<V128<T>, T, TOp>(ref ar, ref br, ref yr, n, op);
-        }
-        else
-        {
-            Map2<S<T>, T, TOp>(ref ar, ref br, ref yr, 0, n, op);
+            case KernelVariant.Vector512:
+                Map2Padded<V512<T>, T, TOp>(ref ar, ref br, ref yr, n, op);
+                break;
+            case KernelVariant.Vector256:
+                Map2Padded<V256<T>, T, TOp>(ref ar, ref br, ref yr, n, op);
+                break;
+            case KernelVariant.Vector128:
+                Map2Padded<V128<T>, T, TOp>(ref ar, ref br, ref yr, n, op);
+                break;
+            default:
+                Map2<S<T>, T, TOp>(ref ar, ref br, ref yr, 0, n, op);
+                break;
         }
     }
 
@@ -92,17 +92,18 @@ internal static class Loops
         ref T xr = ref MemoryMarshal.GetReference(x);
         nuint n = (nuint)x.Length, i = 0;
         T total = T.Zero;
-        if (Vector512.IsHardwareAccelerated)
+        KernelVariant variant = KernelVariants.Current;
+        if (variant >= KernelVariant.Vector512)
         {
             total += SumMap<V512<T>, T, TOp>(ref xr, ref i, n, op);
         }
 
-        if (Vector256.IsHardwareAccelerated)
+        if (variant >= KernelVariant.Vector256)
         {
             total += SumMap<V256<T>, T, TOp>(ref xr, ref i, n, op);
         }
 
-        if (Vector128.IsHardwareAccelerated)
+        if (variant >= KernelVariant.Vector128)
         {
             total += SumMap<V128<T>, T, TOp>(ref xr, ref i, n, op);
         }
@@ -118,17 +119,18 @@ internal static class Loops
         ref T vr = ref MemoryMarshal.GetReference(values);
         nuint n = (nuint)key.Length, i = 0;
         T total = T.Zero, c = T.Zero;
-        if (Vector512.IsHardwareAccelerated)
+        KernelVariant variant = KernelVariants.Current;
+        if (variant >= KernelVariant.Vector512)
         {
             total += MaskedSum<V512<T>, T>(ref kr, threshold, ref vr, ref i, n, ref c);
         }
 
-        if (Vector256.IsHardwareAccelerated)
+        if (variant >= KernelVariant.Vector256)
         {
             total += MaskedSum<V256<T>, T>(ref kr, threshold, ref vr, ref i, n, ref c);
         }
 
-        if (Vector128.IsHardwareAccelerated)
+        if (variant >= KernelVariant.Vector128)
         {
             total += MaskedSum<V128<T>, T>(ref kr, threshold, ref vr, ref i, n, ref c);
         }
@@ -150,21 +152,20 @@ internal static class Loops
         ref T dar = ref MemoryMarshal.GetReference(da);
         ref T dbr = ref MemoryMarshal.GetReference(db);
         nuint n = (nuint)a.Length;
-        if (Vector512.IsHardwareAccelerated)
+        switch (KernelVariants.Current)
         {
-            GluBackwardPadded<V512<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, n);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            GluBackwardPadded<V256<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, n);
-        }
-        else if (Vector128.IsHardwareAccelerated)
-        {
-            GluBackwardPadded<V128<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, n);
-        }
-        else
-        {
-            GluBackward<S<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, 0, n);
+            case KernelVariant.Vector512:
+                GluBackwardPadded<V512<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, n);
+                break;
+            case KernelVariant.Vector256:
+                GluBackwardPadded<V256<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, n);
+                break;
+            case KernelVariant.Vector128:
+                GluBackwardPadded<V128<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, n);
+                break;
+            default:
+                GluBackward<S<T>, T>(ref ar, ref br, ref dyr, ref dar, ref dbr, 0, n);
+                break;
         }
     }
 

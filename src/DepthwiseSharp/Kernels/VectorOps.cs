@@ -6,10 +6,11 @@ using System.Runtime.Intrinsics;
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>
-/// The two inner loops of the depthwise kernels, at each width of <see cref="KernelVariant"/>.
-/// Lanes hold consecutive elements of the row (channels for channels_last, time steps for channels_first); the
-/// remainder (length mod lane count) runs as scalars. Multiply then add, never fused, so every width rounds exactly
-/// like <see cref="ReferenceKernel"/>.
+/// Row loops of the gradient kernels, at the width of the <see cref="KernelVariant"/> they are given (the widths below it
+/// take the remainder, then scalars). Lanes hold consecutive elements of the row (channels for channels_last, time steps
+/// for channels_first). Every width gives the same bits: the elementwise loops do one multiply and one add per element
+/// (never fused) whatever the width, and the sums (<see cref="Dot{T}"/>, <see cref="Sum{T}"/>) keep one fixed lane
+/// layout.
 /// </summary>
 internal static class VectorOps
 {
@@ -114,19 +115,20 @@ internal static class VectorOps
     /// <remarks>
     /// Lane layout: a fixed 32-byte accumulator, 8 float or 4 double lanes; lane j sums <c>a[i] * b[i]</c> (a multiply, then
     /// an add: no fused multiply-add, which the scalar path would round differently) over the i = j mod lanes of the whole
-    /// 32-byte blocks, in order. 256-bit hardware holds it in one register, 128-bit in two (low and high half), no SIMD in
-    /// eight scalars: the same partial sums. The lanes are then added in a fixed tree ((0+1)+(2+3))+((4+5)+(6+7)), and the
-    /// remainder (fewer than one block) is added one element at a time, in order. (Our own loop rather than
-    /// TensorPrimitives.Dot, whose order depends on the width: kernels run it from the first call at full optimization.)
+    /// 32-byte blocks, in order. The 256- and 512-bit variants hold it in one 256-bit register, the 128-bit variant in two
+    /// (low and high half), the scalar variant in 8 or 4 scalars: the same partial sums. The lanes are then added in a
+    /// fixed tree ((0+1)+(2+3))+((4+5)+(6+7)), and the remainder (fewer than one block) is added one element at a time, in
+    /// order. (Our own loop rather than TensorPrimitives.Dot, whose order depends on the width: kernels run it from the
+    /// first call at full optimization.)
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static T Dot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
-        where T : unmanaged, IFloatingPointIeee754<T> => Reduce<T, ProductOf>(a, b);
+    public static T Dot<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, KernelVariant variant)
+        where T : unmanaged, IFloatingPointIeee754<T> => Reduce<T, ProductOf>(a, b, variant);
 
     /// <summary><c>sum_i a[i]</c>, with the same bits on every machine and SIMD width (the order of <see cref="Dot{T}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static T Sum<T>(ReadOnlySpan<T> a)
-        where T : unmanaged, IFloatingPointIeee754<T> => Reduce<T, ValueOf>(a, a);
+    public static T Sum<T>(ReadOnlySpan<T> a, KernelVariant variant)
+        where T : unmanaged, IFloatingPointIeee754<T> => Reduce<T, ValueOf>(a, a, variant);
 
     private interface ITerm
     {
@@ -165,7 +167,7 @@ internal static class VectorOps
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Reduce<T, TTerm>(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+    private static T Reduce<T, TTerm>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TTerm : struct, ITerm
     {
@@ -175,7 +177,7 @@ internal static class VectorOps
         int lanes = Vector256<T>.Count, half = Vector128<T>.Count;
         int whole = n - n % lanes;
         Span<T> part = stackalloc T[Vector256<T>.Count];
-        if (Vector256.IsHardwareAccelerated)
+        if (variant >= KernelVariant.Vector256 && Vector256.IsHardwareAccelerated)
         {
             var acc = Vector256<T>.Zero;
             for (int i = 0; i < whole; i += lanes)
@@ -185,7 +187,7 @@ internal static class VectorOps
 
             acc.CopyTo(part);
         }
-        else if (Vector128.IsHardwareAccelerated)
+        else if (variant >= KernelVariant.Vector128 && Vector128.IsHardwareAccelerated)
         {
             Vector128<T> lo = Vector128<T>.Zero, hi = Vector128<T>.Zero;
             for (int i = 0; i < whole; i += lanes)
@@ -227,15 +229,16 @@ internal static class VectorOps
         return sum;
     }
 
-    /// <summary><c>y[i] += x[i]</c>.</summary>
+    /// <summary><c>y[i] += x[i]</c>: 256-bit lanes for the 256- and 512-bit variants, scalars for the remainder and the
+    /// narrower variants.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Add<T>(ReadOnlySpan<T> x, Span<T> y)
+    public static void Add<T>(ReadOnlySpan<T> x, Span<T> y, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = y.Length, i = 0;
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T yr = ref MemoryMarshal.GetReference(y);
-        if (Vector256.IsHardwareAccelerated)
+        if (variant >= KernelVariant.Vector256 && Vector256.IsHardwareAccelerated)
         {
             for (; i <= n - Vector256<T>.Count; i += Vector256<T>.Count)
             {
@@ -259,7 +262,7 @@ internal static class VectorOps
     /// The sum is the same single add as the scalar remainder's, so every width gives the same bits.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AddAdjacentPairs<T>(Span<T> src, Span<T> dst)
+    public static void AddAdjacentPairs<T>(Span<T> src, Span<T> dst, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = dst.Length, i = 0;
@@ -274,7 +277,7 @@ internal static class VectorOps
         {
             ref float sf = ref Unsafe.As<T, float>(ref sr);
             ref float df = ref Unsafe.As<T, float>(ref dr);
-            if (Vector512.IsHardwareAccelerated)
+            if (variant >= KernelVariant.Vector512 && Vector512.IsHardwareAccelerated)
             {
                 for (; i + 16 <= n; i += 16)
                 {
@@ -286,7 +289,7 @@ internal static class VectorOps
                 }
             }
 
-            if (Vector256.IsHardwareAccelerated)
+            if (variant >= KernelVariant.Vector256 && Vector256.IsHardwareAccelerated)
             {
                 for (; i + 8 <= n; i += 8)
                 {
@@ -298,7 +301,7 @@ internal static class VectorOps
                 }
             }
 
-            if (Vector128.IsHardwareAccelerated)
+            if (variant >= KernelVariant.Vector128 && Vector128.IsHardwareAccelerated)
             {
                 for (; i + 4 <= n; i += 4)
                 {

@@ -60,7 +60,7 @@ public partial class DepthwiseConv1D
         else
         {
             Activation? epilogue = inPlace && Activation.Name != "linear" ? Activation : null;
-            DepthwiseKernel.Forward<T>(g, x, Kernel.AsSpan<T>(), bias, z, KernelVariants.Best, epilogue, MaxDegreeOfParallelism);
+            ForwardExecutor.Forward<T>(g, x, Kernel.AsSpan<T>(), bias, z, KernelVariants.Current, epilogue, MaxDegreeOfParallelism);
             secondPass = !inPlace;
         }
 

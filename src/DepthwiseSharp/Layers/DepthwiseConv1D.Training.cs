@@ -170,8 +170,8 @@ public partial class DepthwiseConv1D
         var dx = new T[g.InputCount];
         var dk = new T[g.KernelCount];
         var db = UseBias ? new T[g.OutputChannels] : null;
-        BackwardKernel.Input<T>(g, dz, Kernel.AsSpan<T>(), dx, KernelVariants.Best, MaxDegreeOfParallelism);
-        BackwardKernel.KernelAndBias<T>(g, pass.Input, dz, dk, db, KernelVariants.Best, MaxDegreeOfParallelism);
+        BackwardKernel.Input<T>(g, dz, Kernel.AsSpan<T>(), dx, KernelVariants.Current, MaxDegreeOfParallelism);
+        BackwardKernel.KernelAndBias<T>(g, pass.Input, dz, dk, db, KernelVariants.Current, MaxDegreeOfParallelism);
         if (includeRegularization && Trainable)
         {
             DepthwiseRegularizer?.AddGradient<T>(Kernel.AsSpan<T>(), [.. Kernel.Shape], T.One, dk);

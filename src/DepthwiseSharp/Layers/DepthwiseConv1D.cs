@@ -628,7 +628,7 @@ public partial class DepthwiseConv1D
         }
 
         var output = new T[g.OutputCount];
-        DepthwiseKernel.Forward<T>(g, Dense(inputs), Dense(kernel), default, output, KernelVariants.Best);
+        ForwardExecutor.Forward<T>(g, Dense(inputs), Dense(kernel), default, output, KernelVariants.Current);
         return Tensor.Create(output, ToLengths(g.OutputShape));
     }
 

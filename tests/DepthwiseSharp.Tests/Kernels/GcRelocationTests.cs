@@ -64,7 +64,7 @@ public class GcRelocationTests
                 foreach (var variant in KernelVariants.Supported)
                 {
                     var actual = new float[expected.Length];
-                    DepthwiseKernel.Forward<float>(g, x, k, b, actual, variant, maxDegree: 2);
+                    ForwardExecutor.Forward<float>(g, x, k, b, actual, variant, maxDegree: 2);
                     Assert.Equal(expected, actual);
                     var dx = new float[x.Length];
                     var dk = new float[k.Length];

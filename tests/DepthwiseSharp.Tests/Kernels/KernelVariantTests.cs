@@ -173,7 +173,7 @@ public class KernelVariantTests
         {
             var actual = new float[g.OutputCount];
             actual.AsSpan().Fill(float.NaN);
-            DepthwiseKernel.Forward<float>(g, x, kernel, b, actual, variant, maxDegree: threads);
+            ForwardExecutor.Forward<float>(g, x, kernel, b, actual, variant, maxDegree: threads);
             Assert.True(expected.AsSpan().SequenceEqual(actual), $"{variant} with {threads} threads differs from the reference for {g}");
         }
     }
@@ -213,25 +213,25 @@ public class KernelVariantTests
         CheckStreaming<float>(variant, Conv1DGeometry.ForPadding(1, 20, 37, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast), 3, rng);
     }
 
-    /// <summary>Which calls stream, and from which channel: the rule stated on <c>ForwardKernel.StreamingStart</c>.</summary>
+    /// <summary>Which calls stream, and from which channel: the rule stated on <c>ForwardPolicy.StreamingStart</c>.</summary>
     [Fact]
     public void Streaming_starts_at_the_first_line_boundary_of_large_channels_last_outputs_only()
     {
         var big = Conv1DGeometry.ForPadding(64, 8192, 256, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsLast);
         var best = KernelVariant.Vector128;
-        Assert.Equal(0, ForwardKernel.StreamingStart<float>(big, 4096, false, best, false));
-        Assert.Equal(12, ForwardKernel.StreamingStart<float>(big, 4096 + 16, false, best, false));
-        Assert.Equal(1, ForwardKernel.StreamingStart<double>(big, 4096 + 56, false, best, false));
-        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(big, 4096 + 2, false, best, false));
-        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(big, 4096, true, best, false));
-        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(big, 4096, false, KernelVariant.Scalar, false));
+        Assert.Equal(0, ForwardPolicy.StreamingStart<float>(big, 4096, false, best, false));
+        Assert.Equal(12, ForwardPolicy.StreamingStart<float>(big, 4096 + 16, false, best, false));
+        Assert.Equal(1, ForwardPolicy.StreamingStart<double>(big, 4096 + 56, false, best, false));
+        Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(big, 4096 + 2, false, best, false));
+        Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(big, 4096, true, best, false));
+        Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(big, 4096, false, KernelVariant.Scalar, false));
         var small = Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
-        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(small, 4096, false, best, false));
-        Assert.Equal(0, ForwardKernel.StreamingStart<float>(small, 4096, false, best, true));
+        Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(small, 4096, false, best, false));
+        Assert.Equal(0, ForwardPolicy.StreamingStart<float>(small, 4096, false, best, true));
         var oddRows = Conv1DGeometry.ForPadding(64, 8192, 250, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsLast);
-        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(oddRows, 4096, false, best, false));
+        Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(oddRows, 4096, false, best, false));
         var first = Conv1DGeometry.ForPadding(64, 8192, 256, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsFirst);
-        Assert.Equal(-1, ForwardKernel.StreamingStart<float>(first, 4096, false, best, false));
+        Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(first, 4096, false, best, false));
     }
 
     private static void CheckStreaming<T>(KernelVariant variant, Conv1DGeometry g, int offset, Random rng)
@@ -260,7 +260,7 @@ public class KernelVariantTests
                 foreach (int threads in (int[])[1, 2])
                 {
                     actual.Fill(T.NaN);
-                    DepthwiseKernel.Forward<T>(g, x, k, withBias ? b : default, actual, variant, maxDegree: threads, columns: columns, streaming: true);
+                    ForwardExecutor.Forward<T>(g, x, k, withBias ? b : default, actual, variant, maxDegree: threads, columns: columns, streaming: true);
                     Assert.True(expected.AsSpan().SequenceEqual(actual),
                         $"{variant} streaming (offset {offset}, columns={columns}, threads={threads}) differs from the reference for {g}, bias={withBias}");
                 }
@@ -300,7 +300,7 @@ public class KernelVariantTests
             foreach (bool columns in (bool[])[true, false])
             {
                 actual.AsSpan().Fill(T.NaN);
-                DepthwiseKernel.Forward<T>(g, x, k, withBias ? b : default, actual, variant, columns: columns);
+                ForwardExecutor.Forward<T>(g, x, k, withBias ? b : default, actual, variant, columns: columns);
                 Assert.True(expected.AsSpan().SequenceEqual(actual),
                     $"{variant} (columns={columns}) differs from the reference for {g}, bias={withBias}");
             }

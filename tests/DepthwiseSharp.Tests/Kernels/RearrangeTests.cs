@@ -30,9 +30,11 @@ public class RearrangeTests
         }
     }
 
-    [Fact]
-    public void Adjacent_pair_sums_match_their_definition_in_place_and_apart()
+    [Theory]
+    [MemberData(nameof(KernelVariantTests.Variants), MemberType = typeof(KernelVariantTests))]
+    public void Adjacent_pair_sums_match_their_definition_in_place_and_apart(string name)
     {
+        var variant = Enum.Parse<KernelVariant>(name);
         var rng = new Random(8);
         for (int n = 0; n <= 70; n++)
         {
@@ -40,15 +42,15 @@ public class RearrangeTests
             var expected = Enumerable.Range(0, n).Select(i => src[2 * i] + src[2 * i + 1]).ToArray();
             var dst = new float[n + 1];
             dst[n] = float.NaN;
-            VectorOps.AddAdjacentPairs<float>(src, dst.AsSpan(0, n));
+            VectorOps.AddAdjacentPairs<float>(src, dst.AsSpan(0, n), variant);
             Assert.Equal(expected, dst[..n]);
             Assert.True(float.IsNaN(dst[n]), "wrote past the destination");
             var inPlace = (float[])src.Clone();
-            VectorOps.AddAdjacentPairs<float>(inPlace, inPlace.AsSpan(0, n));
+            VectorOps.AddAdjacentPairs<float>(inPlace, inPlace.AsSpan(0, n), variant);
             Assert.Equal(expected, inPlace[..n]);
             var srcD = src.Select(v => (double)v).ToArray();
             var dstD = new double[n];
-            VectorOps.AddAdjacentPairs<double>(srcD, dstD);
+            VectorOps.AddAdjacentPairs<double>(srcD, dstD, variant);
             Assert.Equal(Enumerable.Range(0, n).Select(i => srcD[2 * i] + srcD[2 * i + 1]), dstD);
         }
     }

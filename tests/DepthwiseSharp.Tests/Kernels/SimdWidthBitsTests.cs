@@ -58,7 +58,7 @@ public class SimdWidthBitsTests
             foreach (int threads in new[] { 1, 2 })
             {
                 var y = new T[g.OutputCount];
-                DepthwiseKernel.Forward<T>(g, x, kernel, bias, y, variant, null, threads);
+                ForwardExecutor.Forward<T>(g, x, kernel, bias, y, variant, null, threads);
                 var dx = new T[g.InputCount];
                 var dk = new T[g.KernelCount];
                 var db = new T[g.OutputChannels];

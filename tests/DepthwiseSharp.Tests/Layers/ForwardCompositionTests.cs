@@ -48,18 +48,18 @@ public class ForwardCompositionTests
 
         T[] called = Flat(Call(layer, tensor));
         T[] forward = Flat(layer.Forward(tensor).Output);
-        AssertBits(called, forward, $"{activation} {format} {dtype}: Forward(x).Output vs Call(x)");
+        BitAssert.Same(called, forward, $"{activation} {format} {dtype}: Forward(x).Output vs Call(x)");
 
         layer.MaxDegreeOfParallelism = 1;
-        AssertBits(called, Flat(Call(layer, tensor)), $"{activation} {format} {dtype}: Call with 1 thread");
+        BitAssert.Same(called, Flat(Call(layer, tensor)), $"{activation} {format} {dtype}: Call with 1 thread");
         layer.MaxDegreeOfParallelism = 2;
-        AssertBits(called, Flat(layer.Forward(tensor).Output), $"{activation} {format} {dtype}: Forward with 2 threads");
+        BitAssert.Same(called, Flat(layer.Forward(tensor).Output), $"{activation} {format} {dtype}: Forward with 2 threads");
 
         if (activation != "glu")
         {
             var output = new T[called.Length];
             layer.Call<T>(x, [.. shape.Select(v => (int)v)], output);
-            AssertBits(called, output, $"{activation} {format} {dtype}: Call(span) vs Call(x)");
+            BitAssert.Same(called, output, $"{activation} {format} {dtype}: Call(span) vs Call(x)");
         }
     }
 
@@ -111,18 +111,5 @@ public class ForwardCompositionTests
         var a = new T[t.FlattenedLength];
         t.FlattenTo(a);
         return a;
-    }
-
-    private static void AssertBits<T>(T[] expected, T[] actual, string what)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            if (!expected[i].Equals(actual[i]))
-            {
-                Assert.Fail($"{what}: element {i} differs: {expected[i]} vs {actual[i]}");
-            }
-        }
     }
 }

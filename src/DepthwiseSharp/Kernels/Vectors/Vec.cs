@@ -2,13 +2,13 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace DepthwiseSharp.Activations;
+namespace DepthwiseSharp.Kernels;
 
 /// <summary>
-/// A SIMD register of <typeparamref name="T"/> (or a single scalar) with the operations the activation kernels and the
-/// convolution kernels (<c>DepthwiseSharp.Kernels</c>) use. Kernels are written once against this interface and
+/// A SIMD register of <typeparamref name="T"/> (or a single scalar) with the operations the convolution kernels and the
+/// activation loops (<c>DepthwiseSharp.Activations</c>) use. Kernels are written once against this interface and
 /// instantiated for <see cref="V512{T}"/>, <see cref="V256{T}"/>, <see cref="V128{T}"/> and <see cref="S{T}"/> (the
-/// scalar tail), so every width computes the same formula.
+/// scalar tail), so every width computes the same formula; <see cref="KernelVariant"/> names the four.
 /// </summary>
 /// <remarks>
 /// Masks are opaque values of <typeparamref name="TSelf"/> produced by the comparisons and consumed only by

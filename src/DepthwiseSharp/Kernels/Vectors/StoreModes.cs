@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using DepthwiseSharp.Activations;
 
 namespace DepthwiseSharp.Kernels;
 
@@ -18,7 +17,7 @@ internal readonly struct CachedStores : IStoreMode
     public static bool Streaming => false;
 }
 
-/// <summary>Non-temporal stores, for outputs larger than the cache (see <c>ForwardKernel.StreamingStart</c>).</summary>
+/// <summary>Non-temporal stores, for outputs larger than the cache (see <see cref="ForwardPolicy.StreamingStart{T}"/>).</summary>
 internal readonly struct StreamingStores : IStoreMode
 {
     public static bool Streaming => true;

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
-using DepthwiseSharp.Activations;
 
 namespace DepthwiseSharp.Kernels;
 
@@ -35,7 +34,7 @@ internal static class BackwardKernel
             {
                 var job = new BackwardJob<T>(g, null, pz, pk, px, null, null, variant, forInput: true);
                 long work = (long)g.OutputCount * g.KernelSize;
-                ParallelChunks.Run(job, g.Batch, work < 2 * DepthwiseKernel.MinChunkWork ? 1 : maxDegree);
+                ParallelChunks.Run(job, g.Batch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
             }
         }
     }
@@ -60,16 +59,16 @@ internal static class BackwardKernel
                 {
                     var job = new BackwardJob<T>(g, px, pz, null, null, pp, dbias.IsEmpty ? null : pp, variant, forInput: false);
                     long work = (long)g.OutputCount * g.KernelSize;
-                    ParallelChunks.Run(job, g.Batch, work < 2 * DepthwiseKernel.MinChunkWork ? 1 : maxDegree);
+                    ParallelChunks.Run(job, g.Batch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
                 }
             }
 
             for (int b = 0; b < g.Batch; b++)
             {
-                VectorOps.Add<T>(partials.AsSpan(b * (kc + cm), kc), dkernel);
+                VectorOps.Add<T>(partials.AsSpan(b * (kc + cm), kc), dkernel, variant);
                 if (!dbias.IsEmpty)
                 {
-                    VectorOps.Add<T>(partials.AsSpan(b * (kc + cm) + kc, cm), dbias);
+                    VectorOps.Add<T>(partials.AsSpan(b * (kc + cm) + kc, cm), dbias, variant);
                 }
             }
         }
@@ -141,14 +140,14 @@ internal static class BackwardKernel
                 }
                 else
                 {
-                    ForwardKernel.ClChannels<T, TV>(ref Unsafe.Add(ref dzb, (nint)(num - jlo * d) * cm), ref Unsafe.Add(ref k0, (nint)jlo * cm),
+                    ChannelsLastKernel.Channels<T, TV>(ref Unsafe.Add(ref dzb, (nint)(num - jlo * d) * cm), ref Unsafe.Add(ref k0, (nint)jlo * cm),
                         ref Unsafe.NullRef<T>(), false, ref System.Runtime.InteropServices.MemoryMarshal.GetReference(acc), 0, cm, jhi - jlo + 1,
                         -(nint)d * cm, cm);
                 }
 
                 if (tmp is not null)
                 {
-                    SumGroups<T>(acc, row, m);
+                    SumGroups<T>(acc, row, m, KernelVariants.Of<TV>());
                 }
             }
         }
@@ -167,7 +166,7 @@ internal static class BackwardKernel
     /// other M: left to right (a call per group costs more than the adds). Either way the order is fixed by M alone.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SumGroups<T>(Span<T> acc, Span<T> row, int m)
+    private static void SumGroups<T>(Span<T> acc, Span<T> row, int m, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int c = Math.Min(row.Length, acc.Length / m);
@@ -175,10 +174,10 @@ internal static class BackwardKernel
         {
             for (int width = m; width > 2; width /= 2)
             {
-                VectorOps.AddAdjacentPairs<T>(acc, acc.Slice(0, c * width / 2));
+                VectorOps.AddAdjacentPairs<T>(acc, acc.Slice(0, c * width / 2), variant);
             }
 
-            VectorOps.AddAdjacentPairs<T>(acc, row.Slice(0, c));
+            VectorOps.AddAdjacentPairs<T>(acc, row.Slice(0, c), variant);
             return;
         }
 
@@ -255,7 +254,7 @@ internal static class BackwardKernel
 
                     if (tmp is not null)
                     {
-                        SumGroups<T>(acc, row, m);
+                        SumGroups<T>(acc, row, m, variant);
                     }
                 }
             }
@@ -358,7 +357,7 @@ internal static class BackwardKernel
         T[]? phases = s > 1 ? ArrayPool<T>.Shared.Rent(s * phaseLen) : null;
         try
         {
-            KernelRowsFirst(g, b, x, dz, pk, pb, phases, phaseLen);
+            KernelRowsFirst(g, b, x, dz, pk, pb, phases, phaseLen, variant);
         }
         finally
         {
@@ -395,7 +394,7 @@ internal static class BackwardKernel
             {
                 for (int t = t0; t < t1; t++)
                 {
-                    VectorOps.Add<T>(dz.Slice((b * lout + t) * cm, cm), pb);
+                    VectorOps.Add<T>(dz.Slice((b * lout + t) * cm, cm), pb, KernelVariants.Of<TV>());
                 }
             }
 
@@ -485,7 +484,7 @@ internal static class BackwardKernel
     /// <summary>channels_first kernel and bias gradients of one batch element; stride s &gt; 1 reads x through its phases.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KernelRowsFirst<T>(in Conv1DGeometry g, int b, ReadOnlySpan<T> x, ReadOnlySpan<T> dz, Span<T> pk, Span<T> pb,
-        T[]? phases, int phaseLen)
+        T[]? phases, int phaseLen, KernelVariant variant)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation;
@@ -505,7 +504,7 @@ internal static class BackwardKernel
                 ReadOnlySpan<T> zrow = dz.Slice((b * cm + o) * lout, lout);
                 if (!pb.IsEmpty)
                 {
-                    pb[o] = VectorOps.Sum<T>(zrow);
+                    pb[o] = VectorOps.Sum<T>(zrow, variant);
                 }
 
                 for (int j = 0; j < k; j++)
@@ -520,7 +519,7 @@ internal static class BackwardKernel
 
                     int p = ((shift % s) + s) % s;
                     int start = phases is null ? tlo + shift : p * phaseLen + tlo + (shift - p) / s;
-                    pk[(j * c + ci) * m + mi] = VectorOps.Dot<T>(zrow.Slice(tlo, thi - tlo), src.Slice(start, thi - tlo));
+                    pk[(j * c + ci) * m + mi] = VectorOps.Dot<T>(zrow.Slice(tlo, thi - tlo), src.Slice(start, thi - tlo), variant);
                 }
             }
         }

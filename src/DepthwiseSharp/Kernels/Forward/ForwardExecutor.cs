@@ -6,21 +6,19 @@ using DepthwiseSharp.Activations;
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>
-/// The forward executor: validates nothing (callers do), splits the output into independent chunks of at least
-/// <see cref="MinChunkWork"/> multiply-adds, and runs <see cref="ForwardKernel"/> at the chosen width on each chunk.
-/// Small calls run inline on the calling thread.
+/// The forward entry: validates nothing (callers do), decides once per call what <see cref="ForwardPolicy"/> decides
+/// (column kernel, streaming stores), splits the output into independent items of at least
+/// <see cref="ForwardPolicy.MinChunkWork"/> multiply-adds, and runs <see cref="ChannelsLastKernel"/> or
+/// <see cref="ChannelsFirstKernel"/> at the given width on each item. Small calls run inline on the calling thread.
 /// </summary>
-internal static class DepthwiseKernel
+internal static class ForwardExecutor
 {
-    /// <summary>Multiply-adds below which a chunk is not worth a thread hand-off.</summary>
-    public const long MinChunkWork = 1 << 16;
-
     public static void Forward<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> y,
         KernelVariant variant, Activation? epilogue = null, int maxDegree = 0, bool? columns = null, bool? streaming = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // columns: null decides by ForwardKernel.ColumnsPay; tests force each channels_last interior path. streaming: null
-        // decides by the output's size (ForwardKernel.StreamingStart), true streams whatever the size where the layout
+        // columns: null decides by ForwardPolicy.ColumnsPay; tests force each channels_last interior path. streaming: null
+        // decides by the output's size (ForwardPolicy.StreamingStart), true streams whatever the size where the layout
         // allows it, false never.
         if (g.OutputCount == 0)
         {
@@ -33,12 +31,12 @@ internal static class DepthwiseKernel
 
         // Items: channels_last = (batch, block of output steps); channels_first = (batch, block of output channels).
         int perBatch = last ? g.OutputLength : g.OutputChannels;
-        long wanted = Math.Clamp(work / MinChunkWork, 1, 4L * degree);
+        long wanted = Math.Clamp(work / ForwardPolicy.MinChunkWork, 1, (long)ForwardPolicy.ItemsPerThread * degree);
         int blocksPerBatch = (int)Math.Clamp((wanted + g.Batch - 1) / g.Batch, 1, perBatch);
         int blockSize = (perBatch + blocksPerBatch - 1) / blocksPerBatch;
         if (last && g.DepthMultiplier > 1)
         {
-            blockSize = Math.Min(blockSize, ForwardKernel.ClRowsPerItem);
+            blockSize = Math.Min(blockSize, ForwardPolicy.ClRowsPerItem);
         }
 
         blocksPerBatch = (perBatch + blockSize - 1) / blockSize;
@@ -50,18 +48,18 @@ internal static class DepthwiseKernel
             fixed (T* py = y)
             {
                 var job = ForwardJob<T>.Rent();
-                int streamFrom = streaming == false ? -1 : ForwardKernel.StreamingStart<T>(g, (nint)py, epilogue is not null, variant, streaming == true);
+                int streamFrom = streaming == false ? -1 : ForwardPolicy.StreamingStart<T>(g, (nint)py, epilogue is not null, variant, streaming == true);
 
                 // With stride 1 the streamed rows start at channel streamFrom and run on into the next row (a wrapped
                 // kernel), so the column kernel's alignment rule applies from there.
                 nint shift = streamFrom > 0 && g.Stride == 1 ? streamFrom * sizeof(T) : 0;
-                bool useColumns = last && (columns ?? ForwardKernel.ColumnsPay<T>(g, (nint)px + shift, (nint)py + shift));
+                bool useColumns = last && (columns ?? ForwardPolicy.ColumnsPay<T>(g, (nint)px + shift, (nint)py + shift));
                 T[]? wrapped = null;
                 if (streamFrom > 0 && g.Stride == 1)
                 {
                     int length = (g.KernelSize + 1) * (g.OutputChannels + streamFrom);
                     wrapped = ArrayPool<T>.Shared.Rent(length);
-                    ForwardKernel.Wrap(kernel, bias, wrapped, g.OutputChannels, g.KernelSize, streamFrom);
+                    ChannelsLastKernel.Wrap(kernel, bias, wrapped, g.OutputChannels, g.KernelSize, streamFrom);
                 }
 
                 try
@@ -69,7 +67,7 @@ internal static class DepthwiseKernel
                     fixed (T* pw = wrapped)
                     {
                         job.Set(g, px, pk, pb, !bias.IsEmpty, py, variant, epilogue, blockSize, blocksPerBatch, useColumns, streamFrom, pw);
-                        ParallelChunks.Run(job, g.Batch * blocksPerBatch, work < 2 * MinChunkWork ? 1 : maxDegree);
+                        ParallelChunks.Run(job, g.Batch * blocksPerBatch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
                     }
                 }
                 finally
@@ -134,6 +132,10 @@ internal static class DepthwiseKernel
             int b = chunk / _blocksPerBatch;
             int start = chunk % _blocksPerBatch * _blockSize;
             int end = Math.Min(start + _blockSize, _g.DataFormat == DataFormat.ChannelsLast ? _g.OutputLength : _g.OutputChannels);
+
+            // The fused epilogue's activation loops read KernelVariants.Current: they run at this call's width on
+            // whichever thread takes the chunk.
+            using var width = _epilogue is null ? default : KernelVariants.Force(_variant);
             switch (_variant)
             {
                 case KernelVariant.Vector512:
@@ -160,12 +162,12 @@ internal static class DepthwiseKernel
             ref T y = ref Unsafe.AsRef<T>(_y);
             if (_g.DataFormat == DataFormat.ChannelsLast)
             {
-                ForwardKernel.ClRows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue, _columns, _streamFrom,
+                ChannelsLastKernel.Rows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue, _columns, _streamFrom,
                     ref Unsafe.AsRef<T>(_wrapped));
             }
             else
             {
-                ForwardKernel.CfRows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue);
+                ChannelsFirstKernel.Rows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue);
             }
         }
     }

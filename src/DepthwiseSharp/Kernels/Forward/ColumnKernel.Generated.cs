@@ -2,7 +2,6 @@
 #pragma warning disable IDE0059 // values of guarded-out statements are dead by design
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using DepthwiseSharp.Activations;
 
 namespace DepthwiseSharp.Kernels;
 
@@ -97,17 +96,17 @@ internal readonly struct Const12 : IConstant
     public static int Value => 12;
 }
 
-internal static partial class ForwardKernel
+internal static partial class ColumnKernel
 {
     /// <summary>Most taps the column kernel takes (more go through the step loop).</summary>
-    internal const int ColumnMaxTaps = 12;
+    internal const int MaxTaps = 12;
 
     /// <summary>
-    /// Calls <see cref="ClColumn{T, TV, TS, TB, TK}"/> with <paramref name="steps"/> (4 or 8) and <paramref name="taps"/>
+    /// Calls <see cref="Column{T, TV, TS, TB, TK}"/> with <paramref name="steps"/> (4 or 8) and <paramref name="taps"/>
     /// (1 to 12) as constants.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ClColumnDispatch<T, TV, TS>(int steps, int taps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,
+    internal static void Dispatch<T, TV, TS>(int steps, int taps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,
         bool hasBias, ref T y, nint outStride, nint c, int blocks)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>
@@ -117,18 +116,18 @@ internal static partial class ForwardKernel
         {
             switch (taps)
             {
-                case 1: ClColumn<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: ClColumn<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: ClColumn<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: ClColumn<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: ClColumn<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: ClColumn<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: ClColumn<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: ClColumn<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: ClColumn<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: ClColumn<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: ClColumn<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: ClColumn<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: Column<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: Column<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: Column<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: Column<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: Column<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: Column<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: Column<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: Column<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: Column<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: Column<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: Column<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: Column<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
             }
         }
 
@@ -136,22 +135,22 @@ internal static partial class ForwardKernel
         {
             switch (taps)
             {
-                case 1: ClColumn<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: ClColumn<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: ClColumn<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: ClColumn<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: ClColumn<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: ClColumn<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: ClColumn<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: ClColumn<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: ClColumn<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: ClColumn<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: ClColumn<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: ClColumn<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: Column<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: Column<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: Column<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: Column<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: Column<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: Column<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: Column<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: Column<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: Column<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: Column<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: Column<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: Column<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
             }
         }
 
-        throw new ArgumentOutOfRangeException(nameof(taps), taps, "column kernel: steps must be 4 or 8 and taps 1 to " + ColumnMaxTaps);
+        throw new ArgumentOutOfRangeException(nameof(taps), taps, "column kernel: steps must be 4 or 8 and taps 1 to " + MaxTaps);
     }
 
     /// <summary>
@@ -165,7 +164,7 @@ internal static partial class ForwardKernel
     /// <typeparamref name="TS"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ClColumn<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
+    private static void Column<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
         ref T y, nint outStride, nint c, int blocks)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>

@@ -1,0 +1,99 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace DepthwiseSharp.Kernels;
+
+/// <summary>
+/// The channels_last column kernel: instead of one output step at a time over all channels, one channel vector is swept
+/// down a tile of output steps in blocks of <see cref="ForwardPolicy.ColumnSteps{TV}"/> outputs, every kernel tap held in a
+/// register, so each input row is loaded once per block instead of once per tap. This file walks the tiles and phases;
+/// the straight-line block code per (block, taps) is generated into ColumnKernel.Generated.cs by
+/// tools/gen-forward-columns.py. Lane layout: lanes run across channels; channels left over (fewer than a vector) and a
+/// phase's last outputs (fewer than a block) go through <see cref="ChannelsLastKernel.Channels{T, TV, TS}"/>. Where it
+/// runs is <see cref="ForwardPolicy.ColumnsPay{T}"/>.
+/// </summary>
+internal static partial class ColumnKernel
+{
+    /// <summary>
+    /// Interior steps [t0, t1) by the column kernel (<see cref="Column{T, TV, TS, TB, TK}"/>), tile by tile. Outputs p = d / s
+    /// apart read window rows d apart (output t, tap j reads row t * s + j * d, and (t + p) * s = t * s + d), so each
+    /// tile is split into p phases of outputs t, t + p, t + 2p, ...; a phase is swept one channel vector at a time in
+    /// blocks of <paramref name="steps"/> outputs with the kernel in registers. The phase's last outputs (fewer than a
+    /// block) and channels left over (fewer than a vector) go step by step through <see cref="ChannelsLastKernel.Channels{T, TV}"/>.
+    /// A block of 8 outputs and 7 taps does 14 loads where the step loop does 112; when it pays is
+    /// <see cref="ForwardPolicy.ColumnsPay{T}"/>. The tile's sweeps read its rows column by column, which the hardware
+    /// prefetcher does not stream on short walks, so while a tile is computed the next tile's rows are prefetched in
+    /// sequence, a slice per channel vector (not on long walks with several phases: <see cref="ForwardPolicy.ColumnPrefetchMaxWalkBytes"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Tiles<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
+        ref T yb, int t0, int t1, int prefetchEnd, int steps, int ca, int ce, bool wrappedKernel)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, IVec<TV, T>
+        where TS : struct, IStoreMode
+    {
+        int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
+        int w = TV.Count;
+        int p = d / s;
+        int tile = steps * p * Math.Max(1, ForwardPolicy.ColumnTileSteps / (steps * p));
+        int vectors = (ce - ca) / w, c1 = ca + vectors * w;
+        nint tapStep = (nint)d * cm;
+
+        bool prefetchTiles = p == 1 || tapStep * Unsafe.SizeOf<T>() < ForwardPolicy.ColumnPrefetchMaxWalkBytes;
+
+        // A wrapped kernel covers [ca, cm + ca) whole; the caller does the run's two ends.
+        bool edges = !wrappedKernel && (ca > 0 || c1 < cm);
+        for (int ta = t0; ta < t1; ta += tile)
+        {
+            int tb = Math.Min(t1, ta + tile);
+
+            // The next tile's new input rows [pa, pz), a slice of rows per (phase, channel vector) sweep.
+            int pa = (tb - 1) * s - pl + (k - 1) * d + 1;
+            int pz = Math.Min(prefetchEnd, (tb + tile - 1) * s - pl + (k - 1) * d + 1);
+            int perSweep = pz > pa && prefetchTiles ? (pz - pa + p * vectors - 1) / (p * vectors) : 0;
+            for (int phase = 0; phase < p && ta + phase < tb; phase++)
+            {
+                int first = ta + phase;
+                int n = (tb - first + p - 1) / p;
+                int blocks = n / steps;
+                int done = blocks * steps;
+                ref T xs = ref Unsafe.Add(ref rows, (nint)(first * s - pl - r0) * cm);
+                ref T ys = ref Unsafe.Add(ref yb, (nint)first * cm);
+                if (done > 0)
+                {
+                    for (int v = 0; v < vectors; v++)
+                    {
+                        if (perSweep > 0)
+                        {
+                            int q0 = pa + (phase * vectors + v) * perSweep, q1 = Math.Min(pz, q0 + perSweep);
+                            if (q1 > q0)
+                            {
+                                Prefetch.Range(ref Unsafe.Add(ref rows, (nint)(q0 - r0) * cm), (nint)(q1 - q0) * cm);
+                            }
+                        }
+
+                        Dispatch<T, TV, TS>(steps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * cm,
+                            ca + (nint)v * w, blocks);
+                    }
+
+                    if (edges)
+                    {
+                        ChannelsLastKernel.LineEdges<T, TV>(ref xs, tapStep, ref kernel, ref bias, hasBias, ref ys, (nint)p * cm, done, ca, c1, cm, k, tapStep);
+                    }
+                }
+
+                for (int i = done; i < n; i++)
+                {
+                    ChannelsLastKernel.Channels<T, TV, TS>(ref Unsafe.Add(ref xs, (nint)i * tapStep), ref kernel, ref bias, hasBias,
+                        ref Unsafe.Add(ref ys, (nint)i * p * cm), ca, ce, k, tapStep, kernelStride);
+                }
+
+                if (done < n && edges)
+                {
+                    ChannelsLastKernel.LineEdges<T, TV>(ref Unsafe.Add(ref xs, (nint)done * tapStep), tapStep, ref kernel, ref bias, hasBias,
+                        ref Unsafe.Add(ref ys, (nint)done * p * cm), (nint)p * cm, n - done, ca, ce, cm, k, tapStep);
+                }
+            }
+        }
+    }
+}

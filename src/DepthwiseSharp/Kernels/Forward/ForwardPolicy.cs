@@ -1,0 +1,164 @@
+using System.Runtime.CompilerServices;
+
+namespace DepthwiseSharp.Kernels;
+
+/// <summary>
+/// Every choice the forward kernels make for speed alone, in one place: how a call is split over threads, which
+/// channels_last interior path runs, when stores bypass the cache, how far ahead to prefetch and how large blocks and
+/// tiles are. None of it changes a result: every path computes each output as bias, then taps in ascending order, each a
+/// fused multiply-add, so any of them may run anywhere (tests force each one). Each entry states the rule it encodes;
+/// the cache sizes are those of the machine the rules were set on (32 KiB L1 data of 64 sets, 32 MiB L3), and the
+/// measurements behind them are in bench/README.md.
+/// </summary>
+internal static class ForwardPolicy
+{
+    /// <summary>
+    /// Multiply-adds below which a chunk is not worth handing to another thread: queueing the work item, waking a thread
+    /// and taking chunks from the shared counter cost more than this much arithmetic. The gradients split by the same
+    /// threshold.
+    /// </summary>
+    public const long MinChunkWork = 1 << 16;
+
+    /// <summary>
+    /// Work items per thread at most: a few per thread, so that a thread that finishes early takes another and uneven
+    /// items even out, and not more, since each item's ends take slower paths.
+    /// </summary>
+    public const int ItemsPerThread = 4;
+
+    /// <summary>
+    /// The degree a call of <paramref name="work"/> multiply-adds runs at: on the calling thread alone below two chunks'
+    /// worth (<see cref="MinChunkWork"/>), else <paramref name="maxDegree"/>.
+    /// </summary>
+    public static int MaxDegreeFor(long work, int maxDegree) => work < 2 * MinChunkWork ? 1 : maxDegree;
+
+    /// <summary>
+    /// Output rows per channels_last work item at most when M &gt; 1, so that the scratch copy of the item's input rows
+    /// repeated M times stays in L2. With M = 1 there is no scratch and an item is as long as the split over threads
+    /// makes it (<see cref="ItemsPerThread"/>): each item's ends take slower paths (a wrapped run's last row, a column
+    /// tile's leftover outputs), so shorter items only add ends.
+    /// </summary>
+    public const int ClRowsPerItem = 64;
+
+    /// <summary>
+    /// How many steps ahead the channels_last step loop requests its newest input row. Each step reads k rows but only
+    /// the newest is new to the cache, a pattern the hardware prefetcher does not follow; the request must be early
+    /// enough to cover memory latency at the loop's pace, and late enough that the row is still in L1 when it is read.
+    /// </summary>
+    public const int PrefetchRows = 12;
+
+    /// <summary>
+    /// Steps of the channels_last step loop whose line-edge channels (the few outside the streamed lines) are computed in
+    /// one call: for one step the narrow widths' calls cost more than the step's whole row.
+    /// </summary>
+    public const int EdgeSteps = 16;
+
+    /// <summary>
+    /// Rows (C*M*sizeof(T) bytes) from which the channels_last step loop computes <see cref="ChannelsLastKernel.BlockSteps"/>
+    /// steps at a time, sharing each kernel vector across them: one 4 KiB page. The hardware stream prefetcher follows
+    /// accesses within a page; on narrower rows a block's rows share a page and its loads jump back and forth inside it,
+    /// which defeats the prefetcher from memory, while rows of a page or more each make their own stream.
+    /// </summary>
+    public const int BlockMinRowBytes = 4096;
+
+    /// <summary>
+    /// Input plus output bytes up to which <see cref="ColumnsPay{T}"/> takes the column kernel whatever the buffers'
+    /// alignment: half the L3, a size that stays in the last-level cache between producer and consumer, where a vector
+    /// that straddles two lines costs no extra memory traffic.
+    /// </summary>
+    public const long ColumnCacheBytes = 16L << 20;
+
+    /// <summary>
+    /// A column walk (a sweep's loads, d rows apart) whose stride is a multiple of this many bytes lands in at most 2 of
+    /// L1's 64 sets (64-byte lines, 4 KiB per way), so a sweep evicts the rows the next sweep needs.
+    /// </summary>
+    public const int L1AliasStrideBytes = 2048;
+
+    /// <summary>
+    /// Whether the channels_last interior takes the column kernel, decided once per call from the geometry and the
+    /// buffers' addresses <paramref name="x"/> and <paramref name="y"/>. The column kernel loads each input row once per
+    /// block of outputs instead of once per tap, which pays wherever its strided sweeps are served well:
+    /// <list type="bullet">
+    /// <item>never when there is one phase (d &lt;= s) and the walk <c>d * C * M * sizeof(T)</c> is a multiple of
+    /// <see cref="L1AliasStrideBytes"/> (the sweep thrashes two L1 sets; the step loop reads rows in order);</item>
+    /// <item>otherwise on 64-byte-aligned input and output with whole-line rows and M = 1: each vector is then one cache
+    /// line, written by one sweep;</item>
+    /// <item>otherwise when input plus output fit <see cref="ColumnCacheBytes"/>: from the cache a vector that straddles
+    /// two lines costs nothing extra, while from memory each such line would be written by two sweeps.</item>
+    /// </list>
+    /// The kernel must also apply at all (dilation a multiple of the stride, at most <see cref="ColumnTapLimit"/> taps,
+    /// a vector of channels); <see cref="ChannelsLastKernel"/> checks that.
+    /// </summary>
+    public static bool ColumnsPay<T>(in Conv1DGeometry g, nint x, nint y)
+        where T : unmanaged
+    {
+        long rowBytes = (long)g.OutputChannels * Unsafe.SizeOf<T>();
+        long bytes = ((long)g.InputCount + g.OutputCount) * Unsafe.SizeOf<T>();
+        bool inCache = bytes <= ColumnCacheBytes;
+        if (g.Dilation <= g.Stride && (g.Dilation * rowBytes) % L1AliasStrideBytes == 0)
+        {
+            return false;
+        }
+
+        bool aligned = (x & 63) == 0 && (y & 63) == 0 && rowBytes % 64 == 0 && g.DepthMultiplier == 1;
+        return aligned || inCache;
+    }
+
+    /// <summary>
+    /// Outputs per column block: 8 where the ISA has 32 vector registers (AVX-512, the only one with 64-byte vectors),
+    /// else 4 (16 registers), so that the block's accumulators, the kernel taps and the row being read all stay in
+    /// registers.
+    /// </summary>
+    public static int ColumnSteps<TV>()
+        where TV : struct => Unsafe.SizeOf<TV>() >= 64 ? 8 : 4;
+
+    /// <summary>
+    /// Most taps the column kernel takes for a block of <paramref name="steps"/> outputs: a block holds steps + taps + 1
+    /// registers (accumulators, taps, the row being read), so 4 steps leave room for 11 taps in 16 registers, and 8 steps
+    /// in 32 registers for all <see cref="ColumnKernel.MaxTaps"/> the generated code has. More taps take the step loop.
+    /// </summary>
+    public static int ColumnTapLimit(int steps) => steps == 8 ? ColumnKernel.MaxTaps : 11;
+
+    /// <summary>
+    /// Output steps per column tile: every channel vector of the tile is swept before the next tile, so the tile's
+    /// input rows (about this many times the stride, plus the window) must stay in L1/L2 across the sweeps.
+    /// </summary>
+    public const int ColumnTileSteps = 32;
+
+    /// <summary>
+    /// Column walks (d rows between a sweep's loads) shorter than this many bytes, or with one phase (d = s), prefetch
+    /// the next tile's rows in software while a tile is computed: the hardware prefetcher does not stream such short
+    /// column walks. On longer walks with several phases it follows the stride itself, and software requests would only
+    /// evict lines the tile still needs.
+    /// </summary>
+    public const int ColumnPrefetchMaxWalkBytes = 3072;
+
+    /// <summary>
+    /// Output bytes from which a channels_last call stores non-temporally: twice the L3, so the output could not have
+    /// stayed in cache for its reader anyway, and reading each line for ownership before writing it buys nothing.
+    /// </summary>
+    public const long StreamingMinOutputBytes = 64L << 20;
+
+    /// <summary>
+    /// The first channel a channels_last call stores non-temporally (the interior rows from there to the row's end), or
+    /// -1 for ordinary stores; decided once per call. A store that bypasses the cache writes a whole line without
+    /// reading it first, so streaming the output costs one pass over it instead of two. It needs an output far larger
+    /// than the cache (<see cref="StreamingMinOutputBytes"/>, unless <paramref name="force"/>), no epilogue (the
+    /// activation would read the output back from memory), rows a whole number of 64-byte lines (every row then starts
+    /// at the same offset in its line) and a vector width. The streamed part starts at the first 64-byte boundary of the
+    /// row, so any element alignment works; the channels before it take ordinary stores. channels_first never streams:
+    /// its rows are already written in order at close to the memory floor.
+    /// </summary>
+    public static int StreamingStart<T>(in Conv1DGeometry g, nint y, bool hasEpilogue, KernelVariant variant, bool force)
+        where T : unmanaged
+    {
+        int size = Unsafe.SizeOf<T>();
+        long rowBytes = (long)g.OutputChannels * size;
+        if (g.DataFormat != DataFormat.ChannelsLast || hasEpilogue || variant == KernelVariant.Scalar || rowBytes % 64 != 0 || y % size != 0
+            || (!force && (long)g.OutputCount * size < StreamingMinOutputBytes))
+        {
+            return -1;
+        }
+
+        return (int)((64 - (y & 63)) & 63) / size;
+    }
+}
