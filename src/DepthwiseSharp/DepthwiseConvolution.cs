@@ -60,7 +60,7 @@ public static class DepthwiseConvolution
         int maxDegreeOfParallelism = 0)
     {
         Validate<float>(geometry, input.Length, kernel.Length, bias.Length, output.Length);
-        HalfForward.Forward(geometry, input, kernel, bias, output, KernelVariants.Best, null, maxDegreeOfParallelism);
+        HalfForward.Forward(geometry, input, kernel, bias, output, KernelVariants.Current, null, maxDegreeOfParallelism);
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public static class DepthwiseConvolution
         Span<BFloat16> output, int maxDegreeOfParallelism = 0)
     {
         Validate<float>(geometry, input.Length, kernel.Length, bias.Length, output.Length);
-        HalfForward.Forward(geometry, input, kernel, bias, output, KernelVariants.Best, null, maxDegreeOfParallelism);
+        HalfForward.Forward(geometry, input, kernel, bias, output, KernelVariants.Current, null, maxDegreeOfParallelism);
     }
 
     private static ReadOnlySpan<TTo> Cast<TFrom, TTo>(ReadOnlySpan<TFrom> span)

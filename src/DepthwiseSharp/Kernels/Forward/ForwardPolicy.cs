@@ -161,4 +161,16 @@ internal static class ForwardPolicy
 
         return (int)((64 - (y & 63)) & 63) / size;
     }
+
+    /// <summary>
+    /// The float32 bytes (input rows plus output rows) one tile of the 16-bit pass (HalfForward) aims at: a quarter of a Zen 4/5 core's 1 MiB L2 (and half
+    /// of a 512 KiB one), so a tile's widened input and its float32 output are still in L2 when they are read back.
+    /// </summary>
+    public const int HalfTileBytes = 256 * 1024;
+
+    /// <summary>
+    /// channels_first output steps per tile row of the 16-bit pass: long enough that the row kernel's per-row start-up is small against a
+    /// row's work, short enough that a few channels of rows still fit <see cref="HalfTileBytes"/>.
+    /// </summary>
+    public const int HalfFirstSteps = 4096;
 }

@@ -15,21 +15,10 @@ namespace DepthwiseSharp.Kernels;
 /// padding) are widened into a float32 scratch buffer small enough to stay in the core's L2 cache, the float32 executor
 /// runs on them with valid padding (bias and activation fused), and its float32 results are rounded once into the output.
 /// Tile boundaries depend only on the geometry, never on the thread count, and each output element is computed by the
-/// same float32 arithmetic as in <see cref="DepthwiseKernel"/>: results are identical for every thread count and SIMD width.
+/// same float32 arithmetic as in <see cref="ForwardExecutor"/>: results are identical for every thread count and SIMD width.
 /// </remarks>
 internal static class HalfForward
 {
-    /// <summary>
-    /// The float32 bytes (input rows plus output rows) one tile aims at: a quarter of a Zen 4/5 core's 1 MiB L2 (and half
-    /// of a 512 KiB one), so a tile's widened input and its float32 output are still in L2 when they are read back.
-    /// </summary>
-    internal const int TileBytes = 256 * 1024;
-
-    /// <summary>
-    /// channels_first output steps per tile row: long enough that the row kernel's per-row start-up is small against a
-    /// row's work, short enough that a few channels of rows still fit <see cref="TileBytes"/>.
-    /// </summary>
-    internal const int FirstSteps = 4096;
 
     public static void Forward<TH>(in Conv1DGeometry g, ReadOnlySpan<TH> x, ReadOnlySpan<TH> kernel, ReadOnlySpan<TH> bias, Span<TH> y,
         KernelVariant variant, Activation? epilogue, int maxDegree)
@@ -41,20 +30,20 @@ internal static class HalfForward
         }
 
         // A tile is (batch element, block of channels, block of output steps). channels_last keeps every channel in a tile
-        // (its rows are contiguous across channels) and blocks the steps to fit TileBytes; channels_first keeps rows of up
-        // to FirstSteps output steps (long rows for the row kernel) and blocks the channels to fit TileBytes.
+        // (its rows are contiguous across channels) and blocks the steps to fit the tile budget; channels_first keeps rows of up
+        // to ForwardPolicy.HalfFirstSteps output steps (long rows for the row kernel) and blocks the channels to fit the tile budget.
         int c = g.Channels, m = g.DepthMultiplier, s = g.Stride;
         int steps, blockChannels;
         if (g.DataFormat == DataFormat.ChannelsLast)
         {
             blockChannels = c;
-            steps = (int)Math.Clamp(TileBytes / (4L * ((long)s * c + (long)c * m)), 1, g.OutputLength);
+            steps = (int)Math.Clamp(ForwardPolicy.HalfTileBytes / (4L * ((long)s * c + (long)c * m)), 1, g.OutputLength);
         }
         else
         {
-            steps = Math.Min(g.OutputLength, FirstSteps);
+            steps = Math.Min(g.OutputLength, ForwardPolicy.HalfFirstSteps);
             long rowBytes = 4L * ((long)(steps - 1) * s + g.EffectiveKernelSize + (long)steps * m);
-            blockChannels = (int)Math.Clamp(TileBytes / rowBytes, 1, c);
+            blockChannels = (int)Math.Clamp(ForwardPolicy.HalfTileBytes / rowBytes, 1, c);
         }
 
         // The float32 kernel, laid out block by block: block i's (k, channels, M) taps are contiguous, as a tile's
@@ -89,7 +78,7 @@ internal static class HalfForward
                 try
                 {
                     long work = (long)g.OutputCount * g.KernelSize;
-                    ParallelChunks.Run(job, g.Batch * channelBlocks * timeBlocks, work < 2 * DepthwiseKernel.MinChunkWork ? 1 : maxDegree);
+                    ParallelChunks.Run(job, g.Batch * channelBlocks * timeBlocks, ForwardPolicy.MaxDegreeFor(work, maxDegree));
                 }
                 finally
                 {
@@ -216,7 +205,7 @@ internal static class HalfForward
 
                 var bias = _b is null ? ReadOnlySpan<float>.Empty : new ReadOnlySpan<float>(_b + c0 * m, cb * m);
                 var kernel = new ReadOnlySpan<float>(_k + (long)g.KernelSize * c0 * m, g.KernelSize * cb * m);
-                DepthwiseKernel.Forward<float>(tile, xin.AsSpan(0, rows * cb), kernel, bias, yout.AsSpan(0, count * cb * m), _variant, _epilogue,
+                ForwardExecutor.Forward<float>(tile, xin.AsSpan(0, rows * cb), kernel, bias, yout.AsSpan(0, count * cb * m), _variant, _epilogue,
                     maxDegree: 1, streaming: false);
 
                 if (g.DataFormat == DataFormat.ChannelsLast)
