@@ -31,6 +31,12 @@ public enum DType
 
     /// <summary><c>float64</c>.</summary>
     Float64,
+
+    /// <summary><c>float16</c> (IEEE binary16, .NET's <see cref="Half"/>).</summary>
+    Float16,
+
+    /// <summary><c>bfloat16</c> (<see cref="DepthwiseSharp.BFloat16"/>).</summary>
+    BFloat16,
 }
 
 /// <summary>Conversions between the Keras strings and the enums, with Keras's error messages.</summary>
@@ -102,28 +108,30 @@ public static class KerasEnums
     };
 
     /// <summary>Parses a Keras dtype name, case-insensitively.</summary>
-    /// <param name="value">"float32" or "float64" (also "float" and "double").</param>
+    /// <param name="value">"float32", "float64", "float16" or "bfloat16" (also "float" and "double").</param>
     /// <returns>The dtype.</returns>
-    /// <exception cref="ArgumentException">Any other value, naming the <c>dtype</c> argument.</exception>
+    /// <exception cref="ArgumentException">Any other value (a policy name such as mixed_float16 included: see
+    /// <see cref="DTypePolicy.Get"/>), naming the <c>dtype</c> argument.</exception>
     public static DType ParseDType(string value)
     {
-        ArgumentNullException.ThrowIfNull(value, "dtype");
-        return value.ToLowerInvariant() switch
+        var policy = DTypePolicy.Get(value);
+        if (policy.ComputeDType != policy.VariableDType)
         {
-            "float32" or "float" => DType.Float32,
-            "float64" or "double" => DType.Float64,
-            _ => throw new KerasArgumentException(
-                $"Invalid dtype: {value}. DepthwiseSharp computes in 'float32' or 'float64' (mixed-precision and integer policies are not supported).", "dtype"),
-        };
+            throw new KerasArgumentException($"Invalid dtype: {value}. '{policy.Name}' is a policy of two dtypes; give it where a dtype policy is taken.", "dtype");
+        }
+
+        return policy.ComputeDType;
     }
 
     /// <summary>The Keras string of a dtype.</summary>
     /// <param name="value">The dtype.</param>
-    /// <returns>"float32" or "float64".</returns>
+    /// <returns>"float32", "float64", "float16" or "bfloat16".</returns>
     public static string ToKeras(this DType value) => value switch
     {
         DType.Float32 => "float32",
         DType.Float64 => "float64",
+        DType.Float16 => "float16",
+        DType.BFloat16 => "bfloat16",
         _ => throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown dtype."),
     };
 }

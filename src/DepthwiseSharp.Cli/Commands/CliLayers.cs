@@ -240,6 +240,8 @@ internal static class CliLayers
             {
                 seeded.Fill<double>(v.AsSpan<double>(), [.. v.Shape]);
             }
+
+            v.RoundToValueDType();
         }
     }
 }

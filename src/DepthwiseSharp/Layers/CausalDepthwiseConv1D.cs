@@ -53,7 +53,8 @@ public class CausalDepthwiseConv1D : DepthwiseConv1D
     /// <param name="biasConstraint">Projection of the bias after each optimizer step.</param>
     /// <param name="name">Layer name; null gives a unique <c>causal_depthwise_conv1d</c>, <c>causal_depthwise_conv1d_1</c>, ...</param>
     /// <param name="trainable">Whether the weights are trainable.</param>
-    /// <param name="dtype">float32 (default) or float64.</param>
+    /// <param name="dtype">The dtype policy: float32 (null, the default), float64, float16, bfloat16, or
+    /// <see cref="DTypePolicy.MixedFloat16"/> / <see cref="DTypePolicy.MixedBFloat16"/>; a <see cref="DType"/> converts to its policy.</param>
     /// <exception cref="ArgumentException">Any invalid argument, with the base layer's Keras message naming it and the value.</exception>
     /// <remarks>Causal padding: <c>padLeft = (k - 1) * d</c>, <c>padRight = 0</c>, <c>Lout = ceil(L / s)</c>.</remarks>
     public CausalDepthwiseConv1D(
@@ -73,7 +74,7 @@ public class CausalDepthwiseConv1D : DepthwiseConv1D
         Constraint? biasConstraint = null,
         string? name = null,
         bool trainable = true,
-        DType dtype = DType.Float32)
+        DTypePolicy? dtype = null)
         : base(Padding.Causal, allowCausal: true, kernelSize, strides, depthMultiplier, dataFormat, dilationRate, activation, useBias,
             depthwiseInitializer ?? Initializer.Get("glorot_uniform"), biasInitializer ?? Initializer.Get("zeros"),
             depthwiseRegularizer, biasRegularizer, activityRegularizer, depthwiseConstraint, biasConstraint, name, trainable, dtype)
@@ -103,7 +104,7 @@ public class CausalDepthwiseConv1D : DepthwiseConv1D
     /// <param name="biasConstraint">A constraint name, or null.</param>
     /// <param name="name">Layer name, or null for a unique default.</param>
     /// <param name="trainable">Whether the weights are trainable.</param>
-    /// <param name="dtype">"float32" or "float64".</param>
+    /// <param name="dtype">A Keras dtype policy name: "float32", "float64", "float16", "bfloat16", "mixed_float16" or "mixed_bfloat16".</param>
     /// <exception cref="ArgumentException">
     /// <paramref name="padding"/> is not "causal", or any other invalid argument (the base layer's Keras messages).
     /// </exception>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using DepthwiseSharp.Kernels;
 
 namespace DepthwiseSharp.Layers;
@@ -106,6 +107,11 @@ public partial class DepthwiseConv1D
             throw new NotSupportedException($"{GetType().Name} overrides ConvolutionOp; DepthwiseSharp cannot differentiate through an override.");
         }
 
+        if (DTypePolicy.Is16Bit)
+        {
+            return ForwardHalf(inputs);
+        }
+
         var g = PrepareCall<T>(Shapes.FromLengths(inputs.Lengths));
         var x = Dense(inputs).ToArray();
         var z = new T[g.OutputCount];
@@ -170,7 +176,9 @@ public partial class DepthwiseConv1D
         var dx = new T[g.InputCount];
         var dk = new T[g.KernelCount];
         var db = UseBias ? new T[g.OutputChannels] : null;
-        BackwardKernel.Input<T>(g, dz, Kernel.AsSpan<T>(), dx, KernelVariants.Current, MaxDegreeOfParallelism);
+        // A 16-bit layer's forward used the kernel rounded to the compute dtype; its input gradient goes through the same.
+        ReadOnlySpan<T> kernel = DTypePolicy.Is16Bit ? MemoryMarshal.Cast<float, T>(RoundedKernel()) : Kernel.AsSpan<T>();
+        BackwardKernel.Input<T>(g, dz, kernel, dx, KernelVariants.Current, MaxDegreeOfParallelism);
         BackwardKernel.KernelAndBias<T>(g, pass.Input, dz, dk, db, KernelVariants.Current, MaxDegreeOfParallelism);
         if (includeRegularization && Trainable)
         {

@@ -58,7 +58,8 @@ public partial class DepthwiseConv1D
     /// <param name="biasConstraint">Projection of the bias after each optimizer step.</param>
     /// <param name="name">Layer name; null gives a unique <c>depthwise_conv1d</c>, <c>depthwise_conv1d_1</c>, ...</param>
     /// <param name="trainable">Whether the weights are trainable.</param>
-    /// <param name="dtype">float32 (default) or float64.</param>
+    /// <param name="dtype">The dtype policy: float32 (null, the default), float64, float16, bfloat16, or
+    /// <see cref="DTypePolicy.MixedFloat16"/> / <see cref="DTypePolicy.MixedBFloat16"/>; a <see cref="DType"/> converts to its policy.</param>
     /// <exception cref="ArgumentException">Any invalid argument, with Keras's message naming it and the value.</exception>
     public DepthwiseConv1D(
         int kernelSize,
@@ -78,7 +79,7 @@ public partial class DepthwiseConv1D
         Constraint? biasConstraint = null,
         string? name = null,
         bool trainable = true,
-        DType dtype = DType.Float32)
+        DTypePolicy? dtype = null)
         : this(padding, allowCausal: false, kernelSize, strides, depthMultiplier, dataFormat, dilationRate, activation, useBias,
             depthwiseInitializer ?? Initializer.Get("glorot_uniform"), biasInitializer ?? Initializer.Get("zeros"),
             depthwiseRegularizer, biasRegularizer, activityRegularizer, depthwiseConstraint, biasConstraint, name, trainable, dtype)
@@ -113,7 +114,7 @@ public partial class DepthwiseConv1D
     /// <param name="biasConstraint">A constraint name, or null.</param>
     /// <param name="name">Layer name, or null for a unique default.</param>
     /// <param name="trainable">Whether the weights are trainable.</param>
-    /// <param name="dtype">"float32" or "float64".</param>
+    /// <param name="dtype">A Keras dtype policy name: "float32", "float64", "float16", "bfloat16", "mixed_float16" or "mixed_bfloat16".</param>
     /// <exception cref="ArgumentException">Any invalid argument, with Keras's message naming it and the value.</exception>
     [OverloadResolutionPriority(1)]
     public DepthwiseConv1D(
@@ -184,7 +185,7 @@ public partial class DepthwiseConv1D
     /// <param name="biasConstraint">Bias constraint.</param>
     /// <param name="name">The name, or null.</param>
     /// <param name="trainable">Trainable flag.</param>
-    /// <param name="dtype">The dtype.</param>
+    /// <param name="dtype">The dtype policy; null is float32.</param>
     /// <exception cref="ArgumentException">Any invalid argument.</exception>
     protected DepthwiseConv1D(
         Padding padding,
@@ -205,7 +206,7 @@ public partial class DepthwiseConv1D
         Constraint? biasConstraint,
         string? name,
         bool trainable,
-        DType dtype)
+        DTypePolicy? dtype)
     {
         CheckPositiveTuple("kernel_size", kernelSize);
         CheckPositiveTuple("strides", strides);
@@ -244,11 +245,6 @@ public partial class DepthwiseConv1D
             throw new KerasArgumentException(KerasEnums.DataFormatError(df.ToString().ToLowerInvariant()), "data_format");
         }
 
-        if (dtype is not (DType.Float32 or DType.Float64))
-        {
-            throw new KerasArgumentException($"Invalid dtype: {dtype}.", "dtype");
-        }
-
         KernelSize = kernelSize;
         Strides = strides;
         Padding = padding;
@@ -270,7 +266,8 @@ public partial class DepthwiseConv1D
         BiasConstraint = biasConstraint;
         Name = name ?? UniqueName(DefaultNamePrefix);
         Trainable = trainable;
-        DType = dtype;
+        DTypePolicy = dtype ?? DTypePolicy.Float32;
+        DType = DTypePolicy.StorageDType;
 
         // Call fuses the bias into the convolution unless a subclass replaced ConvolutionOp; then it must go through it.
         _convolutionOpOverridden = GetType().GetMethod(nameof(ConvolutionOp))!.DeclaringType != typeof(DepthwiseConv1D);
@@ -333,8 +330,21 @@ public partial class DepthwiseConv1D
     /// <summary>Whether the weights are trainable; when false they move to <see cref="NonTrainableWeights"/>.</summary>
     public bool Trainable { get; set; }
 
-    /// <summary>The compute and weight dtype.</summary>
+    /// <summary>
+    /// The float type the weights are kept in and the float32/float64 arithmetic runs in: float64 for the float64 policy,
+    /// float32 for every other (the 16-bit policies keep float32 weights, rounded to the 16-bit type when it is also the
+    /// variable dtype). Keras's <c>layer.dtype</c> is <see cref="VariableDType"/>.
+    /// </summary>
     public DType DType { get; }
+
+    /// <summary>The dtype policy (Keras's <c>layer.dtype_policy</c>); its name is the config's <c>dtype</c>.</summary>
+    public DTypePolicy DTypePolicy { get; }
+
+    /// <summary>The dtype the layer computes and outputs in (Keras's <c>layer.compute_dtype</c>).</summary>
+    public DType ComputeDType => DTypePolicy.ComputeDType;
+
+    /// <summary>The dtype of the weights (Keras's <c>layer.variable_dtype</c> and <c>layer.dtype</c>).</summary>
+    public DType VariableDType => DTypePolicy.VariableDType;
 
     /// <summary>
     /// The most threads one call may use; 0 (the default) or negative means all processors. Results are bit-identical
@@ -510,12 +520,13 @@ public partial class DepthwiseConv1D
             }
 
             var kernel = new Variable("kernel", $"{Name}/kernel", [KernelSize, channels, DepthMultiplier], DType,
-                DepthwiseRegularizer, DepthwiseConstraint, () => Trainable);
+                DepthwiseRegularizer, DepthwiseConstraint, () => Trainable, VariableDType);
             Fill(DepthwiseInitializer, kernel);
             Variable? bias = null;
             if (UseBias)
             {
-                bias = new Variable("bias", $"{Name}/bias", [channels * DepthMultiplier], DType, BiasRegularizer, BiasConstraint, () => Trainable);
+                bias = new Variable("bias", $"{Name}/bias", [channels * DepthMultiplier], DType, BiasRegularizer, BiasConstraint, () => Trainable,
+                    VariableDType);
                 Fill(BiasInitializer, bias);
             }
 
@@ -535,6 +546,8 @@ public partial class DepthwiseConv1D
             {
                 init.Fill<double>(v.AsSpan<double>(), [.. v.Shape]);
             }
+
+            v.RoundToValueDType();
         }
     }
 
@@ -802,6 +815,11 @@ public partial class DepthwiseConv1D
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        if (DTypePolicy.Is16Bit)
+        {
+            return typeof(T) == typeof(Half) ? (Tensor<T>)(object)CallHalf((Tensor<Half>)(object)inputs) : CallAutocast(inputs);
+        }
+
         var g = PrepareCall<T>(Shapes.FromLengths(inputs.Lengths));
         int lastAxis = DataFormat == DataFormat.ChannelsLast ? g.OutputChannels : g.OutputLength;
         int outLast = lastAxis == 0 ? 0 : Activation.OutputLastAxisLength(lastAxis);
@@ -831,6 +849,12 @@ public partial class DepthwiseConv1D
             throw new NotSupportedException($"{GetType().Name} overrides ConvolutionOp; use Call(Tensor) so the override runs.");
         }
 
+        if (DTypePolicy.Is16Bit && typeof(T) == typeof(Half))
+        {
+            CallHalfInto(MemoryMarshal.Cast<T, Half>(inputs), inputShape, MemoryMarshal.Cast<T, Half>(output));
+            return;
+        }
+
         var g = PrepareCall<T>(inputShape);
         int lastAxis = DataFormat == DataFormat.ChannelsLast ? g.OutputChannels : g.OutputLength;
         if (lastAxis > 0 && Activation.OutputLastAxisLength(lastAxis) != lastAxis)
@@ -839,6 +863,15 @@ public partial class DepthwiseConv1D
         }
 
         DepthwiseConvolution.Validate<T>(g, inputs.Length, Kernel.Count, 0, output.Length);
+        if (DTypePolicy.Is16Bit)
+        {
+            // float or double values into a 16-bit layer: rounded to the compute dtype (this path allocates).
+            RecordActivityLoss(ComputeDType == DType.Float16
+                ? Autocast<T, Half>(g, inputs, output, null, activity: true)
+                : Autocast<T, BFloat16>(g, inputs, output, null, activity: true));
+            return;
+        }
+
         RecordActivityLoss(Compose<T>(g, inputs, null, output, output, activity: true));
     }
 
@@ -897,6 +930,19 @@ public partial class DepthwiseConv1D
 
     private void CheckDType<T>()
     {
+        if (DTypePolicy.Is16Bit)
+        {
+            bool compute = ComputeDType == DType.Float16 ? typeof(T) == typeof(Half) : typeof(T) == typeof(BFloat16);
+            if (compute || typeof(T) == typeof(float) || typeof(T) == typeof(double))
+            {
+                return;
+            }
+
+            throw new InvalidOperationException(
+                $"Layer '{Name}' computes in {ComputeDType.ToKeras()} (policy {DTypePolicy.Name}); pass a Tensor<{(ComputeDType == DType.Float16 ? "Half" : "BFloat16")}>, "
+                + $"or float or double values, which are rounded to it (received Tensor<{typeof(T).Name}>).");
+        }
+
         var wanted = typeof(T) == typeof(float) ? DType.Float32 : typeof(T) == typeof(double) ? DType.Float64 : (DType)(-1);
         if (wanted != DType)
         {

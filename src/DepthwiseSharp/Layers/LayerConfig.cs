@@ -27,7 +27,7 @@ internal sealed record LayerArgs(
     Constraint? BiasConstraint,
     string? Name,
     bool Trainable,
-    DType DType,
+    DTypePolicy DType,
     int?[]? BuildShape)
 {
     /// <summary>
@@ -49,7 +49,7 @@ internal sealed record LayerArgs(
             activityRegularizer is null ? null : Regularizer.Get(activityRegularizer),
             depthwiseConstraint is null ? null : Constraint.Get(depthwiseConstraint),
             biasConstraint is null ? null : Constraint.Get(biasConstraint),
-            name, trainable, KerasEnums.ParseDType(dtype), BuildShape: null);
+            name, trainable, DTypePolicy.Get(dtype), BuildShape: null);
 }
 
 /// <summary>
@@ -71,13 +71,7 @@ internal static class LayerConfig
     {
         ["name"] = layer.Name,
         ["trainable"] = layer.Trainable,
-        ["dtype"] = new JsonObject
-        {
-            ["module"] = "keras",
-            ["class_name"] = "DTypePolicy",
-            ["config"] = new JsonObject { ["name"] = layer.DType.ToKeras() },
-            ["registered_name"] = null,
-        },
+        ["dtype"] = layer.DTypePolicy.ToConfig(),
         ["depth_multiplier"] = layer.DepthMultiplier,
         ["kernel_size"] = new JsonArray(layer.KernelSize),
         ["strides"] = new JsonArray(layer.Strides),
@@ -206,25 +200,25 @@ internal static class LayerConfig
         }
     }
 
-    /// <summary>A config's <c>dtype</c>: null (float32), a name, or a DTypePolicy / tf.keras Policy object.</summary>
-    internal static DType ReadDType(JsonNode? node)
+    /// <summary>A config's <c>dtype</c>: null (float32), a policy name, or a DTypePolicy / tf.keras Policy object.</summary>
+    internal static DTypePolicy ReadDType(JsonNode? node)
     {
         switch (node)
         {
             case null:
-                return DType.Float32;
+                return DTypePolicy.Float32;
             case JsonValue v when v.GetValueKind() == JsonValueKind.String:
-                return KerasEnums.ParseDType(v.GetValue<string>());
+                return DTypePolicy.Get(v.GetValue<string>());
             case JsonObject o:
                 // Keras 3 DTypePolicy, tf.keras mixed-precision Policy; any extra key (shared_object_id) is ignored.
                 if (o["config"] is JsonObject cfg && cfg["name"] is JsonValue name && name.GetValueKind() == JsonValueKind.String)
                 {
-                    return KerasEnums.ParseDType(name.GetValue<string>());
+                    return DTypePolicy.Get(name.GetValue<string>());
                 }
 
                 if (o["name"] is JsonValue bare && bare.GetValueKind() == JsonValueKind.String)
                 {
-                    return KerasEnums.ParseDType(bare.GetValue<string>());
+                    return DTypePolicy.Get(bare.GetValue<string>());
                 }
 
                 break;

@@ -13,8 +13,10 @@ public sealed class Variable
     private readonly double[]? _double;
     private readonly Func<bool> _trainable;
 
-    internal Variable(string name, string path, int[] shape, DType dtype, Regularizer? regularizer, Constraint? constraint, Func<bool> trainable)
+    internal Variable(string name, string path, int[] shape, DType dtype, Regularizer? regularizer, Constraint? constraint, Func<bool> trainable,
+        DType? valueDType = null)
     {
+        ValueDType = valueDType ?? dtype;
         Name = name;
         Path = path;
         Shape = shape;
@@ -38,6 +40,13 @@ public sealed class Variable
             _double = new double[count];
         }
     }
+
+    /// <summary>
+    /// The dtype the values are kept in: <see cref="DType"/>, or float16 / bfloat16 for the weights of a layer whose policy
+    /// is float16 or bfloat16, which are stored as float32 and rounded to that type whenever they are assigned, initialized
+    /// or updated by an optimizer (values written through <see cref="AsSpan{T}"/> are rounded when the layer uses them).
+    /// </summary>
+    public DType ValueDType { get; }
 
     /// <summary>The weight's name within its layer: <c>kernel</c> or <c>bias</c>.</summary>
     public string Name { get; }
@@ -147,6 +156,21 @@ public sealed class Variable
             {
                 _double![i] = double.CreateTruncating(values[i]);
             }
+        }
+
+        RoundToValueDType();
+    }
+
+    /// <summary>Rounds the stored values to <see cref="ValueDType"/> when it is a 16-bit type.</summary>
+    internal void RoundToValueDType()
+    {
+        if (ValueDType == DType.Float16)
+        {
+            Kernels.HalfForward.RoundTo<Half>(_single, _single);
+        }
+        else if (ValueDType == DType.BFloat16)
+        {
+            Kernels.HalfForward.RoundTo<BFloat16>(_single, _single);
         }
     }
 

@@ -66,6 +66,7 @@ public abstract class Optimizer
             Span<T> w = variable.AsSpan<T>();
             Update(w, gradient, slots, Iterations);
             variable.Constraint?.Apply(w, [.. variable.Shape]);
+            variable.RoundToValueDType();
         }
     }
 

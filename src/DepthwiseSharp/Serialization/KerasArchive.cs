@@ -212,13 +212,7 @@ internal static class KerasArchive
             {
                 ["name"] = modelName,
                 ["trainable"] = true,
-                ["dtype"] = new JsonObject
-                {
-                    ["module"] = "keras",
-                    ["class_name"] = "DTypePolicy",
-                    ["config"] = new JsonObject { ["name"] = "float32" },
-                    ["registered_name"] = null,
-                },
+                ["dtype"] = DTypePolicy.Float32.ToConfig(),
                 ["layers"] = layerObjects,
                 ["build_input_shape"] = ShapeArray(inputShape),
             },

@@ -411,7 +411,7 @@ public sealed class KerasModel
     {
         try
         {
-            return LayerConfig.ReadDType(config?["dtype"]);
+            return LayerConfig.ReadDType(config?["dtype"]).StorageDType;
         }
         catch (ArgumentException e)
         {

@@ -241,6 +241,12 @@ public static class OnnxExporter
             throw new NotSupportedException($"{layer.GetType().Name} overrides ConvolutionOp; the exporter can only write the plain depthwise convolution.");
         }
 
+        if (layer.DTypePolicy.Is16Bit)
+        {
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}' computes in {layer.ComputeDType.ToKeras()} (policy {layer.DTypePolicy.Name}); the ONNX exporter writes float32 and float64 layers only.");
+        }
+
         if (!OnnxActivations.IsExportable(layer.Activation))
         {
             throw OnnxActivations.Unsupported(layer.Activation);

@@ -85,6 +85,12 @@ public sealed class DepthwiseStream<T>
                 $"Layer '{layer.Name}' is not built, so it has no weights to stream with. Call it once, or call Build(inputShape) or SetWeights(...) first.");
         }
 
+        if (layer.DTypePolicy.Is16Bit)
+        {
+            throw new NotSupportedException(
+                $"Layer '{layer.Name}' computes in {layer.ComputeDType.ToKeras()} (policy {layer.DTypePolicy.Name}); streams run float32 and float64 layers only.");
+        }
+
         var wanted = typeof(T) == typeof(float) ? DType.Float32 : typeof(T) == typeof(double) ? DType.Float64 : (DType)(-1);
         if (layer.DType != wanted)
         {

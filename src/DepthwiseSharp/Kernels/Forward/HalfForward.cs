@@ -19,8 +19,33 @@ namespace DepthwiseSharp.Kernels;
 /// </remarks>
 internal static class HalfForward
 {
-
+    /// <summary>The convolution of 16-bit input and weights into 16-bit output.</summary>
     public static void Forward<TH>(in Conv1DGeometry g, ReadOnlySpan<TH> x, ReadOnlySpan<TH> kernel, ReadOnlySpan<TH> bias, Span<TH> y,
+        KernelVariant variant, Activation? epilogue, int maxDegree)
+        where TH : unmanaged
+    {
+        float[] k32 = ArrayPool<float>.Shared.Rent(kernel.Length);
+        float[] b32 = ArrayPool<float>.Shared.Rent(bias.Length);
+        try
+        {
+            Widen(kernel, k32);
+            Widen(bias, b32);
+            Forward(g, x, k32.AsSpan(0, kernel.Length), b32.AsSpan(0, bias.Length), y, variant, epilogue, maxDegree);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(k32);
+            ArrayPool<float>.Shared.Return(b32);
+        }
+    }
+
+    /// <summary>
+    /// The convolution of 16-bit input with weights given as float32 values that <typeparamref name="TH"/> holds exactly
+    /// (a layer's weights after <see cref="RoundTo{TH}"/>). With an <paramref name="epilogue"/> (an elementwise activation),
+    /// each output is <c>round(act(round(z)))</c>: the pre-activation is rounded to the 16-bit type first, as Keras computes
+    /// it in that type, and the activation runs in float32 on it.
+    /// </summary>
+    public static void Forward<TH>(in Conv1DGeometry g, ReadOnlySpan<TH> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, Span<TH> y,
         KernelVariant variant, Activation? epilogue, int maxDegree)
         where TH : unmanaged
     {
@@ -49,21 +74,16 @@ internal static class HalfForward
         // The float32 kernel, laid out block by block: block i's (k, channels, M) taps are contiguous, as a tile's
         // geometry wants them (one block is the kernel as it is).
         float[] k32 = ArrayPool<float>.Shared.Rent(kernel.Length);
-        float[] b32 = ArrayPool<float>.Shared.Rent(Math.Max(bias.Length, 1));
-        float[] widened = ArrayPool<float>.Shared.Rent(kernel.Length);
-        Widen(kernel, widened);
-        Widen(bias, b32);
         int k = g.KernelSize;
         for (int c0 = 0; c0 < c; c0 += blockChannels)
         {
             int cb = Math.Min(blockChannels, c - c0);
             for (int j = 0; j < k; j++)
             {
-                widened.AsSpan((j * c + c0) * m, cb * m).CopyTo(k32.AsSpan(k * c0 * m + j * cb * m, cb * m));
+                kernel.Slice((j * c + c0) * m, cb * m).CopyTo(k32.AsSpan(k * c0 * m + j * cb * m, cb * m));
             }
         }
 
-        ArrayPool<float>.Shared.Return(widened);
         int timeBlocks = (g.OutputLength + steps - 1) / steps;
         int channelBlocks = (c + blockChannels - 1) / blockChannels;
         var job = HalfJob<TH>.Rent();
@@ -72,7 +92,7 @@ internal static class HalfForward
             fixed (TH* px = x)
             fixed (TH* py = y)
             fixed (float* pk = k32)
-            fixed (float* pb = b32)
+            fixed (float* pb = bias)
             {
                 job.Set(g, px, py, pk, bias.IsEmpty ? null : pb, variant, epilogue, steps, timeBlocks, blockChannels, channelBlocks);
                 try
@@ -84,9 +104,21 @@ internal static class HalfForward
                 {
                     HalfJob<TH>.Return(job);
                     ArrayPool<float>.Shared.Return(k32);
-                    ArrayPool<float>.Shared.Return(b32);
                 }
             }
+        }
+    }
+
+    /// <summary>Rounds float32 values to the nearest <typeparamref name="TH"/> values, kept as float32 (in place allowed).</summary>
+    internal static void RoundTo<TH>(ReadOnlySpan<float> source, Span<float> destination)
+        where TH : unmanaged
+    {
+        Span<TH> chunk = stackalloc TH[256];
+        for (int i = 0; i < source.Length; i += chunk.Length)
+        {
+            int n = Math.Min(chunk.Length, source.Length - i);
+            Narrow<TH>(source.Slice(i, n), chunk[..n]);
+            Widen<TH>(chunk[..n], destination.Slice(i, n));
         }
     }
 
@@ -205,8 +237,16 @@ internal static class HalfForward
 
                 var bias = _b is null ? ReadOnlySpan<float>.Empty : new ReadOnlySpan<float>(_b + c0 * m, cb * m);
                 var kernel = new ReadOnlySpan<float>(_k + (long)g.KernelSize * c0 * m, g.KernelSize * cb * m);
-                ForwardExecutor.Forward<float>(tile, xin.AsSpan(0, rows * cb), kernel, bias, yout.AsSpan(0, count * cb * m), _variant, _epilogue,
-                    maxDegree: 1, streaming: false);
+                var z = yout.AsSpan(0, count * cb * m);
+                ForwardExecutor.Forward<float>(tile, xin.AsSpan(0, rows * cb), kernel, bias, z, _variant, null, maxDegree: 1, streaming: false);
+                if (_epilogue is { } activation)
+                {
+                    // Keras's pre-activation is a 16-bit value: round, then the activation (elementwise) in float32, at the
+                    // call's width on this worker thread too.
+                    using var width = KernelVariants.Force(_variant);
+                    RoundTo<TH>(z, z);
+                    activation.Forward<float>(z, z, g.DataFormat == DataFormat.ChannelsLast ? co : count);
+                }
 
                 if (g.DataFormat == DataFormat.ChannelsLast)
                 {

@@ -1,0 +1,182 @@
+using System.Numerics.Tensors;
+using System.Text.Json.Nodes;
+using DepthwiseSharp.IO;
+using DepthwiseSharp.Layers;
+using DepthwiseSharp.Tests.RealKeras;
+
+namespace DepthwiseSharp.Tests.HalfPrecision;
+
+/// <summary>
+/// Keras's dtype policies against what real Keras 3.15.1 says and computes (TestData/real-keras/policies, written by
+/// make_policies.py there), and the 16-bit layer paths against float64 references of the rounded values.
+/// </summary>
+public class PolicyTests
+{
+    private static string P(string name) => RealKerasData.File(Path.Combine("policies", name));
+
+    private static JsonObject Keras(string policy) => RealKerasData.Json(Path.Combine("policies", policy + ".json"));
+
+    public static TheoryData<string> Policies() => ["mixed_float16", "mixed_bfloat16", "float16", "bfloat16"];
+
+    [Theory]
+    [MemberData(nameof(Policies))]
+    public void Dtypes_and_config_are_keras_s(string policy)
+    {
+        var keras = Keras(policy);
+        var layer = new DepthwiseConv1D(5, padding: "same", depthMultiplier: 2, activation: "relu", dtype: policy, name: "dw");
+        Assert.Equal((string)keras["compute_dtype"]!, layer.ComputeDType.ToKeras());
+        Assert.Equal((string)keras["variable_dtype"]!, layer.VariableDType.ToKeras());
+        Assert.Equal((string)keras["dtype"]!, layer.VariableDType.ToKeras());
+        layer.Build([null, 40, 6]);
+        Assert.Equal(keras["config"]!["dtype"]!.ToJsonString(), layer.GetConfig()["dtype"]!.ToJsonString());
+
+        // Keras's own config loads back to the same policy, and so does tf.keras's Policy form.
+        var fromKeras = DepthwiseConv1D.FromConfig((JsonObject)keras["config"]!.DeepClone());
+        Assert.Equal(policy, fromKeras.DTypePolicy.Name);
+        var tfKeras = (JsonObject)keras["config"]!.DeepClone();
+        tfKeras["dtype"] = new JsonObject { ["class_name"] = "Policy", ["config"] = new JsonObject { ["name"] = policy } };
+        Assert.Equal(policy, DepthwiseConv1D.FromConfig(tfKeras).DTypePolicy.Name);
+    }
+
+    [Fact]
+    public void An_unknown_policy_gets_keras_s_text()
+    {
+        string expected = (string)RealKerasData.Json(Path.Combine("policies", "errors.json"))["foo"]!;
+        var e = Assert.Throws<KerasArgumentException>(() => new DepthwiseConv1D(3, dtype: "foo"));
+        Assert.Equal(expected, e.Message.Split(" (Parameter")[0]);
+        Assert.Contains("int32", Assert.Throws<KerasArgumentException>(() => new DepthwiseConv1D(3, dtype: "int32")).Message);
+    }
+
+    /// <summary>Keras keeps a bfloat16 layer's weights in bfloat16: what get_weights returns is rounded, as ours is.</summary>
+    [Fact]
+    public void A_bfloat16_layer_keeps_its_weights_rounded_as_keras_does()
+    {
+        var stored = ((JsonArray)Keras("bfloat16")["bias_stored"]!).Select(v => (float)v!).ToArray();
+        var layer = new DepthwiseConv1D(5, padding: "same", depthMultiplier: 2, activation: "relu", dtype: "bfloat16");
+        layer.SetWeights(Npy.Read(P("kernel.npy")).ToTensorSingle(), Npy.Read(P("bias.npy")).ToTensorSingle());
+        Assert.Equal(stored, layer.Bias!.AsSpan<float>().ToArray());
+        Assert.Equal(DType.BFloat16, layer.Bias.ValueDType);
+
+        var mixed = new DepthwiseConv1D(5, padding: "same", depthMultiplier: 2, dtype: "mixed_bfloat16");
+        mixed.SetWeights(Npy.Read(P("kernel.npy")).ToTensorSingle(), Npy.Read(P("bias.npy")).ToTensorSingle());
+        Assert.Equal(Npy.Read(P("bias.npy")).ToSingleArray(), mixed.Bias!.AsSpan<float>().ToArray());
+    }
+
+    /// <summary>
+    /// Keras rounds after its convolution and again after adding the bias; DepthwiseSharp rounds the pre-activation once.
+    /// Where the bias cancels much of the convolution, Keras's first rounding is at the convolution's larger magnitude: the
+    /// two agree within a unit in the last place of bfloat16 at the output and one at the convolution before the bias.
+    /// </summary>
+    [Theory]
+    [InlineData("mixed_bfloat16")]
+    [InlineData("bfloat16")]
+    public void Bfloat16_outputs_match_real_keras(string policy)
+    {
+        var layer = new DepthwiseConv1D(5, padding: "same", depthMultiplier: 2, activation: "relu", dtype: policy);
+        layer.SetWeights(Npy.Read(P("kernel.npy")).ToTensorSingle(), Npy.Read(P("bias.npy")).ToTensorSingle());
+        var x = Npy.Read(P("x.npy")).ToTensorSingle();
+        float[] ours = TestData.Flat(layer.Call(x));
+        float[] keras = Npy.Read(P(policy + ".y.npy")).ToSingleArray();
+        Assert.Equal(keras.Length, ours.Length);
+        float[] bias = Npy.Read(P("bias.npy")).ToSingleArray();
+        static double Ulp(double v) => Math.ScaleB(1.0, Math.Max(Math.ILogB(Math.Abs(v)), -126) - 7);
+        for (int i = 0; i < keras.Length; i++)
+        {
+            Assert.Equal(ours[i], (float)(BFloat16)ours[i]); // a bfloat16 value, widened
+            double conv = keras[i] - (double)(BFloat16)bias[i % bias.Length];
+            Assert.True(Math.Abs(ours[i] - keras[i]) <= Ulp(keras[i]) + Ulp(conv) + 1e-6, $"{policy} at {i}: {ours[i]} vs Keras {keras[i]}");
+        }
+
+        // The same through a bfloat16 tensor.
+        var xb = TestData.Flat(x).Select(v => (BFloat16)v).ToArray();
+        var yb = layer.Call(Tensor.Create(xb, x.Lengths));
+        Assert.Equal(ours, yb.ToArray().Select(v => (float)v).ToArray());
+    }
+
+    /// <summary>The 16-bit composition, <c>round(act(round(z)))</c>, against a float64 reference of the rounded values.</summary>
+    [Theory]
+    [InlineData("mixed_float16", "linear", "channels_last")]
+    [InlineData("float16", "tanh", "channels_first")]
+    [InlineData("mixed_bfloat16", "gelu", "channels_last")]
+    [InlineData("bfloat16", "softmax", "channels_first")]
+    [InlineData("mixed_float16", "softmax", "channels_last")]
+    public void Outputs_are_the_rounded_activation_of_the_rounded_pre_activation(string policy, string activation, string format)
+    {
+        bool half = policy.EndsWith("float16", StringComparison.Ordinal) && !policy.EndsWith("bfloat16", StringComparison.Ordinal);
+        var layer = new DepthwiseConv1D(4, 1, "same", depthMultiplier: 2, dataFormat: format, activation: activation, dtype: policy);
+        var rng = new Random(3);
+        int n = 3, l = 300, c = 5;
+        var x = Tensor.Create(Enumerable.Range(0, n * l * c).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray(),
+            format == "channels_last" ? [n, l, c] : [n, c, l]);
+        layer.Build([null, (int)x.Lengths[1], (int)x.Lengths[2]]);
+        double Round(double v) => half ? (double)(Half)v : (double)(BFloat16)v;
+        float[] y = TestData.Flat(layer.Call(x));
+
+        // float64: the rounded input and weights, z rounded, the activation in float64, compared within the bound.
+        var g = layer.Geometry([n, (int)x.Lengths[1], (int)x.Lengths[2]], c);
+        double[] xr = TestData.Flat(x).Select(v => Round(v)).ToArray();
+        double[] kr = layer.Kernel.AsSpan<float>().ToArray().Select(v => Round(v)).ToArray();
+        double[] br = layer.Bias!.AsSpan<float>().ToArray().Select(v => Round(v)).ToArray();
+        var z = new double[g.OutputCount];
+        DepthwiseSharp.Kernels.ReferenceKernel.Forward(g, xr, kr, br, z);
+        double[] zr = z.Select(v => Round(v)).ToArray();
+        var expected = new double[zr.Length];
+        int lastAxis = format == "channels_last" ? g.OutputChannels : g.OutputLength;
+        layer.Activation.Forward<double>(zr, expected, lastAxis);
+        double ulpBits = half ? 10 : 7;
+        for (int i = 0; i < y.Length; i++)
+        {
+            double e = expected[i];
+            double ulp = Math.ScaleB(1.0, Math.Max(Math.ILogB(Math.Abs(e)), half ? -14 : -126) - (int)ulpBits);
+            // One rounding of the output, plus one unit for a pre-activation float32 put on the other side of a rounding
+            // boundary, through an activation of slope at most 1.
+            Assert.True(Math.Abs(y[i] - e) <= 2 * ulp + 1e-6, $"{policy} {activation} at {i}: {y[i]} vs {e}");
+        }
+
+        // Training's forward pass gives Call's bits.
+        var pass = layer.Forward(x);
+        Assert.Equal(y, TestData.Flat(pass.Output));
+    }
+
+    [Fact]
+    public void The_kernel_gradient_uses_the_rounded_input()
+    {
+        var layer = new DepthwiseConv1D(3, 1, "valid", dtype: "mixed_bfloat16", useBias: false);
+        var rng = new Random(5);
+        int n = 2, l = 50, c = 3;
+        var x = Tensor.Create(Enumerable.Range(0, n * l * c).Select(_ => (float)rng.NextDouble()).ToArray(), [n, l, c]);
+        var pass = layer.Forward(x);
+        var dy = Tensor.Create(Enumerable.Range(0, n * 48 * c).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(), [n, 48, c]);
+        var grads = layer.Backward(pass, dy);
+        double[] xr = TestData.Flat(x).Select(v => (double)(BFloat16)v).ToArray();
+        float[] d = TestData.Flat(dy);
+        float[] dk = TestData.Flat(grads.Kernel);
+        for (int j = 0; j < 3; j++)
+        {
+            for (int ch = 0; ch < c; ch++)
+            {
+                double sum = 0;
+                for (int b = 0; b < n; b++)
+                {
+                    for (int t = 0; t < 48; t++)
+                    {
+                        sum += d[(b * 48 + t) * c + ch] * xr[(b * l + t + j) * c + ch];
+                    }
+                }
+
+                Assert.True(Math.Abs(dk[j * c + ch] - sum) <= 1e-5 * (1 + Math.Abs(sum)), $"dK[{j},{ch}] {dk[j * c + ch]} vs {sum}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Paths_that_do_not_run_16_bits_say_so()
+    {
+        var layer = new DepthwiseConv1D(3, 1, "valid", dtype: "mixed_float16");
+        layer.Build([null, 10, 4]);
+        Assert.Contains("streams run float32 and float64", Assert.Throws<NotSupportedException>(() => new DepthwiseSharp.Streaming.DepthwiseStream<float>(layer)).Message);
+        Assert.Contains("mixed_float16", Assert.Throws<NotSupportedException>(() => DepthwiseSharp.Serialization.OnnxExporter.ToBytes(layer)).Message);
+        var e = Assert.Throws<InvalidOperationException>(() => new DepthwiseConv1D(3, dtype: "bfloat16").Call(Tensor.Create(new Half[40], [1, 10, 4])));
+        Assert.Contains("Tensor<BFloat16>", e.Message);
+    }
+}
