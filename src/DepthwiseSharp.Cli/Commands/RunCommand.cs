@@ -48,10 +48,27 @@ internal static class RunCommand
 
         stopwatch.Stop();
         int[] shape;
-        if (y is Tensor<float> f)
+        string? stored = null;
+        if (y is Tensor<float> f && model.Steps[^1].Layer?.ComputeDType is DType.Float16)
         {
+            // Keras's output under a float16 policy is float16: the values are float16 already, so this loses nothing.
             shape = Shapes.FromLengths(f.Lengths);
-            Npy.Write(outputPath, f);
+            var half = new Half[f.FlattenedLength];
+            System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(f.ToArray(), half);
+            Npy.Write(outputPath, half, shape);
+            stored = "float16";
+        }
+        else if (y is Tensor<float> b && model.Steps[^1].Layer?.ComputeDType is DType.BFloat16)
+        {
+            // NumPy has no bfloat16 (ml_dtypes saves it as raw 2-byte records): the bfloat16 values go out exactly as float32.
+            shape = Shapes.FromLengths(b.Lengths);
+            Npy.Write(outputPath, b);
+            stored = "bfloat16 values as float32 (NumPy has no bfloat16)";
+        }
+        else if (y is Tensor<float> f32)
+        {
+            shape = Shapes.FromLengths(f32.Lengths);
+            Npy.Write(outputPath, f32);
         }
         else
         {
@@ -63,7 +80,7 @@ internal static class RunCommand
         string what = loaded.WholeModel
             ? $"{model.Steps.Count} layer{(model.Steps.Count == 1 ? "" : "s")}: {string.Join(", ", model.Steps.Select(s => s.Name))}"
             : $"layer {model.Steps[0].Name}";
-        stdout.WriteLine($"output shape {Shapes.Format(shape)} written to {outputPath}");
+        stdout.WriteLine($"output shape {Shapes.Format(shape)} written to {outputPath}{(stored is null ? "" : $" ({stored})")}");
         stdout.WriteLine($"time {stopwatch.Elapsed.TotalMilliseconds:F3} ms ({what}, first call, including build checks)");
         return Program.Ok;
     }

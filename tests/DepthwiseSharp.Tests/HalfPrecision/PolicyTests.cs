@@ -179,4 +179,32 @@ public class PolicyTests
         var e = Assert.Throws<InvalidOperationException>(() => new DepthwiseConv1D(3, dtype: "bfloat16").Call(Tensor.Create(new Half[40], [1, 10, 4])));
         Assert.Contains("Tensor<BFloat16>", e.Message);
     }
+
+    [Theory]
+    [InlineData("mixed_float16", NpyDType.Float16)]
+    [InlineData("mixed_bfloat16", NpyDType.Float32)]
+    public void Depthwise_run_writes_keras_s_output_dtype(string policy, NpyDType stored)
+    {
+        string dir = Directory.CreateTempSubdirectory("dw_policy_run").FullName;
+        try
+        {
+            string json = Path.Combine(dir, "layer.json");
+            File.WriteAllText(json, Keras(policy)["config"]!.ToJsonString());
+            string output = Path.Combine(dir, "y.npy");
+            var (code, _, err) = DepthwiseSharp.Tests.Cli.CliRunner.Run("run", "--layer", json, "--weights", P("kernel.npy"), P("bias.npy"),
+                "--input", P("x.npy"), "--output", output);
+            Assert.True(code == 0, err);
+            var y = Npy.Read(output);
+            Assert.Equal(stored, y.DType);
+
+            // The same values as the library's 16-bit call on the same layer.
+            var layer = DepthwiseConv1D.FromConfig((JsonObject)Keras(policy)["config"]!.DeepClone());
+            layer.SetWeights(Npy.Read(P("kernel.npy")).ToTensorSingle(), Npy.Read(P("bias.npy")).ToTensorSingle());
+            Assert.Equal(TestData.Flat(layer.Call(Npy.Read(P("x.npy")).ToTensorSingle())), y.ToSingleArray());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
