@@ -103,9 +103,9 @@ internal static class DemoCommand
     /// <summary>
     /// The main use: recover unknown per-channel FIR filters from input and output signals. Four known filters make the
     /// targets (the central difference's taps are <paramref name="centralTap"/> and its negative); a layer starting from
-    /// zeros, fitted with Adam, must find them again.
+    /// zeros, fitted with Adam under the dtype <paramref name="policy"/>, must find them again.
     /// </summary>
-    internal static Identification Identify(double centralTap = 1.0, int epochs = 150)
+    internal static Identification Identify(double centralTap = 1.0, int epochs = 150, string policy = "float32")
     {
         const int n = 32, l = 256, c = 4, k = 9;
         var filters = new double[c][];
@@ -135,7 +135,7 @@ internal static class DemoCommand
         var ys = new double[g.OutputCount];
         DepthwiseConvolution.Forward<double>(g, xs, kernel, default, ys);
 
-        var layer = new DepthwiseConv1D(k, 1, "same", useBias: false, depthwiseInitializer: "zeros");
+        var layer = new DepthwiseConv1D(k, 1, "same", useBias: false, depthwiseInitializer: "zeros", dtype: policy);
         var stopwatch = Stopwatch.StartNew();
         var history = DepthwiseSharp.Training.Trainer.Fit(layer,
             Tensor.Create(xs.Select(v => (float)v).ToArray(), [n, l, c]), Tensor.Create(ys.Select(v => (float)v).ToArray(), [n, l, c]),

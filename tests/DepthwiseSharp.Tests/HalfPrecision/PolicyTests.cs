@@ -207,4 +207,19 @@ public class PolicyTests
             Directory.Delete(dir, true);
         }
     }
+
+    /// <summary>
+    /// Training under a mixed policy keeps float32 weights that the optimizer updates, with float32 gradients of the
+    /// 16-bit forward pass: the FIR filters come back to within one unit of the compute type's precision (2^-8 for
+    /// bfloat16, 2^-10 for float16) relative to each filter, as the forward pass rounds them to that type.
+    /// </summary>
+    [Theory]
+    [InlineData("mixed_bfloat16", -8)]
+    [InlineData("mixed_float16", -10)]
+    public void Mixed_precision_fit_recovers_the_filters_to_the_type_s_precision(string policy, int exponent)
+    {
+        var found = DepthwiseSharp.Cli.Commands.DemoCommand.Identify(centralTap: 0.5, policy: policy);
+        Assert.All(found.RelativeErrors, e => Assert.InRange(e, 0, Math.ScaleB(1.0, exponent)));
+        Assert.True(found.Loss[^1] < found.Loss[0] * 1e-4, $"loss {found.Loss[0]} -> {found.Loss[^1]}");
+    }
 }
