@@ -162,7 +162,25 @@ internal sealed class Hdf5Reader : IDisposable
     public Hdf5DatasetInfo DatasetInfo(string path)
     {
         var dataset = Get(path) as IH5Dataset ?? throw new InvalidDataException($"{File}: dataset '{Display(path)}' is missing.");
-        return Call(File, $"dataset '{Display(path)}'", () => new Hdf5DatasetInfo(ShapeOf(dataset), DTypeName(dataset.Type)));
+        return Call(File, $"dataset '{Display(path)}'", () => new Hdf5DatasetInfo(ShapeOf(dataset), DTypeOf(dataset)));
+    }
+
+    /// <summary>
+    /// The dataset's dtype name; Keras 3 saves bfloat16 weights as 2-byte opaque values with the attribute
+    /// <c>dtype = "bfloat16"</c> (h5py has no bfloat16), which reads as <c>bfloat16</c>.
+    /// </summary>
+    private static string DTypeOf(IH5Dataset dataset)
+    {
+        if (dataset.Type.Class == H5DataTypeClass.Opaque && dataset.Type.Size == 2 && dataset.AttributeExists("dtype"))
+        {
+            var attribute = dataset.Attribute("dtype");
+            if (attribute.Type.Class is H5DataTypeClass.String or H5DataTypeClass.VariableLength && attribute.Read<string>().TrimEnd('\0') == "bfloat16")
+            {
+                return "bfloat16";
+            }
+        }
+
+        return DTypeName(dataset.Type);
     }
 
     /// <summary>Reads a float16, float32 or float64 dataset, converted to <typeparamref name="T"/>, with its shape.</summary>
@@ -173,10 +191,10 @@ internal sealed class Hdf5Reader : IDisposable
     {
         var dataset = Get(path) as IH5Dataset ?? throw new InvalidDataException($"{File}: dataset '{Display(path)}' is missing.");
         string item = $"dataset '{Display(path)}'";
-        var (dims, dtype, size) = Call(File, item, () => (ShapeOf(dataset), DTypeName(dataset.Type), dataset.Type.Size));
-        if (dtype is not ("float16" or "float32" or "float64"))
+        var (dims, dtype, size) = Call(File, item, () => (ShapeOf(dataset), DTypeOf(dataset), dataset.Type.Size));
+        if (dtype is not ("float16" or "bfloat16" or "float32" or "float64"))
         {
-            throw new NotSupportedException($"{File}: {item} has dtype {dtype}; weights must be float16, float32 or float64.");
+            throw new NotSupportedException($"{File}: {item} has dtype {dtype}; weights must be float16, bfloat16, float32 or float64.");
         }
 
         long count = 1;
@@ -199,6 +217,7 @@ internal sealed class Hdf5Reader : IDisposable
             {
                 values = size switch
                 {
+                    2 when dtype == "bfloat16" => FromBFloat16<T>(dataset.Read<byte[]>()),
                     2 => Convert<Half, T>(dataset.Read<Half[]>()),
                     4 => Convert<float, T>(dataset.Read<float[]>()),
                     _ => Convert<double, T>(dataset.Read<double[]>()),
@@ -271,6 +290,19 @@ internal sealed class Hdf5Reader : IDisposable
         H5DataTypeClass.BitField => $"bits{8 * type.Size}",
         _ => type.Class.ToString().ToLowerInvariant(),
     };
+
+    // Opaque bytes, little-endian as Keras writes them (it saves the array's own bytes).
+    private static T[] FromBFloat16<T>(byte[] bytes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var values = new T[bytes.Length / 2];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = T.CreateTruncating((float)BFloat16.FromBits(System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(2 * i))));
+        }
+
+        return values;
+    }
 
     private static TOut[] Convert<TIn, TOut>(TIn[] values)
         where TIn : unmanaged, IFloatingPointIeee754<TIn>

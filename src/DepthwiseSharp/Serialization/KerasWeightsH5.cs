@@ -169,6 +169,16 @@ internal static partial class KerasWeightsH5
     private static H5Dataset Dataset(Variable v)
     {
         var dims = v.Shape.Select(d => (ulong)d).ToArray();
+        if (v.ValueDType == DType.Float16)
+        {
+            // A float16 variable is a float16 dataset, as Keras saves it (its values are float16 already).
+            var values = new float[v.Count];
+            v.CopyTo<float>(values);
+            var half = new Half[v.Count];
+            System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(values, half);
+            return new H5Dataset(half, fileDims: dims);
+        }
+
         if (v.DType == DType.Float32)
         {
             var values = new float[v.Count];

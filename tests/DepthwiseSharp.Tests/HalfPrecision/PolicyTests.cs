@@ -76,9 +76,19 @@ public class PolicyTests
         layer.SetWeights(Npy.Read(P("kernel.npy")).ToTensorSingle(), Npy.Read(P("bias.npy")).ToTensorSingle());
         var x = Npy.Read(P("x.npy")).ToTensorSingle();
         float[] ours = TestData.Flat(layer.Call(x));
+        AssertMatchesKeras(ours, policy);
+
+        // The same through a bfloat16 tensor.
+        var xb = TestData.Flat(x).Select(v => (BFloat16)v).ToArray();
+        var yb = layer.Call(Tensor.Create(xb, x.Lengths));
+        Assert.Equal(ours, yb.ToArray().Select(v => (float)v).ToArray());
+    }
+
+    private static void AssertMatchesKeras(float[] ours, string policy)
+    {
         float[] keras = Npy.Read(P(policy + ".y.npy")).ToSingleArray();
-        Assert.Equal(keras.Length, ours.Length);
         float[] bias = Npy.Read(P("bias.npy")).ToSingleArray();
+        Assert.Equal(keras.Length, ours.Length);
         static double Ulp(double v) => Math.ScaleB(1.0, Math.Max(Math.ILogB(Math.Abs(v)), -126) - 7);
         for (int i = 0; i < keras.Length; i++)
         {
@@ -86,11 +96,6 @@ public class PolicyTests
             double conv = keras[i] - (double)(BFloat16)bias[i % bias.Length];
             Assert.True(Math.Abs(ours[i] - keras[i]) <= Ulp(keras[i]) + Ulp(conv) + 1e-6, $"{policy} at {i}: {ours[i]} vs Keras {keras[i]}");
         }
-
-        // The same through a bfloat16 tensor.
-        var xb = TestData.Flat(x).Select(v => (BFloat16)v).ToArray();
-        var yb = layer.Call(Tensor.Create(xb, x.Lengths));
-        Assert.Equal(ours, yb.ToArray().Select(v => (float)v).ToArray());
     }
 
     /// <summary>The 16-bit composition, <c>round(act(round(z)))</c>, against a float64 reference of the rounded values.</summary>
@@ -221,5 +226,63 @@ public class PolicyTests
         var found = DepthwiseSharp.Cli.Commands.DemoCommand.Identify(centralTap: 0.5, policy: policy);
         Assert.All(found.RelativeErrors, e => Assert.InRange(e, 0, Math.ScaleB(1.0, exponent)));
         Assert.True(found.Loss[^1] < found.Loss[0] * 1e-4, $"loss {found.Loss[0]} -> {found.Loss[^1]}");
+    }
+
+    /// <summary>
+    /// Files Keras saved under each policy: float16 weights are float16 datasets, bfloat16 weights are opaque 2-byte
+    /// datasets marked dtype='bfloat16', mixed policies keep float32. They load with their policy and Keras's weights.
+    /// </summary>
+    [Theory]
+    [InlineData("float16", "float16")]
+    [InlineData("bfloat16", "bfloat16")]
+    [InlineData("mixed_float16", "float32")]
+    public void Keras_files_of_each_policy_load_with_their_weights(string policy, string datasetDType)
+    {
+        string file = P(policy + ".keras");
+        Assert.All(Serialization.KerasFile.Inspect(file).Layers.SelectMany(l => l.Variables), v => Assert.Equal(datasetDType, v.DType));
+        var layer = Serialization.KerasFile.LoadModel(file).Layers.Single();
+        Assert.Equal(policy, layer.DTypePolicy.Name);
+        double Round(float v) => policy == "float16" ? (double)(Half)v : policy == "bfloat16" ? (double)(BFloat16)v : v;
+        Assert.Equal(Npy.Read(P("kernel.npy")).ToSingleArray().Select(Round), layer.Kernel.AsSpan<float>().ToArray().Select(v => (double)v));
+        if (policy == "bfloat16")
+        {
+            AssertMatchesKeras(TestData.Flat(layer.Call(Npy.Read(P("x.npy")).ToTensorSingle())), policy);
+        }
+
+        var weightsOnly = new DepthwiseConv1D(5, padding: "same", depthMultiplier: 2, dtype: policy, name: "dw");
+        if (policy != "mixed_float16")
+        {
+            var loaded = Serialization.KerasFile.LoadLayerWeights(P(policy + ".weights.h5"), weightsOnly.GetConfig(), 0);
+            Assert.Equal(layer.Kernel.AsSpan<float>().ToArray(), loaded.Kernel.AsSpan<float>().ToArray());
+        }
+    }
+
+    /// <summary>
+    /// What DepthwiseSharp saves: a float16 layer's weights as float16 datasets (as Keras does); a bfloat16 layer's as
+    /// float32 datasets holding the bfloat16 values exactly (Keras 3.15.1 loads them, casting on assignment, and computed
+    /// the same outputs within one bfloat16 unit when tried), and both read back with their policy.
+    /// </summary>
+    [Theory]
+    [InlineData("float16", "float16")]
+    [InlineData("bfloat16", "float32")]
+    public void Saved_16_bit_layers_read_back(string policy, string datasetDType)
+    {
+        string dir = Directory.CreateTempSubdirectory("dw_policy_save").FullName;
+        try
+        {
+            var layer = new DepthwiseConv1D(5, padding: "same", depthMultiplier: 2, dtype: policy, name: "dw");
+            layer.SetWeights(Npy.Read(P("kernel.npy")).ToTensorSingle(), Npy.Read(P("bias.npy")).ToTensorSingle());
+            string file = Path.Combine(dir, "m.keras");
+            Serialization.KerasFile.SaveKeras(file, [layer], [null, 40, 6]);
+            Assert.All(Serialization.KerasFile.Inspect(file).Layers.SelectMany(l => l.Variables), v => Assert.Equal(datasetDType, v.DType));
+            var back = Serialization.KerasFile.LoadModel(file).Layers.Single();
+            Assert.Equal(policy, back.DTypePolicy.Name);
+            Assert.Equal(layer.Kernel.AsSpan<float>().ToArray(), back.Kernel.AsSpan<float>().ToArray());
+            Assert.Equal(layer.Bias!.AsSpan<float>().ToArray(), back.Bias!.AsSpan<float>().ToArray());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 }

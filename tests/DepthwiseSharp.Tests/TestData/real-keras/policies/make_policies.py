@@ -44,3 +44,13 @@ try:
 except ValueError as e:
     with open("errors.json", "w") as f:
         json.dump({"foo": str(e)}, f, indent=1)
+
+# Whole models under each 16-bit policy, saved by Keras: float16 weights are float16 datasets, bfloat16 weights are
+# opaque 2-byte datasets with the attribute dtype='bfloat16', mixed policies keep float32 datasets.
+for name in ["float16", "bfloat16", "mixed_float16"]:
+    model = keras.Sequential([keras.Input((40, 6)), keras.layers.DepthwiseConv1D(
+        5, depth_multiplier=2, padding="same", activation="relu", dtype=name, name="dw")])
+    model.layers[0].set_weights([kernel, bias])
+    model.save(f"{name}.keras")
+    if name != "mixed_float16":
+        model.save_weights(f"{name}.weights.h5")
