@@ -88,7 +88,7 @@ internal static class Bench
         return Program.Ok;
     }
 
-    /// <summary>Our three gradients (input, kernel, bias) per shape, layout and thread count; libtorch is timed by bench/libtorch_bench.py.</summary>
+    /// <summary>Our three gradients (input, kernel, bias) per shape, layout and thread count; bench/DepthwiseSharp.LibTorch --backward times libtorch's beside them.</summary>
     public static int Backward(BenchOptions options, TextWriter stdout)
     {
         var budget = Timing.Budget(options.Quick);
