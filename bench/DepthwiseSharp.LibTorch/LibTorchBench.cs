@@ -33,7 +33,7 @@ internal static class LibTorchBench
         var budget = Timing.Budget(options.Quick);
         stdout.WriteLine($"DepthwiseSharp.LibTorch {(backward ? "--backward" : "--forward")}{(options.Quick ? " --quick" : "")}: "
             + $"{(backward ? "dx, dkernel and dbias" : "forward")}, float32, lowest of {Blocks} alternating block medians per engine; "
-            + $"{libtorch}; {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+            + $"{libtorch}; {Environment.ProcessorCount} cores");
         stdout.WriteLine(backward
             ? "libtorch: autograd.grad(y, [x, weight, bias], dy) through a kept graph (forward not timed); ours: BackwardInput + BackwardKernel"
             : "libtorch: channels_first = F.conv1d(groups=C) on (N, C, L); channels_last = F.conv2d on the channels_last (N, C, 1, L) view of (N, L, C), no copies");
@@ -43,9 +43,10 @@ internal static class LibTorchBench
             stdout.WriteLine(note);
         }
 
-        stdout.WriteLine("ratio = our time / libtorch's (below 1: ours is faster); err = max |ours - libtorch| / max |libtorch|");
+        stdout.WriteLine("ratio = our time / libtorch's (below 1: ours is faster); err = max |ours - libtorch| / max |libtorch|; "
+            + "others = cores that other processes used while the row was timed (of " + Environment.ProcessorCount + ")");
         stdout.WriteLine();
-        stdout.WriteLine($"{"shape",-24} {"layout",-14} {"thr",3} {"ours ms",9} {"libtorch ms",11} {"ratio",7} {"err",8}");
+        stdout.WriteLine($"{"shape",-24} {"layout",-14} {"thr",3} {"ours ms",9} {"libtorch ms",11} {"ratio",7} {"err",8} {"others",6}");
         (double Ratio, string Row) worst = (double.NegativeInfinity, "");
         foreach (var shape in options.Shapes)
         {
@@ -68,6 +69,7 @@ internal static class LibTorchBench
                     }
 
                     double ourMs = double.PositiveInfinity, torchMs = double.PositiveInfinity;
+                    var load = OtherLoad.Start();
                     for (int block = 0; block < Blocks; block++)
                     {
                         // libtorch's OpenMP workers spin-wait for a while after a parallel call, and so do .NET's pool
@@ -80,7 +82,7 @@ internal static class LibTorchBench
 
                     double ratio = ourMs / torchMs;
                     string row = string.Create(CultureInfo.InvariantCulture,
-                        $"{shape.Name,-24} {format.ToKeras(),-14} {threads,3} {ourMs,9:F3} {torchMs,11:F3} {ratio,6:F2}x {err,8:0.0e+00}");
+                        $"{shape.Name,-24} {format.ToKeras(),-14} {threads,3} {ourMs,9:F3} {torchMs,11:F3} {ratio,6:F2}x {err,8:0.0e+00} {OtherLoad.Since(load),6}");
                     stdout.WriteLine(row);
                     if (ratio > worst.Ratio)
                     {
@@ -91,16 +93,10 @@ internal static class LibTorchBench
         }
 
         stdout.WriteLine();
-        stdout.WriteLine($"load average at the end: {LoadAverage()}");
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"worst ours / libtorch: {worst.Ratio:F2}x"));
         stdout.WriteLine(worst.Row);
         return Program.Ok;
     }
-
-    /// <summary>The 1, 5 and 15-minute load averages: other processes on this shared machine distort timings, most of all
-    /// the two-thread rows.</summary>
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static float[] RandomArray(Random rng, int length)
     {
