@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -10,9 +9,6 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace DepthwiseSharp.Bench;
 
-/// <summary>One shape of the speed grid: batch, length, channels, kernel, multiplier, stride, dilation and padding.</summary>
-internal sealed record Shape(string Name, int N, int L, int C, int K, int M, int S, int D, string Padding);
-
 /// <summary>
 /// <c>--compare [--quick] [--aligned]</c>: our forward against ONNX Runtime's Conv (group = C) on the same data in the same
 /// process, per shape and layout, for 1 and 2 threads, next to the machine's measured memory floor. Both engines read and
@@ -22,24 +18,12 @@ internal sealed record Shape(string Name, int N, int L, int C, int K, int M, int
 /// </summary>
 internal static class Bench
 {
-    /// <summary>The speed grid; <c>--shape TEXT</c> keeps the shapes whose name contains TEXT.</summary>
-    public static readonly Shape[] Grid =
-    [
-        new("1x128x64 k3 same", 1, 128, 64, 3, 1, 1, 1, "same"),
-        new("32x1000x128 k9 same", 32, 1000, 128, 9, 1, 1, 1, "same"),
-        new("8x4096x1536 k4 valid", 8, 4096, 1536, 4, 1, 1, 1, "valid"),
-        new("16x2048x64 k5 M4 same", 16, 2048, 64, 5, 4, 1, 1, "same"),
-        new("16x4096x256 k7 s2 valid", 16, 4096, 256, 7, 1, 2, 1, "valid"),
-        new("16x4096x256 k7 d4 same", 16, 4096, 256, 7, 1, 1, 4, "same"),
-        new("64x8192x256 k7 same", 64, 8192, 256, 7, 1, 1, 1, "same"),
-    ];
-
     /// <summary>Forward against ONNX Runtime on <paramref name="options"/>' shapes; the last line is the smallest ratio.</summary>
     public static int Compare(BenchOptions options, TextWriter stdout)
     {
         bool quick = options.Quick;
         bool aligned = options.Aligned;
-        var budget = Budget(options);
+        var budget = Timing.Budget(options.Quick);
         stdout.WriteLine($"DepthwiseSharp.Bench --compare{(quick ? " --quick" : "")}{(aligned ? " --aligned" : "")}: forward, float32, lowest of {Blocks} alternating block medians per engine; ONNX Runtime {OrtVersion()} (CPU, Conv group=C), {Environment.ProcessorCount} cores");
         stdout.WriteLine("ratio = ONNX Runtime time / our time (higher is better for us); floor = time to read the input once and write the output once with as many threads (the faster of cached and non-temporal stores)");
         stdout.WriteLine(aligned
@@ -80,8 +64,8 @@ internal static class Bench
                     {
                         for (int block = 0; block < Blocks; block++)
                         {
-                            ourMs = Math.Min(ourMs, Median(() => layer.Call<float>(x.Span, inShape, ours.Span), budget));
-                            ortMs = Math.Min(ortMs, Median(ort.Run, budget));
+                            ourMs = Math.Min(ourMs, Timing.Median(() => layer.Call<float>(x.Span, inShape, ours.Span), budget));
+                            ortMs = Math.Min(ortMs, Timing.Median(ort.Run, budget));
                         }
                     }
 
@@ -104,20 +88,17 @@ internal static class Bench
         return Program.Ok;
     }
 
-    private static TimeSpan Budget(BenchOptions options) => TimeSpan.FromMilliseconds(options.Quick ? 150 : 1000);
-
-    /// <summary>Our three gradients (input, kernel, bias) per shape, layout and thread count; libtorch is timed by bench/libtorch_bench.py.</summary>
+    /// <summary>Our three gradients (input, kernel, bias) per shape, layout and thread count; bench/DepthwiseSharp.LibTorch --backward times libtorch's beside them.</summary>
     public static int Backward(BenchOptions options, TextWriter stdout)
     {
-        var budget = Budget(options);
+        var budget = Timing.Budget(options.Quick);
         stdout.WriteLine($"DepthwiseSharp.Bench --backward{(options.Quick ? " --quick" : "")}: dx, dkernel and dbias, float32, medians");
         stdout.WriteLine($"{"shape",-24} {"layout",-14} {"thr",3} {"backward ms",12} {"forward ms",11}");
         foreach (var shape in options.Shapes)
         {
             foreach (var format in (DataFormat[])[DataFormat.ChannelsLast, DataFormat.ChannelsFirst])
             {
-                var g = Conv1DGeometry.ForPadding(shape.N, shape.L, shape.C, shape.M, shape.K, shape.S, shape.D,
-                    KerasEnums.ParsePadding(shape.Padding), format);
+                var g = shape.Geometry(format);
                 var rng = new Random(1);
                 var x = Enumerable.Range(0, g.InputCount).Select(_ => (float)rng.NextDouble()).ToArray();
                 var k = Enumerable.Range(0, g.KernelCount).Select(_ => (float)rng.NextDouble()).ToArray();
@@ -129,12 +110,12 @@ internal static class Bench
                 var db = new float[g.OutputChannels];
                 foreach (int threads in (int[])[1, 2])
                 {
-                    double bwd = Median(() =>
+                    double bwd = Timing.Median(() =>
                     {
                         DepthwiseConvolution.BackwardInput<float>(g, dz, k, dx, threads);
                         DepthwiseConvolution.BackwardKernel<float>(g, x, dz, dk, db, threads);
                     }, budget);
-                    double fwd = Median(() => DepthwiseConvolution.Forward<float>(g, x, k, b, y, threads), budget);
+                    double fwd = Timing.Median(() => DepthwiseConvolution.Forward<float>(g, x, k, b, y, threads), budget);
                     stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{shape.Name,-24} {format.ToKeras(),-14} {threads,3} {bwd,12:F3} {fwd,11:F3}"));
                 }
@@ -152,24 +133,6 @@ internal static class Bench
     /// </summary>
     private const int Blocks = 2;
 
-    /// <summary>Median of repeated runs after a warm-up, until the time budget or 200 runs.</summary>
-    private static double Median(Action action, TimeSpan budget)
-    {
-        action();
-        action();
-        var times = new List<double>();
-        var total = Stopwatch.StartNew();
-        while ((total.Elapsed < budget || times.Count < 5) && times.Count < 200)
-        {
-            long start = Stopwatch.GetTimestamp();
-            action();
-            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-
-        times.Sort();
-        return times[times.Count / 2];
-    }
-
     /// <summary>
     /// The memory floor for a thread count: read the input once and write the output once, each thread its share, with
     /// the faster of two ways to write: ordinary stores (fastest when the data stays in cache) and non-temporal stores of
@@ -182,8 +145,8 @@ internal static class Bench
         double best = double.PositiveInfinity;
         for (int block = 0; block < Blocks; block++)
         {
-            best = Math.Min(best, Median(() => FloorPass(src, dst, threads, streaming: false), budget));
-            best = Math.Min(best, Median(() => FloorPass(src, dst, threads, streaming: true), budget));
+            best = Math.Min(best, Timing.Median(() => FloorPass(src, dst, threads, streaming: false), budget));
+            best = Math.Min(best, Timing.Median(() => FloorPass(src, dst, threads, streaming: true), budget));
         }
 
         return best;

@@ -13,15 +13,7 @@ internal static class Program
                          on the same buffers; fails if the two outputs differ; the last line is the smallest speed-up
           --backward     time our three gradients (dx, dkernel, dbias) on the same grid
           --aligned      --compare on 64-byte-aligned native buffers instead of pinned .NET arrays
-          --quick        150 ms of runs per median instead of 1 s (at least 5 runs, at most 200)
-          --shape TEXT   only the grid shapes whose name contains TEXT (case-insensitive, e.g. 1x128x64, "k7 d4", M4);
-                         TEXT that matches none is an error
-          --help         this text
-
-        grid shapes (N x L x C, kernel k, multiplier M, stride s, dilation d, padding):
-          {string.Join(Environment.NewLine + "  ", Bench.Grid.Select(s => s.Name))}
-
-        Options take --name value or --name=value. Errors print one line on stderr and exit with code 2.
+        {CommandLine.CommonHelp}
         """;
 
     private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
@@ -46,6 +38,3 @@ internal static class Program
         }
     }
 }
-
-/// <summary>A usage error of the bench's command line.</summary>
-internal sealed class BenchException(string message) : Exception(message);

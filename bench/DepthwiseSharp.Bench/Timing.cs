@@ -1,0 +1,28 @@
+using System.Diagnostics;
+
+namespace DepthwiseSharp.Bench;
+
+/// <summary>How the benches time a call; bench/DepthwiseSharp.LibTorch compiles this file too.</summary>
+internal static class Timing
+{
+    /// <summary>How long each median runs: 150 ms with <c>--quick</c>, else 1 s (<see cref="CommandLine.CommonHelp"/>).</summary>
+    public static TimeSpan Budget(bool quick) => TimeSpan.FromMilliseconds(quick ? 150 : 1000);
+
+    /// <summary>Median of repeated runs after a warm-up, until the time budget or 200 runs.</summary>
+    public static double Median(Action action, TimeSpan budget)
+    {
+        action();
+        action();
+        var times = new List<double>();
+        var total = Stopwatch.StartNew();
+        while ((total.Elapsed < budget || times.Count < 5) && times.Count < 200)
+        {
+            long start = Stopwatch.GetTimestamp();
+            action();
+            times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        times.Sort();
+        return times[times.Count / 2];
+    }
+}
