@@ -168,9 +168,18 @@ public static class OnnxExporter
         }
 
         object outLengthDim = fixedLength is int outLength ? outLength : lengthKept ? options.LengthDimension : options.OutputLengthDimension;
+        // A 16-bit layer at either end makes the graph's input or output that type (Keras's compute dtype); inside, the
+        // graph computes in float32 (see AddLayer).
+        int inType = ElementType(first);
+        int outType = model.Steps[^1].Layer is { } lastLayer ? ElementType(lastLayer) : Float;
         var g = new OnnxGraph(options.Opset, [options.InputName, options.OutputName]);
-        g.Input(options.InputName, Float, last ? [batchDim, lengthDim, first.InputChannels] : [batchDim, first.InputChannels, lengthDim]);
+        g.Input(options.InputName, inType, last ? [batchDim, lengthDim, first.InputChannels] : [batchDim, first.InputChannels, lengthDim]);
         string x = options.InputName;
+        if (inType != Float)
+        {
+            x = g.Node("Cast", [x], IntAttribute("to", Float));
+        }
+
         for (int i = 0; i < model.Steps.Count; i++)
         {
             var step = model.Steps[i];
@@ -187,14 +196,19 @@ public static class OnnxExporter
             throw new NotSupportedException($"Model '{model.Name}' computes the identity; there is nothing to export.");
         }
 
-        if (model.Steps[^1].Kind == KerasStepKind.Identity)
+        if (outType != Float)
+        {
+            // The last layer's output is already a value of its 16-bit type: this cast is exact.
+            x = g.Node("Cast", [x], IntAttribute("to", outType));
+        }
+        else if (model.Steps[^1].Kind == KerasStepKind.Identity)
         {
             // The graph output must be produced by the last node: an identity step at the end ends in the previous node.
             x = g.Node("Identity", [x]);
         }
 
         g.RenameLastOutput(x, options.OutputName);
-        g.Output(options.OutputName, Float, last ? [batchDim, outLengthDim, channels] : [batchDim, channels, outLengthDim]);
+        g.Output(options.OutputName, outType, last ? [batchDim, outLengthDim, channels] : [batchDim, channels, outLengthDim]);
 
         string doc = string.Join(" then ", model.Steps.Select(s => s.Layer is { } layer ? Describe(layer) : s.ToString()));
         var metadata = new List<KeyValuePair<string, string>>();
@@ -241,12 +255,6 @@ public static class OnnxExporter
             throw new NotSupportedException($"{layer.GetType().Name} overrides ConvolutionOp; the exporter can only write the plain depthwise convolution.");
         }
 
-        if (layer.DTypePolicy.Is16Bit)
-        {
-            throw new NotSupportedException(
-                $"Layer '{layer.Name}' computes in {layer.ComputeDType.ToKeras()} (policy {layer.DTypePolicy.Name}); the ONNX exporter writes float32 and float64 layers only.");
-        }
-
         if (!OnnxActivations.IsExportable(layer.Activation))
         {
             throw OnnxActivations.Unsupported(layer.Activation);
@@ -276,15 +284,40 @@ public static class OnnxExporter
         + $"sum_(j<{layer.KernelSize}) xpad[n, t*{layer.Strides} + j*{layer.DilationRate}, c] * K[j, c, m]), padding '{layer.Padding.ToKeras()}', "
         + $"{layer.DataFormat.ToKeras()}, C={layer.InputChannels}, M={layer.DepthMultiplier}.";
 
-    /// <summary>Adds one layer's nodes (transposes, pad, Conv, activation) after <paramref name="x"/>; returns its output.</summary>
+    /// <summary>The ONNX element type of a layer's compute dtype: FLOAT, FLOAT16 (10) or BFLOAT16 (16).</summary>
+    private static int ElementType(DepthwiseConv1D layer) => layer.ComputeDType switch
+    {
+        DType.Float16 => 10,
+        DType.BFloat16 => 16,
+        _ => Float,
+    };
+
+    /// <summary>Rounds float32 values in the graph to a 16-bit type and back (two Cast nodes).</summary>
+    private static string Round(OnnxGraph g, string x, int type) =>
+        g.Node("Cast", [g.Node("Cast", [x], IntAttribute("to", type))], IntAttribute("to", Float));
+
+    /// <summary>
+    /// Adds one layer's nodes (transposes, pad, Conv, activation) after <paramref name="x"/>; returns its output. A 16-bit
+    /// layer is written as float32 nodes with Cast pairs where DepthwiseSharp rounds: the input, the pre-activation and the
+    /// output are rounded to the 16-bit type, and the weights are stored as float32 values of that type. ONNX Runtime's CPU
+    /// provider has no float16 or bfloat16 grouped Conv, and this form gives DepthwiseSharp's numbers (float32 sums, one
+    /// rounding each) on any runtime.
+    /// </summary>
     private static string AddLayer(OnnxGraph g, DepthwiseConv1D layer, string x, int? fixedLength, string prefix)
     {
         int c = layer.InputChannels, m = layer.DepthMultiplier, k = layer.KernelSize, s = layer.Strides, d = layer.DilationRate;
         int cm = checked(c * m);
         int ek = checked(((k - 1) * d) + 1);
         bool last = layer.DataFormat == DataFormat.ChannelsLast;
+        int type = ElementType(layer);
         var kernel = new float[k * cm];
         layer.Kernel.CopyTo<float>(kernel);
+        RoundWeights(kernel, layer.ComputeDType);
+        if (type != Float)
+        {
+            x = Round(g, x, type);
+        }
+
         var weight = new float[kernel.Length];
         for (int j = 0; j < k; j++)
         {
@@ -299,6 +332,7 @@ public static class OnnxExporter
         {
             var bias = new float[cm];
             biasVariable.CopyTo<float>(bias);
+            RoundWeights(bias, layer.ComputeDType);
             convInputs.Add(g.Initializer(prefix + "bias", [cm], bias));
         }
 
@@ -330,7 +364,26 @@ public static class OnnxExporter
             x = g.Node("Transpose", [x], IntsAttribute("perm", 0, 2, 1));
         }
 
-        return OnnxActivations.Apply(g, layer.Activation, x);
+        if (type == Float)
+        {
+            return OnnxActivations.Apply(g, layer.Activation, x);
+        }
+
+        x = OnnxActivations.Apply(g, layer.Activation, Round(g, x, type));
+        return layer.Activation.Name == "linear" ? x : Round(g, x, type);
+    }
+
+    /// <summary>The weights as a 16-bit compute dtype uses them (Keras casts the variables where they are used).</summary>
+    private static void RoundWeights(Span<float> values, DType compute)
+    {
+        if (compute == DType.Float16)
+        {
+            Kernels.HalfForward.RoundTo<Half>(values, values);
+        }
+        else if (compute == DType.BFloat16)
+        {
+            Kernels.HalfForward.RoundTo<BFloat16>(values, values);
+        }
     }
 
     /// <summary>Writes the ONNX model of a layer to a stream.</summary>
