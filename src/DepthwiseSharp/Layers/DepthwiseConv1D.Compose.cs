@@ -32,6 +32,12 @@ public partial class DepthwiseConv1D
     internal double Compose<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, Tensor<T>? xTensor, Span<T> z, Span<T> y, bool activity)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(Half))
+        {
+            // A float16 layer's stream: the 16-bit composition, which keeps its own pre-activation where it needs one.
+            return ComposeHalf(g, MemoryMarshal.Cast<T, Half>(x), MemoryMarshal.Cast<T, Half>(y), null, activity);
+        }
+
         int lastAxis = g.DataFormat == DataFormat.ChannelsLast ? g.OutputChannels : g.OutputLength;
         int outLast = lastAxis == 0 ? 0 : Activation.OutputLastAxisLength(lastAxis);
         bool inPlace = z.Length == y.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(z), ref MemoryMarshal.GetReference(y));

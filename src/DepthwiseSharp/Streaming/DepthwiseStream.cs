@@ -85,13 +85,27 @@ public sealed class DepthwiseStream<T>
                 $"Layer '{layer.Name}' is not built, so it has no weights to stream with. Call it once, or call Build(inputShape) or SetWeights(...) first.");
         }
 
-        if (layer.DTypePolicy.Is16Bit)
+        if (layer.ComputeDType == DType.BFloat16)
         {
             throw new NotSupportedException(
-                $"Layer '{layer.Name}' computes in {layer.ComputeDType.ToKeras()} (policy {layer.DTypePolicy.Name}); streams run float32 and float64 layers only.");
+                $"Layer '{layer.Name}' computes in bfloat16 (policy {layer.DTypePolicy.Name}); streams run float32, float64 and float16 layers.");
         }
 
-        var wanted = typeof(T) == typeof(float) ? DType.Float32 : typeof(T) == typeof(double) ? DType.Float64 : (DType)(-1);
+        if (layer.ComputeDType == DType.Float16)
+        {
+            if (typeof(T) != typeof(Half))
+            {
+                throw new InvalidOperationException(
+                    $"Layer '{layer.Name}' computes in float16 (policy {layer.DTypePolicy.Name}); stream it as DepthwiseStream<Half> (received {typeof(T).Name}).");
+            }
+        }
+        else if (typeof(T) == typeof(Half))
+        {
+            throw new InvalidOperationException(
+                $"Layer '{layer.Name}' has dtype {layer.DType.ToKeras()}; stream it as DepthwiseStream<{(layer.DType == DType.Float32 ? "float" : "double")}> (received Half).");
+        }
+
+        var wanted = typeof(T) == typeof(float) || typeof(T) == typeof(Half) ? DType.Float32 : typeof(T) == typeof(double) ? DType.Float64 : (DType)(-1);
         if (layer.DType != wanted)
         {
             throw new InvalidOperationException(

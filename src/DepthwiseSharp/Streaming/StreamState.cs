@@ -4,7 +4,7 @@ using System.Numerics;
 namespace DepthwiseSharp.Streaming;
 
 /// <summary>An immutable snapshot of a <see cref="DepthwiseStream{T}"/>: the inputs it remembers and where its stride stands.</summary>
-/// <typeparam name="T">float or double, as the stream.</typeparam>
+/// <typeparam name="T">float, double or Half, as the stream.</typeparam>
 /// <remarks>
 /// <para>The history holds the last <c>H = (k - 1) * d</c> inputs of every batch row and channel, oldest first, laid out
 /// <c>(N, H, C)</c> for channels_last and <c>(N, C, H)</c> for channels_first. <see cref="Phase"/> is the offset of the next
@@ -88,7 +88,11 @@ public sealed class StreamState<T>
         o += 16;
         foreach (T v in _history)
         {
-            if (size == 4)
+            if (size == 2)
+            {
+                BinaryPrimitives.WriteHalfLittleEndian(span[o..], Half.CreateTruncating(v));
+            }
+            else if (size == 4)
             {
                 BinaryPrimitives.WriteSingleLittleEndian(span[o..], float.CreateTruncating(v));
             }
@@ -161,14 +165,17 @@ public sealed class StreamState<T>
         var values = new T[count];
         for (int i = 0; i < values.Length; i++, o += size)
         {
-            values[i] = size == 4
-                ? T.CreateTruncating(BinaryPrimitives.ReadSingleLittleEndian(bytes[o..]))
-                : T.CreateTruncating(BinaryPrimitives.ReadDoubleLittleEndian(bytes[o..]));
+            values[i] = size switch
+            {
+                2 => T.CreateTruncating(BinaryPrimitives.ReadHalfLittleEndian(bytes[o..])),
+                4 => T.CreateTruncating(BinaryPrimitives.ReadSingleLittleEndian(bytes[o..])),
+                _ => T.CreateTruncating(BinaryPrimitives.ReadDoubleLittleEndian(bytes[o..])),
+            };
         }
 
         return new StreamState<T>(batch, channels, history, stride, (DataFormat)format, phase, filled, inputSteps, outputSteps, values);
     }
 
-    private static int ElementSize => typeof(T) == typeof(float) ? 4 : typeof(T) == typeof(double) ? 8
-        : throw new NotSupportedException($"Stream states hold float or double; received {typeof(T).Name}.");
+    private static int ElementSize => typeof(T) == typeof(float) ? 4 : typeof(T) == typeof(double) ? 8 : typeof(T) == typeof(Half) ? 2
+        : throw new NotSupportedException($"Stream states hold float, double or Half; received {typeof(T).Name}.");
 }

@@ -179,9 +179,77 @@ public class PolicyTests
     {
         var layer = new DepthwiseConv1D(3, 1, "valid", dtype: "mixed_float16");
         layer.Build([null, 10, 4]);
-        Assert.Contains("streams run float32 and float64", Assert.Throws<NotSupportedException>(() => new DepthwiseSharp.Streaming.DepthwiseStream<float>(layer)).Message);
+        Assert.Contains("DepthwiseStream<Half>", Assert.Throws<InvalidOperationException>(() => new DepthwiseSharp.Streaming.DepthwiseStream<float>(layer)).Message);
+        var bf = new DepthwiseConv1D(3, 1, "valid", dtype: "bfloat16");
+        bf.Build([null, 10, 4]);
+        Assert.Contains("streams run float32, float64 and float16", Assert.Throws<NotSupportedException>(() => new DepthwiseSharp.Streaming.DepthwiseStream<float>(bf)).Message);
         var e = Assert.Throws<InvalidOperationException>(() => new DepthwiseConv1D(3, dtype: "bfloat16").Call(Tensor.Create(new Half[40], [1, 10, 4])));
         Assert.Contains("Tensor<BFloat16>", e.Message);
+    }
+
+    /// <summary>A float16 causal layer streamed in uneven chunks gives the whole-sequence call's bits; its state round-trips as bytes.</summary>
+    [Theory]
+    [InlineData("channels_last", "gelu")]
+    [InlineData("channels_first", "relu")]
+    public void A_float16_stream_gives_the_whole_call_s_bits(string format, string activation)
+    {
+        var layer = new CausalDepthwiseConv1D(4, depthMultiplier: 2, dilationRate: 2, dataFormat: format, activation: activation, dtype: "mixed_float16");
+        var rng = new Random(4);
+        int n = 2, l = 53, c = 3;
+        bool last = format == "channels_last";
+        var x = Enumerable.Range(0, n * l * c).Select(_ => (Half)(rng.NextDouble() * 2 - 1)).ToArray();
+        var whole = layer.Call(Tensor.Create(x, last ? [n, l, c] : [n, c, l]));
+        var stream = new DepthwiseSharp.Streaming.DepthwiseStream<Half>(layer, n);
+        var got = new List<Half[]>();
+        int[] chunks = [1, 7, 13, 2, 30];
+        int t0 = 0;
+        foreach (int steps in chunks)
+        {
+            var chunk = new Half[n * steps * c];
+            for (int b = 0; b < n; b++)
+            {
+                for (int t = 0; t < steps; t++)
+                {
+                    for (int ch = 0; ch < c; ch++)
+                    {
+                        chunk[last ? (b * steps + t) * c + ch : (b * c + ch) * steps + t] = x[last ? (b * l + t0 + t) * c + ch : (b * c + ch) * l + t0 + t];
+                    }
+                }
+            }
+
+            if (t0 == 8)
+            {
+                // A state saved as bytes and restored on a new stream continues the same.
+                var restored = new DepthwiseSharp.Streaming.DepthwiseStream<Half>(layer, n);
+                restored.SetState(DepthwiseSharp.Streaming.StreamState<Half>.FromBytes(stream.GetState().ToBytes()));
+                stream = restored;
+            }
+
+            got.Add(stream.Push(Tensor.Create(chunk, last ? [n, steps, c] : [n, c, steps])).ToArray());
+            t0 += steps;
+        }
+
+        // Reassemble the steps in order and compare with the whole call.
+        int co = c * 2;
+        var expected = whole.ToArray();
+        int offset = 0;
+        foreach (var (part, steps) in got.Zip(chunks))
+        {
+            for (int b = 0; b < n; b++)
+            {
+                for (int t = 0; t < steps; t++)
+                {
+                    for (int o = 0; o < co; o++)
+                    {
+                        Half e = expected[last ? (b * l + offset + t) * co + o : (b * co + o) * l + offset + t];
+                        Half g = part[last ? (b * steps + t) * co + o : (b * co + o) * steps + t];
+                        Assert.True(BitConverter.HalfToUInt16Bits(e) == BitConverter.HalfToUInt16Bits(g), $"step {offset + t}: {g} vs {e}");
+                    }
+                }
+            }
+
+            offset += steps;
+        }
     }
 
     [Theory]
