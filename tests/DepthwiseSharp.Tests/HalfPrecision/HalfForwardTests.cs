@@ -164,6 +164,19 @@ public class HalfForwardTests
         Assert.Equal((Half)(-59999), y[2]);
     }
 
+    /// <summary>As in the float32 engine, padding taps are skipped: a padded zero under an infinite weight adds nothing.</summary>
+    [Fact]
+    public void Padding_taps_are_skipped_so_an_infinite_edge_weight_leaves_edges_finite()
+    {
+        var g = Conv1DGeometry.ForPadding(1, 4, 1, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        Half[] x = [(Half)1, (Half)1, (Half)1, (Half)1];
+        Half[] k = [Half.PositiveInfinity, (Half)1, (Half)1];
+        var y = new Half[4];
+        DepthwiseConvolution.Forward(g, (ReadOnlySpan<Half>)x, k, ReadOnlySpan<Half>.Empty, y);
+        Assert.Equal((Half)2, y[0]);
+        Assert.True(Half.IsPositiveInfinity(y[1]));
+    }
+
     [Fact]
     public void Lengths_that_do_not_match_the_geometry_are_named()
     {

@@ -11,9 +11,9 @@ namespace DepthwiseSharp.Kernels;
 /// the output written as 16-bit values, so memory moves half the bytes of float32, while every product and sum is float32.
 /// </summary>
 /// <remarks>
-/// The work is cut into tiles of (batch element, block of channels, block of output steps). A tile's input rows (with the zeros of the
-/// padding) are widened into a float32 scratch buffer small enough to stay in the core's L2 cache, the float32 executor
-/// runs on them with valid padding (bias and activation fused), and its float32 results are rounded once into the output.
+/// The work is cut into tiles of (batch element, block of channels, block of output steps). A tile's input rows are
+/// widened into a float32 scratch buffer small enough to stay in the core's L2 cache, the float32 executor runs on them
+/// with the tile's share of the padding (bias fused), and its float32 results are rounded once into the output.
 /// Tile boundaries depend only on the geometry, never on the thread count, and each output element is computed by the
 /// same float32 arithmetic as in <see cref="ForwardExecutor"/>: results are identical for every thread count and SIMD width.
 /// </remarks>
@@ -210,35 +210,31 @@ internal static class HalfForward
             int from = Math.Clamp(r0, 0, length);
             int lead = Math.Clamp(from - r0, 0, rows);
             int exist = Math.Max(0, Math.Min(r0 + rows, length) - from);
-            var tile = new Conv1DGeometry(1, rows, cb, m, g.KernelSize, g.Stride, g.Dilation, 0, 0, g.DataFormat);
-            float[] xin = ArrayPool<float>.Shared.Rent(rows * cb);
+            // Only the rows that exist are widened; the padding stays the tile's own pads, so its taps are skipped as the
+            // float32 engine skips them (a padded zero under an infinite weight adds nothing, as in every other path).
+            var tile = new Conv1DGeometry(1, exist, cb, m, g.KernelSize, g.Stride, g.Dilation, lead, rows - lead - exist, g.DataFormat);
+            float[] xin = ArrayPool<float>.Shared.Rent(Math.Max(exist * cb, 1));
             float[] yout = ArrayPool<float>.Shared.Rent(count * cb * m);
             try
             {
                 if (g.DataFormat == DataFormat.ChannelsLast)
                 {
-                    // Every channel (cb == c): the rows are contiguous, so zeros, one widening of the rows that exist, zeros.
-                    var dst = xin.AsSpan(0, rows * c);
-                    dst[..(lead * c)].Clear();
-                    Widen(new ReadOnlySpan<TH>(_x + ((long)n * length + from) * c, exist * c), dst.Slice(lead * c, exist * c));
-                    dst[((lead + exist) * c)..].Clear();
+                    // Every channel (cb == c): the rows are contiguous, one widening.
+                    Widen(new ReadOnlySpan<TH>(_x + ((long)n * length + from) * c, exist * c), xin.AsSpan(0, exist * c));
                 }
                 else
                 {
                     // One row segment per channel of the block.
                     for (int ch = 0; ch < cb; ch++)
                     {
-                        var dst = xin.AsSpan(ch * rows, rows);
-                        dst[..lead].Clear();
-                        Widen(new ReadOnlySpan<TH>(_x + ((long)n * c + c0 + ch) * length + from, exist), dst.Slice(lead, exist));
-                        dst[(lead + exist)..].Clear();
+                        Widen(new ReadOnlySpan<TH>(_x + ((long)n * c + c0 + ch) * length + from, exist), xin.AsSpan(ch * exist, exist));
                     }
                 }
 
                 var bias = _b is null ? ReadOnlySpan<float>.Empty : new ReadOnlySpan<float>(_b + c0 * m, cb * m);
                 var kernel = new ReadOnlySpan<float>(_k + (long)g.KernelSize * c0 * m, g.KernelSize * cb * m);
                 var z = yout.AsSpan(0, count * cb * m);
-                ForwardExecutor.Forward<float>(tile, xin.AsSpan(0, rows * cb), kernel, bias, z, _variant, null, maxDegree: 1, streaming: false);
+                ForwardExecutor.Forward<float>(tile, xin.AsSpan(0, exist * cb), kernel, bias, z, _variant, null, maxDegree: 1, streaming: false);
                 if (_epilogue is { } activation)
                 {
                     // Keras's pre-activation is a 16-bit value: round, then the activation (elementwise) in float32, at the
