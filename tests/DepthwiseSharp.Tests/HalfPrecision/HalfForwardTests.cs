@@ -177,6 +177,36 @@ public class HalfForwardTests
         Assert.True(Half.IsPositiveInfinity(y[1]));
     }
 
+    /// <summary>After warm-up the 16-bit entry points allocate nothing on one thread (scratch comes from ArrayPool).</summary>
+    [Fact]
+    public void Sixteen_bit_calls_allocate_nothing_after_warm_up()
+    {
+        var g = Conv1DGeometry.ForPadding(4, 600, 32, 2, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        var x = new BFloat16[g.InputCount];
+        var k = new BFloat16[g.KernelCount];
+        var y = new BFloat16[g.OutputCount];
+        var layer = new DepthwiseConv1D(5, 1, "same", depthMultiplier: 2, activation: "gelu", dtype: "mixed_bfloat16") { MaxDegreeOfParallelism = 1 };
+        int[] shape = [4, 600, 32];
+        for (int i = 0; i < 3; i++)
+        {
+            DepthwiseConvolution.Forward(g, (ReadOnlySpan<BFloat16>)x, k, ReadOnlySpan<BFloat16>.Empty, y, 1);
+            layer.Call(x, shape, y);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            DepthwiseConvolution.Forward(g, (ReadOnlySpan<BFloat16>)x, k, ReadOnlySpan<BFloat16>.Empty, y, 1);
+            layer.Call(x, shape, y);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        if (TestBuild.LibraryIsOptimized)
+        {
+            Assert.Equal(0, allocated);
+        }
+    }
+
     [Fact]
     public void Lengths_that_do_not_match_the_geometry_are_named()
     {

@@ -106,13 +106,20 @@ public class ThreadingTests
                 layer.Call<float>(x, shape, y);
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++)
+            // The least of three rounds: a per-call allocation shows in every round, while the thread pool growing its
+            // queue once on a busy machine (workers late to take the queued helpers) shows in one at most.
+            long allocated = long.MaxValue;
+            for (int round = 0; round < 3; round++)
             {
-                layer.Call<float>(x, shape, y);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 20; i++)
+                {
+                    layer.Call<float>(x, shape, y);
+                }
+
+                allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
             }
 
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             if (TestBuild.LibraryIsOptimized)
             {
                 // One thread: nothing at all. Two threads: the thread pool's own queue may grow a segment now and then
