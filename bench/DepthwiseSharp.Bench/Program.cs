@@ -7,11 +7,12 @@ internal static class Program
     public const int Failure = 2;
 
     private static readonly string Usage = $"""
-        usage: dotnet run --project bench/DepthwiseSharp.Bench -c Release -- (--compare [--aligned] | --backward) [--quick] [--shape TEXT]
+        usage: dotnet run --project bench/DepthwiseSharp.Bench -c Release -- (--compare [--aligned] | --backward | --half) [--quick] [--shape TEXT]
 
           --compare      time our forward against ONNX Runtime's Conv (group = C) on the speed grid, in the same process,
                          on the same buffers; fails if the two outputs differ; the last line is the smallest speed-up
           --backward     time our three gradients (dx, dkernel, dbias) on the same grid
+          --half         time the forward with float16 and bfloat16 storage (float32 arithmetic) against float32
           --aligned      --compare on 64-byte-aligned native buffers instead of pinned .NET arrays
         {CommandLine.CommonHelp}
         """;
@@ -29,7 +30,7 @@ internal static class Program
         try
         {
             var options = BenchOptions.Parse(args);
-            return options.Backward ? Bench.Backward(options, stdout) : Bench.Compare(options, stdout);
+            return options.Backward ? Bench.Backward(options, stdout) : options.Half ? HalfBench.Run(options, stdout) : Bench.Compare(options, stdout);
         }
         catch (Exception e) when (e is BenchException or NotSupportedException or InvalidOperationException)
         {
