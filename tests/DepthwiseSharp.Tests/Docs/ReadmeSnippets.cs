@@ -42,6 +42,14 @@ internal static class ReadmeSnippets
         DepthwiseConvolution.Forward<float>(g, new float[g.InputCount], new float[g.KernelCount], new float[g.OutputChannels],
             new float[g.OutputCount]);
 
+        // Keras's 16-bit policies: mixed_bfloat16 keeps float32 weights and computes and outputs bfloat16 (float32 sums, one
+        // rounding per value); a float input is rounded to bfloat16 first, as Keras casts it. Spans of Half and BFloat16 too.
+        var mixed = new DepthwiseConv1D(kernelSize: 3, strides: 2, depthMultiplier: 3, dtype: "mixed_bfloat16");
+        Tensor<BFloat16> yb = mixed.Call(Tensor.Create(new BFloat16[4 * 10 * 12], [4, 10, 12]));
+        Tensor<float> yRounded = mixed.Call(x);                          // bfloat16 values, widened exactly
+        DepthwiseConvolution.Forward(g, new Half[g.InputCount], new Half[g.KernelCount], new Half[g.OutputChannels],
+            new Half[g.OutputCount]);
+
         var xTrain = Tensor.Create(new float[64 * 10 * 12], [64, 10, 12]);     // your data: inputs and the outputs to learn
         var yTrain = Tensor.Create(new float[64 * 4 * 36], [64, 4, 36]);
         var history = Trainer.Fit(layer, xTrain, yTrain, new FitOptions
