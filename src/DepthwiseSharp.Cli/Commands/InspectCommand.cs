@@ -101,7 +101,7 @@ internal static class InspectCommand
                 count = layer.CountParams();
                 (layer.Trainable ? ref trainable : ref frozen) += count;
                 args = $"kernel_size={layer.KernelSize}, strides={layer.Strides}, padding={layer.Padding.ToKeras()}, depth_multiplier={layer.DepthMultiplier}, "
-                    + $"dilation_rate={layer.DilationRate}, activation={layer.Activation.Name}, use_bias={(layer.UseBias ? "True" : "False")}, {layer.DataFormat.ToKeras()}, {layer.DType.ToKeras()}";
+                    + $"dilation_rate={layer.DilationRate}, activation={layer.Activation.Name}, use_bias={(layer.UseBias ? "True" : "False")}, {layer.DataFormat.ToKeras()}, {layer.DTypePolicy.Name}";
             }
             else if (step.Activation is { } activation)
             {

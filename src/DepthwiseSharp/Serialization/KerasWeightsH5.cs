@@ -308,7 +308,7 @@ internal static class KerasWeightLoader
         if (!same)
         {
             throw new InvalidDataException(
-                $"{file}: dataset '{path}': The shape of the target variable and the shape of the target value in `variable.assign(value)` must match. variable.shape={Shapes.Format(expected)}, Received: value.shape={Shapes.Format(actual)}. Target variable: <Variable path={layer.Name}/{weight}, shape={Shapes.Format(expected)}, dtype={layer.DType.ToKeras()}>");
+                $"{file}: dataset '{path}': The shape of the target variable and the shape of the target value in `variable.assign(value)` must match. variable.shape={Shapes.Format(expected)}, Received: value.shape={Shapes.Format(actual)}. Target variable: <Variable path={layer.Name}/{weight}, shape={Shapes.Format(expected)}, dtype={layer.VariableDType.ToKeras()}>");
         }
     }
 }
