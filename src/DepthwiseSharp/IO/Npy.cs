@@ -60,7 +60,7 @@ public static class Npy
     /// than count × item size.
     /// </exception>
     /// <exception cref="NotSupportedException">
-    /// The dtype is not float16/32/64, the format version is not 1, 2 or 3, or the array is too large for a .NET
+    /// The dtype is not float16/32/64 or bfloat16 (ml_dtypes' raw 2-byte values, descr V2, read as float32), the format version is not 1, 2 or 3, or the array is too large for a .NET
     /// array.
     /// </exception>
     /// <exception cref="IOException">Reading the file failed.</exception>
@@ -101,7 +101,7 @@ public static class Npy
     /// than count × item size.
     /// </exception>
     /// <exception cref="NotSupportedException">
-    /// The dtype is not float16/32/64, the format version is not 1, 2 or 3, or the array is too large for a .NET
+    /// The dtype is not float16/32/64 or bfloat16 (ml_dtypes' raw 2-byte values, descr V2, read as float32), the format version is not 1, 2 or 3, or the array is too large for a .NET
     /// array.
     /// </exception>
     /// <exception cref="IOException">Reading the stream failed.</exception>
@@ -124,6 +124,20 @@ public static class Npy
         // shape is reported as such.
         switch (dtype)
         {
+            case NpyDType.Float16 when IsBFloat16(header.Descr):
+            {
+                // ml_dtypes' bfloat16 (NumPy has no such type, so np.save writes its raw 2-byte values as 'V2'): the
+                // values widen exactly to float32, which is how the array is held.
+                var raw = ReadData<Half>(stream, name, header, count, byteCount, swap, declared);
+                var data = new float[raw.Length];
+                for (int i = 0; i < raw.Length; i++)
+                {
+                    data[i] = (float)BFloat16.FromBits(BitConverter.HalfToUInt16Bits(raw[i]));
+                }
+
+                return NpyArray.Own(ToIntShape(header, name), data);
+            }
+
             case NpyDType.Float16:
             {
                 var data = ReadData<Half>(stream, name, header, count, byteCount, swap, declared);
@@ -594,12 +608,15 @@ public static class Npy
         if (!TryParseDescr(header.Descr, out dtype, out bool littleEndian))
         {
             throw new NotSupportedException(
-                $"{name}: dtype {header.DescrSource} is not supported; only float16 ('<f2'), float32 ('<f4') and float64 ('<f8'), in either byte order, can be read");
+                $"{name}: dtype {header.DescrSource} is not supported; only float16 ('<f2'), float32 ('<f4'), float64 ('<f8'), in either byte order, and ml_dtypes' bfloat16 ('|V2') can be read");
         }
 
         swap = littleEndian != BitConverter.IsLittleEndian;
         return header;
     }
+
+    /// <summary>Whether the descr is 2-byte raw values (<c>V2</c>), which DepthwiseSharp reads as bfloat16.</summary>
+    private static bool IsBFloat16(string? descr) => descr is not null && descr.TrimStart('<', '>', '=', '|') == "V2";
 
     private static bool TryParseDescr(string? descr, out NpyDType dtype, out bool littleEndian)
     {
@@ -629,7 +646,8 @@ public static class Npy
 
         switch (type)
         {
-            case "f2" or "e":
+            case "f2" or "e" or "V2":
+                // V2: 2-byte raw values, as np.save writes ml_dtypes' bfloat16 (see IsBFloat16).
                 dtype = NpyDType.Float16;
                 return true;
             case "f4" or "f":

@@ -192,3 +192,18 @@ public class BFloat16VectorsTests
         }
     }
 }
+
+/// <summary>NumPy has no bfloat16: ml_dtypes' arrays are saved as raw 2-byte values ('|V2'), which read as bfloat16, held as float32.</summary>
+public class BFloat16NpyTests
+{
+    [Fact]
+    public void An_ml_dtypes_bfloat16_file_reads_as_its_values()
+    {
+        string dir = Path.Combine(TestData.Root, "bfloat16-npy");
+        var bf = DepthwiseSharp.IO.Npy.Read(Path.Combine(dir, "values.bf16.npy"));
+        var f32 = DepthwiseSharp.IO.Npy.Read(Path.Combine(dir, "values.f32.npy"));
+        Assert.Equal(DepthwiseSharp.IO.NpyDType.Float32, bf.DType);
+        Assert.Equal(f32.Shape, bf.Shape);
+        Assert.Equal(f32.ToSingleArray().Select(BitConverter.SingleToUInt32Bits), bf.ToSingleArray().Select(BitConverter.SingleToUInt32Bits));
+    }
+}
