@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using DepthwiseSharp.IO;
 using DepthwiseSharp.Layers;
@@ -175,6 +176,36 @@ public class HalfForwardTests
         DepthwiseConvolution.Forward(g, (ReadOnlySpan<Half>)x, k, ReadOnlySpan<Half>.Empty, y);
         Assert.Equal((Half)2, y[0]);
         Assert.True(Half.IsPositiveInfinity(y[1]));
+    }
+
+    /// <summary>Each SIMD width, forced in this process, gives the same bits, for the span call and a layer with a fused activation.</summary>
+    [Theory]
+    [InlineData("channels_last")]
+    [InlineData("channels_first")]
+    public void Every_simd_width_gives_the_same_bits(string format)
+    {
+        var df = KerasEnums.ParseDataFormat(format);
+        var g = Conv1DGeometry.ForPadding(3, 777, 37, 2, 5, 1, 2, Padding.Same, df);
+        var rng = new Random(12);
+        Half[] x = [.. Enumerable.Range(0, g.InputCount).Select(_ => (Half)(rng.NextDouble() * 2 - 1))];
+        Half[] k = [.. Enumerable.Range(0, g.KernelCount).Select(_ => (Half)(rng.NextDouble() - 0.5))];
+        Half[] b = [.. Enumerable.Range(0, g.OutputChannels).Select(_ => (Half)(rng.NextDouble() - 0.5))];
+        var layer = new DepthwiseConv1D(5, 1, "same", depthMultiplier: 2, dataFormat: format, dilationRate: 2, activation: "gelu", dtype: "mixed_bfloat16");
+        var xb = Tensor.Create(x.Select(v => (BFloat16)(float)v).ToArray(), df == DataFormat.ChannelsLast ? [3, 777, 37] : [3, 37, 777]);
+        layer.Build([null, (int)xb.Lengths[1], (int)xb.Lengths[2]]);
+        byte[]? first = null, firstLayer = null;
+        foreach (var variant in DepthwiseSharp.Kernels.KernelVariants.Supported)
+        {
+            using var width = DepthwiseSharp.Kernels.KernelVariants.Force(variant);
+            var y = new Half[g.OutputCount];
+            DepthwiseConvolution.Forward(g, (ReadOnlySpan<Half>)x, k, b, y, 2);
+            byte[] bits = MemoryMarshal.AsBytes(y.AsSpan()).ToArray();
+            byte[] layerBits = MemoryMarshal.AsBytes(layer.Call(xb).ToArray().AsSpan()).ToArray();
+            first ??= bits;
+            firstLayer ??= layerBits;
+            Assert.True(first.AsSpan().SequenceEqual(bits), $"{variant}: span forward differs");
+            Assert.True(firstLayer.AsSpan().SequenceEqual(layerBits), $"{variant}: layer call differs");
+        }
     }
 
     /// <summary>After warm-up the 16-bit entry points allocate nothing on one thread (scratch comes from ArrayPool).</summary>

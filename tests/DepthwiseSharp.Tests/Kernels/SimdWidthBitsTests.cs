@@ -158,17 +158,25 @@ public class SimdWidthBitsTests
             }
 
             Add<double>(result, $"{(last ? "cl" : "cf")}_relu_f64", last, 2, 333, 21, 2, 3, 1, "relu");
+
+            // The 16-bit policies: their forward (16-bit tiles, float32 sums) and float32 gradients.
+            foreach (string policy in new[] { "mixed_float16", "mixed_bfloat16" })
+            {
+                Add<float>(result, $"{(last ? "cl" : "cf")}_{policy}", last, 3, 1500, 40, 2, 5, 1, "relu", policy);
+            }
         }
 
         return result;
     }
 
-    private static void Add<T>(List<(string, bool, string)> result, string name, bool last, int n, int length, int c, int m, int k, int s, string activation)
+    private static void Add<T>(List<(string, bool, string)> result, string name, bool last, int n, int length, int c, int m, int k, int s, string activation,
+        string? policy = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var layer = Streaming.StreamTestUtil.WithRandomWeights(
             new DepthwiseConv1D(k, s, Padding.Same, m, last ? DataFormat.ChannelsLast : DataFormat.ChannelsFirst, 1,
-                DepthwiseSharp.Activations.Activation.Get(activation), dtype: typeof(T) == typeof(float) ? DType.Float32 : DType.Float64),
+                DepthwiseSharp.Activations.Activation.Get(activation),
+                dtype: policy is null ? (typeof(T) == typeof(float) ? DType.Float32 : DType.Float64) : DTypePolicy.Get(policy)),
             c, new Random(length + c));
         var x = Streaming.StreamTestUtil.Input<T>(new Random(n + m), n * length * c);
         var pass = layer.Forward(Tensor.Create(x, last ? [n, length, c] : [n, c, length]));
