@@ -40,9 +40,10 @@ internal static class ForwardPolicy
     public const int ClRowsPerItem = 64;
 
     /// <summary>
-    /// How many steps ahead the channels_last step loop requests its newest input row. Each step reads k rows but only
-    /// the newest is new to the cache, a pattern the hardware prefetcher does not follow; the request must be early
-    /// enough to cover memory latency at the loop's pace, and late enough that the row is still in L1 when it is read.
+    /// How many steps ahead the channels_last step loop requests the input rows new to a step (s of them) and, with
+    /// ordinary stores, the output row. Each step reads k rows but only the newest are new to the cache, a pattern the
+    /// hardware prefetcher does not follow; the request must be early enough to cover memory latency at the loop's pace,
+    /// and late enough that the rows are still in L2 (where <see cref="Prefetch"/> puts them) when they are read.
     /// </summary>
     public const int PrefetchRows = 12;
 
