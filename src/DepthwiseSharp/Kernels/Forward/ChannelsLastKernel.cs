@@ -107,14 +107,35 @@ internal static class ChannelsLastKernel
         }
     }
 
-    /// <summary>Requests scratch row <paramref name="row"/> (of <paramref name="rowCount"/>) into the cache, if it exists.</summary>
+    /// <summary>
+    /// Requests rows (<paramref name="row"/> - <paramref name="newRows"/>, <paramref name="row"/>] (of
+    /// <paramref name="rowCount"/>) into the cache, those that exist: with stride s each step reads s rows no earlier step
+    /// read, and requesting only the newest would leave the others to demand misses.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchAhead<T>(ref T rows, int row, int rowCount, int count, bool enabled)
+    private static void PrefetchAhead<T>(ref T rows, int row, int newRows, int rowCount, int count, bool enabled)
         where T : unmanaged
     {
-        if (enabled && row < rowCount)
+        int first = Math.Max(0, row - newRows + 1), end = Math.Min(rowCount, row + 1);
+        if (enabled && end > first)
         {
-            Prefetch.Range(ref Unsafe.Add(ref rows, (nint)row * count), count);
+            Prefetch.Range(ref Unsafe.Add(ref rows, (nint)first * count), (nint)(end - first) * count);
+        }
+    }
+
+    /// <summary>
+    /// Requests output row <paramref name="row"/> (if below <paramref name="end"/>) into the cache ahead of its stores, when
+    /// they go through the cache: a store to a line not in cache waits in the store queue for the line's read, and a few
+    /// such stores stall the loop, while requests made ahead overlap. Streaming stores read nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchOutput<T, TS>(ref T yb, int row, int end, int count)
+        where T : unmanaged
+        where TS : struct, IStoreMode
+    {
+        if (!TS.Streaming && row < end)
+        {
+            Prefetch.Range(ref Unsafe.Add(ref yb, (nint)row * count), count);
         }
     }
 
@@ -124,8 +145,9 @@ internal static class ChannelsLastKernel
     /// <see cref="ColumnKernel.MaxTaps"/> taps, the dilation a multiple of the stride, at least one vector of channels) it runs;
     /// otherwise rows of at least <see cref="ForwardPolicy.BlockMinRowBytes"/> go 4 steps at a time (<see cref="Block{T, TV, TS}"/>) and
     /// narrower rows one step at a time, 4 vectors of channels in registers over its taps (<see cref="ChannelsAt{T, TV, TS}"/>),
-    /// with the row <see cref="ForwardPolicy.PrefetchRows"/> steps ahead requested explicitly (each step reads k rows but only its
-    /// newest is new to the cache, a pattern the hardware prefetcher does not follow). Input rows below
+    /// with the input rows new to the step <see cref="ForwardPolicy.PrefetchRows"/> steps ahead requested explicitly (each step
+    /// reads k rows but only its newest s are new to the cache, a pattern the hardware prefetcher does not follow), and with
+    /// ordinary stores the output row too. Input rows below
     /// <paramref name="prefetchEnd"/> (absolute) may be prefetched. Channels [<paramref name="ca"/>, <paramref name="ce"/>)
     /// are stored the <typeparamref name="TS"/> way (when streaming: whole 64-byte lines, <c>y + ca</c> of every row
     /// aligned); the channels around them share their cache lines with the neighbouring rows and take ordinary stores,
@@ -179,6 +201,9 @@ internal static class ChannelsLastKernel
         int newest = (k - 1) * d - pl - r0;
         int rowCount = prefetchEnd - r0;
         bool prefetch = rowCount > 0;
+
+        // Rows a step reads that the step before it did not: s of them, or the whole window when the stride skips rows.
+        int newRows = Math.Min(s, (k - 1) * d + 1);
         int t = t0;
         if (TV.Count > 1 && (long)cm * Unsafe.SizeOf<T>() >= ForwardPolicy.BlockMinRowBytes)
         {
@@ -186,7 +211,8 @@ internal static class ChannelsLastKernel
             {
                 for (int r = 0; r < BlockSteps; r++)
                 {
-                    PrefetchAhead(ref rows, (t + r + ForwardPolicy.PrefetchRows) * s + newest, rowCount, cm, prefetch);
+                    PrefetchAhead(ref rows, (t + r + ForwardPolicy.PrefetchRows) * s + newest, newRows, rowCount, cm, prefetch);
+                    PrefetchOutput<T, TS>(ref yb, t + r + ForwardPolicy.PrefetchRows, t1, cm);
                 }
 
                 Block<T, TV, TS>(ref Unsafe.Add(ref rows, (nint)(t * s - pl - r0) * cm), (nint)s * cm, ref kernel, ref bias, hasBias,
@@ -200,7 +226,7 @@ internal static class ChannelsLastKernel
             WrapEnds<T, TV, TS>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t, t1 - 1, ca, ce);
             for (; t < t1 - 1; t++)
             {
-                PrefetchAhead(ref rows, t + ForwardPolicy.PrefetchRows + newest, rowCount, cm, prefetch);
+                PrefetchAhead(ref rows, t + ForwardPolicy.PrefetchRows + newest, 1, rowCount, cm, prefetch);
                 Channels<T, TV, TS>(ref Unsafe.Add(ref rows, (nint)(t - pl - r0) * cm), ref wrapped, ref wrappedBias, hasBias,
                     ref Unsafe.Add(ref yb, (nint)t * cm), ca, wl, k, tapStep, wl);
             }
@@ -214,7 +240,8 @@ internal static class ChannelsLastKernel
             int tb = Math.Min(t1, t + ForwardPolicy.EdgeSteps);
             for (int u = t; u < tb; u++)
             {
-                PrefetchAhead(ref rows, (u + ForwardPolicy.PrefetchRows) * s + newest, rowCount, cm, prefetch);
+                PrefetchAhead(ref rows, (u + ForwardPolicy.PrefetchRows) * s + newest, newRows, rowCount, cm, prefetch);
+                PrefetchOutput<T, TS>(ref yb, u + ForwardPolicy.PrefetchRows, t1, cm);
                 Channels<T, TV, TS>(ref Unsafe.Add(ref rows, (nint)(u * s - pl - r0) * cm), ref kernel, ref bias, hasBias,
                     ref Unsafe.Add(ref yb, (nint)u * cm), ca, ce, k, tapStep, cm);
             }

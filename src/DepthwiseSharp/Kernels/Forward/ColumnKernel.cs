@@ -24,6 +24,9 @@ internal static partial class ColumnKernel
     /// <see cref="ForwardPolicy.ColumnsPay{T}"/>. The tile's sweeps read its rows column by column, which the hardware
     /// prefetcher does not stream on short walks, so while a tile is computed the next tile's rows are prefetched in
     /// sequence, a slice per channel vector (not on long walks with several phases: <see cref="ForwardPolicy.ColumnPrefetchMaxWalkBytes"/>).
+    /// With ordinary stores the next tile's output rows are requested the same way, whatever the walk: each sweep stores one
+    /// vector per row, every one to a different line, and stores to lines not in cache fill the store queue and stall the
+    /// sweep while the lines are read.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Tiles<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
@@ -47,10 +50,12 @@ internal static partial class ColumnKernel
         {
             int tb = Math.Min(t1, ta + tile);
 
-            // The next tile's new input rows [pa, pz), a slice of rows per (phase, channel vector) sweep.
+            // The next tile's new input rows [pa, pz) and output rows [tb, oz), a slice of each per (phase, channel vector) sweep.
             int pa = (tb - 1) * s - pl + (k - 1) * d + 1;
             int pz = Math.Min(prefetchEnd, (tb + tile - 1) * s - pl + (k - 1) * d + 1);
             int perSweep = pz > pa && prefetchTiles ? (pz - pa + p * vectors - 1) / (p * vectors) : 0;
+            int oz = Math.Min(t1, tb + tile);
+            int outPerSweep = oz > tb ? (oz - tb + p * vectors - 1) / (p * vectors) : 0;
             for (int phase = 0; phase < p && ta + phase < tb; phase++)
             {
                 int first = ta + phase;
@@ -70,6 +75,12 @@ internal static partial class ColumnKernel
                             {
                                 Prefetch.Range(ref Unsafe.Add(ref rows, (nint)(q0 - r0) * cm), (nint)(q1 - q0) * cm);
                             }
+                        }
+
+                        int o0 = tb + (phase * vectors + v) * outPerSweep, o1 = Math.Min(oz, o0 + outPerSweep);
+                        if (!TS.Streaming && o1 > o0)
+                        {
+                            Prefetch.Range(ref Unsafe.Add(ref yb, (nint)o0 * cm), (nint)(o1 - o0) * cm);
                         }
 
                         Dispatch<T, TV, TS>(steps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * cm,

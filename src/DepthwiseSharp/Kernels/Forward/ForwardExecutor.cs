@@ -49,11 +49,7 @@ internal static class ForwardExecutor
             {
                 var job = ForwardJob<T>.Rent();
                 int streamFrom = streaming == false ? -1 : ForwardPolicy.StreamingStart<T>(g, (nint)py, epilogue is not null, variant, streaming == true);
-
-                // With stride 1 the streamed rows start at channel streamFrom and run on into the next row (a wrapped
-                // kernel), so the column kernel's alignment rule applies from there.
-                nint shift = streamFrom > 0 && g.Stride == 1 ? streamFrom * sizeof(T) : 0;
-                bool useColumns = last && (columns ?? ForwardPolicy.ColumnsPay<T>(g, (nint)px + shift, (nint)py + shift));
+                bool useColumns = last && (columns ?? ForwardPolicy.ColumnsPay<T>(g));
                 T[]? wrapped = null;
                 if (streamFrom > 0 && g.Stride == 1)
                 {

@@ -40,9 +40,10 @@ internal static class ForwardPolicy
     public const int ClRowsPerItem = 64;
 
     /// <summary>
-    /// How many steps ahead the channels_last step loop requests its newest input row. Each step reads k rows but only
-    /// the newest is new to the cache, a pattern the hardware prefetcher does not follow; the request must be early
-    /// enough to cover memory latency at the loop's pace, and late enough that the row is still in L1 when it is read.
+    /// How many steps ahead the channels_last step loop requests the input rows new to a step (s of them) and, with
+    /// ordinary stores, the output row. Each step reads k rows but only the newest are new to the cache, a pattern the
+    /// hardware prefetcher does not follow; the request must be early enough to cover memory latency at the loop's pace,
+    /// and late enough that the rows are still in L2 (where <see cref="Prefetch"/> puts them) when they are read.
     /// </summary>
     public const int PrefetchRows = 12;
 
@@ -61,9 +62,9 @@ internal static class ForwardPolicy
     public const int BlockMinRowBytes = 4096;
 
     /// <summary>
-    /// Input plus output bytes up to which <see cref="ColumnsPay{T}"/> takes the column kernel whatever the buffers'
-    /// alignment: half the L3, a size that stays in the last-level cache between producer and consumer, where a vector
-    /// that straddles two lines costs no extra memory traffic.
+    /// Input plus output bytes up to which <see cref="ColumnsPay{T}"/> takes the column kernel whatever the row's length:
+    /// half the L3, a size that stays in the last-level cache between producer and consumer, where a vector that
+    /// straddles two lines costs no extra memory traffic.
     /// </summary>
     public const long ColumnCacheBytes = 16L << 20;
 
@@ -74,21 +75,22 @@ internal static class ForwardPolicy
     public const int L1AliasStrideBytes = 2048;
 
     /// <summary>
-    /// Whether the channels_last interior takes the column kernel, decided once per call from the geometry and the
-    /// buffers' addresses <paramref name="x"/> and <paramref name="y"/>. The column kernel loads each input row once per
-    /// block of outputs instead of once per tap, which pays wherever its strided sweeps are served well:
+    /// Whether the channels_last interior takes the column kernel, decided once per call from the geometry. The column
+    /// kernel loads each input row once per block of outputs instead of once per tap, which pays wherever its strided
+    /// sweeps are served well:
     /// <list type="bullet">
     /// <item>never when there is one phase (d &lt;= s) and the walk <c>d * C * M * sizeof(T)</c> is a multiple of
     /// <see cref="L1AliasStrideBytes"/> (the sweep thrashes two L1 sets; the step loop reads rows in order);</item>
-    /// <item>otherwise on 64-byte-aligned input and output with whole-line rows and M = 1: each vector is then one cache
-    /// line, written by one sweep;</item>
+    /// <item>otherwise with rows a whole number of 64-byte lines and M = 1, whatever the buffers' alignment: every row
+    /// then starts at the same offset in its line, so a tile's sweeps over one line follow each other while the tile's
+    /// rows are in cache (the tile's output rows are requested ahead, <see cref="ColumnKernel.Tiles{T, TV, TS}"/>);</item>
     /// <item>otherwise when input plus output fit <see cref="ColumnCacheBytes"/>: from the cache a vector that straddles
-    /// two lines costs nothing extra, while from memory each such line would be written by two sweeps.</item>
+    /// two lines costs nothing extra, while from memory rows that share lines with their neighbours would be read twice.</item>
     /// </list>
     /// The kernel must also apply at all (dilation a multiple of the stride, at most <see cref="ColumnTapLimit"/> taps,
     /// a vector of channels); <see cref="ChannelsLastKernel"/> checks that.
     /// </summary>
-    public static bool ColumnsPay<T>(in Conv1DGeometry g, nint x, nint y)
+    public static bool ColumnsPay<T>(in Conv1DGeometry g)
         where T : unmanaged
     {
         long rowBytes = (long)g.OutputChannels * Unsafe.SizeOf<T>();
@@ -99,8 +101,8 @@ internal static class ForwardPolicy
             return false;
         }
 
-        bool aligned = (x & 63) == 0 && (y & 63) == 0 && rowBytes % 64 == 0 && g.DepthMultiplier == 1;
-        return aligned || inCache;
+        bool wholeLines = rowBytes % 64 == 0 && g.DepthMultiplier == 1;
+        return wholeLines || inCache;
     }
 
     /// <summary>

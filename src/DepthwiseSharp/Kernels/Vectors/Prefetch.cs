@@ -9,7 +9,11 @@ namespace DepthwiseSharp.Kernels;
 /// </summary>
 internal static class Prefetch
 {
-    /// <summary>Requests the cache lines of <paramref name="count"/> elements from <paramref name="start"/> into L1.</summary>
+    /// <summary>
+    /// Requests the cache lines of <paramref name="count"/> elements from <paramref name="start"/> into L2 (and the levels
+    /// below it), not L1: the requests run a dozen rows ahead, and lines brought into L1 that early evict the window rows
+    /// still being read from the small L1, while L2 holds them and a load then waits for L2, not memory.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Range<T>(ref T start, nint count)
         where T : unmanaged
@@ -20,7 +24,7 @@ internal static class Prefetch
             nint bytes = count * sizeof(T);
             for (nint q = 0; q < bytes; q += 64)
             {
-                Sse.Prefetch0(p + q);
+                Sse.Prefetch1(p + q);
             }
         }
     }
