@@ -36,7 +36,10 @@ internal static class StreamCommand
         var input = Npy.Read(inputPath);
         try
         {
-            return layer.DType == DType.Float32
+            // A float16 layer streams float16 values (the input rounded to float16, as Keras casts it) and writes float16.
+            return layer.ComputeDType == DType.Float16
+                ? Stream(layer, input.ToHalfArray(), input.Shape, chunk, check, outputPath, stdout)
+                : layer.DType == DType.Float32
                 ? Stream(layer, input.ToSingleArray(), input.Shape, chunk, check, outputPath, stdout)
                 : Stream(layer, input.ToDoubleArray(), input.Shape, chunk, check, outputPath, stdout);
         }
@@ -106,7 +109,11 @@ internal static class StreamCommand
 
         stopwatch.Stop();
         int[] outShape = last ? [n, totalOut, co] : [n, co, totalOut];
-        if (typeof(T) == typeof(float))
+        if (typeof(T) == typeof(Half))
+        {
+            Npy.Write(outputPath, (Half[])(object)y, outShape);
+        }
+        else if (typeof(T) == typeof(float))
         {
             Npy.Write(outputPath, (float[])(object)y, outShape);
         }
@@ -124,7 +131,13 @@ internal static class StreamCommand
         {
             nint[] inLengths = [n, last ? length : c, last ? c : length];
             T[] expected;
-            if (typeof(T) == typeof(float))
+            if (typeof(T) == typeof(Half))
+            {
+                var whole = layer.Call(System.Numerics.Tensors.Tensor.Create((Half[])(object)x, inLengths));
+                expected = new T[whole.FlattenedLength];
+                whole.FlattenTo((Half[])(object)expected);
+            }
+            else if (typeof(T) == typeof(float))
             {
                 var whole = layer.Call(System.Numerics.Tensors.Tensor.Create((float[])(object)x, inLengths));
                 expected = new T[whole.FlattenedLength];

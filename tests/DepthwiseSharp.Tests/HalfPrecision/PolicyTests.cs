@@ -252,6 +252,27 @@ public class PolicyTests
         }
     }
 
+    [Fact]
+    public void Depthwise_stream_runs_a_float16_layer_in_float16()
+    {
+        string dir = Directory.CreateTempSubdirectory("dw_policy_stream").FullName;
+        try
+        {
+            string json = Path.Combine(dir, "layer.json");
+            File.WriteAllText(json, """{"class_name": "CausalDepthwiseConv1D", "config": {"kernel_size": 5, "depth_multiplier": 2, "activation": "relu", "dtype": "mixed_float16", "name": "dw"}}""");
+            string output = Path.Combine(dir, "y.npy");
+            var (code, stdout, err) = DepthwiseSharp.Tests.Cli.CliRunner.Run("stream", "--layer", json, "--weights", P("kernel.npy"), P("bias.npy"),
+                "--input", P("x.npy"), "--chunk", "7", "--output", output, "--check");
+            Assert.True(code == 0, err);
+            Assert.Contains("check: identical to the whole-sequence call", stdout);
+            Assert.Equal(NpyDType.Float16, Npy.Read(output).DType);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Theory]
     [InlineData("mixed_float16", NpyDType.Float16)]
     [InlineData("mixed_bfloat16", NpyDType.Float32)]
