@@ -11,15 +11,6 @@ internal static class HalfBench
 {
     private const int Blocks = 2;
 
-    private static void Warm(Action action)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int calls = 0; calls < 50 || clock.ElapsedMilliseconds < 300; calls++)
-        {
-            action();
-        }
-    }
-
     /// <summary>Prints one row per shape, layout and thread count; the last lines are the worst ratios.</summary>
     public static int Run(BenchOptions options, TextWriter stdout)
     {
@@ -44,11 +35,9 @@ internal static class HalfBench
                 var yb = new BFloat16[g.OutputCount];
                 foreach (int threads in (int[])[1, 2])
                 {
-                    // A short run does too few calls for the JIT's optimizing tier to replace a first-tier 16-bit path
-                    // (measured: 30 us for a 5 us call on the smallest shape), so each engine runs a while first.
-                    Warm(() => DepthwiseConvolution.Forward<float>(g, x, k, b, y, threads));
-                    Warm(() => DepthwiseConvolution.Forward(g, (ReadOnlySpan<Half>)xh, kh, bh, yh, threads));
-                    Warm(() => DepthwiseConvolution.Forward(g, (ReadOnlySpan<BFloat16>)xb, kb, bb, yb, threads));
+                    Timing.Warm(() => DepthwiseConvolution.Forward<float>(g, x, k, b, y, threads));
+                    Timing.Warm(() => DepthwiseConvolution.Forward(g, (ReadOnlySpan<Half>)xh, kh, bh, yh, threads));
+                    Timing.Warm(() => DepthwiseConvolution.Forward(g, (ReadOnlySpan<BFloat16>)xb, kb, bb, yb, threads));
                     double f32 = double.PositiveInfinity, f16 = double.PositiveInfinity, bf16 = double.PositiveInfinity;
                     for (int block = 0; block < Blocks; block++)
                     {
