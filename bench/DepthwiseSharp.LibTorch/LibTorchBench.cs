@@ -98,7 +98,7 @@ internal static class LibTorchBench
         return Program.Ok;
     }
 
-    private static float[] RandomArray(Random rng, int length)
+    internal static float[] RandomArray(Random rng, int length)
     {
         var array = GC.AllocateUninitializedArray<float>(length, pinned: true);
         for (int i = 0; i < array.Length; i++)
@@ -109,7 +109,7 @@ internal static class LibTorchBench
         return array;
     }
 
-    private static double MaxRelativeError(ReadOnlySpan<float> ours, ReadOnlySpan<float> theirs)
+    internal static double MaxRelativeError(ReadOnlySpan<float> ours, ReadOnlySpan<float> theirs)
     {
         double diff = 0, scale = 0;
         for (int i = 0; i < ours.Length; i++)

@@ -39,7 +39,8 @@ internal static class LibTorchHalfBench
             {
                 var g = shape.Geometry(format);
                 var rng = new Random(1);
-                float[] x = Values(rng, g.InputCount), kernel = Values(rng, g.KernelCount), bias = Values(rng, g.OutputChannels);
+                float[] x = LibTorchBench.RandomArray(rng, g.InputCount), kernel = LibTorchBench.RandomArray(rng, g.KernelCount),
+                    bias = LibTorchBench.RandomArray(rng, g.OutputChannels);
                 foreach (var type in (torch.ScalarType[])[torch.ScalarType.BFloat16, torch.ScalarType.Float16])
                 {
                     bool bf = type == torch.ScalarType.BFloat16;
@@ -79,7 +80,7 @@ internal static class LibTorchHalfBench
 
                         Ours(threads);
                         float[] ours = bf ? [.. yb.Select(v => (float)v)] : [.. yh.Select(v => (float)v)];
-                        double err = MaxRelativeError(ours, reference);
+                        double err = LibTorchBench.MaxRelativeError(ours, reference);
                         if (err > Tolerance)
                         {
                             throw new InvalidOperationException($"{shape.Name} {format.ToKeras()} {name}: ours and libtorch's differ (err {err:E2})");
@@ -107,29 +108,5 @@ internal static class LibTorchHalfBench
         stdout.WriteLine();
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"worst ours / libtorch: {worst:F2}x"));
         return Program.Ok;
-    }
-
-    // Pinned: libtorch reads the float values in place (torch.frombuffer) before copying them to the 16-bit type.
-    private static float[] Values(Random rng, int length)
-    {
-        var array = GC.AllocateUninitializedArray<float>(length, pinned: true);
-        for (int i = 0; i < array.Length; i++)
-        {
-            array[i] = (float)((rng.NextDouble() * 2) - 1);
-        }
-
-        return array;
-    }
-
-    private static double MaxRelativeError(ReadOnlySpan<float> ours, ReadOnlySpan<float> theirs)
-    {
-        double diff = 0, scale = 0;
-        for (int i = 0; i < ours.Length; i++)
-        {
-            diff = Math.Max(diff, Math.Abs((double)ours[i] - theirs[i]));
-            scale = Math.Max(scale, Math.Abs((double)theirs[i]));
-        }
-
-        return scale == 0 ? diff : diff / scale;
     }
 }
