@@ -39,6 +39,8 @@ internal static class StreamCommand
             // A float16 layer streams float16 values (the input rounded to float16, as Keras casts it) and writes float16.
             return layer.ComputeDType == DType.Float16
                 ? Stream(layer, input.ToHalfArray(), input.Shape, chunk, check, outputPath, stdout)
+                : layer.ComputeDType == DType.BFloat16
+                ? Stream(layer, input.ToDoubleArray().Select(v => (BFloat16)v).ToArray(), input.Shape, chunk, check, outputPath, stdout)
                 : layer.DType == DType.Float32
                 ? Stream(layer, input.ToSingleArray(), input.Shape, chunk, check, outputPath, stdout)
                 : Stream(layer, input.ToDoubleArray(), input.Shape, chunk, check, outputPath, stdout);
@@ -50,7 +52,7 @@ internal static class StreamCommand
     }
 
     private static int Stream<T>(DepthwiseConv1D layer, T[] x, int[] shape, int chunk, bool check, string outputPath, TextWriter stdout)
-        where T : unmanaged, IFloatingPointIeee754<T>
+        where T : unmanaged
     {
         if (shape.Length != 3)
         {
@@ -113,6 +115,11 @@ internal static class StreamCommand
         {
             Npy.Write(outputPath, (Half[])(object)y, outShape);
         }
+        else if (typeof(T) == typeof(BFloat16))
+        {
+            // NumPy has no bfloat16: the values go out exactly as float32, as depthwise run writes them.
+            Npy.Write(outputPath, ((BFloat16[])(object)y).Select(v => (float)v).ToArray(), outShape);
+        }
         else if (typeof(T) == typeof(float))
         {
             Npy.Write(outputPath, (float[])(object)y, outShape);
@@ -131,7 +138,13 @@ internal static class StreamCommand
         {
             nint[] inLengths = [n, last ? length : c, last ? c : length];
             T[] expected;
-            if (typeof(T) == typeof(Half))
+            if (typeof(T) == typeof(BFloat16))
+            {
+                var whole = layer.Call(System.Numerics.Tensors.Tensor.Create((BFloat16[])(object)x, inLengths));
+                expected = new T[whole.FlattenedLength];
+                whole.FlattenTo((BFloat16[])(object)expected);
+            }
+            else if (typeof(T) == typeof(Half))
             {
                 var whole = layer.Call(System.Numerics.Tensors.Tensor.Create((Half[])(object)x, inLengths));
                 expected = new T[whole.FlattenedLength];
@@ -158,8 +171,8 @@ internal static class StreamCommand
             bool identical = true;
             for (int i = 0; i < y.Length; i++)
             {
-                maxDiff = Math.Max(maxDiff, Math.Abs(double.CreateTruncating(y[i] - expected[i])));
-                identical &= y[i] == expected[i];
+                maxDiff = Math.Max(maxDiff, Math.Abs(ToDouble(y[i]) - ToDouble(expected[i])));
+                identical &= ToDouble(y[i]).Equals(ToDouble(expected[i]));
             }
 
             stdout.WriteLine(identical
@@ -169,6 +182,15 @@ internal static class StreamCommand
 
         return Program.Ok;
     }
+
+    private static double ToDouble<T>(T value) => value switch
+    {
+        float f => f,
+        double d => d,
+        Half h => (double)h,
+        BFloat16 b => (double)b,
+        _ => throw new NotSupportedException(typeof(T).Name),
+    };
 
     // Copies steps [t0, t0 + steps) of every sequence into a dense chunk in the layer's layout.
     private static void Gather<T>(T[] x, T[] chunk, int n, int c, int length, int t0, int steps, bool last)

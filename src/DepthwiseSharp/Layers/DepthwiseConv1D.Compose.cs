@@ -16,6 +16,27 @@ namespace DepthwiseSharp.Layers;
 public partial class DepthwiseConv1D
 {
     /// <summary>
+    /// The composition for a caller that holds any of the four element types (a stream): float and double run
+    /// <see cref="Compose{T}"/>, Half and BFloat16 the 16-bit composition, which keeps its own pre-activation where it needs one.
+    /// </summary>
+    internal void ComposeAny<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, Span<T> z, Span<T> y)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Compose(g, MemoryMarshal.Cast<T, float>(x), null, MemoryMarshal.Cast<T, float>(z), MemoryMarshal.Cast<T, float>(y), activity: false);
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            Compose(g, MemoryMarshal.Cast<T, double>(x), null, MemoryMarshal.Cast<T, double>(z), MemoryMarshal.Cast<T, double>(y), activity: false);
+        }
+        else
+        {
+            ComposeHalf(g, x, y, null, activity: false);
+        }
+    }
+
+    /// <summary>
     /// Runs the layer's forward composition for one geometry: <c>z = conv(x) + b</c>, <c>y = act(z)</c>, and returns the
     /// activity loss of <c>y</c> (<see cref="ActivityRegularization.Loss{T}"/>), or NaN when there is no activity
     /// regularizer or <paramref name="activity"/> is false.
@@ -32,12 +53,6 @@ public partial class DepthwiseConv1D
     internal double Compose<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, Tensor<T>? xTensor, Span<T> z, Span<T> y, bool activity)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(Half))
-        {
-            // A float16 layer's stream: the 16-bit composition, which keeps its own pre-activation where it needs one.
-            return ComposeHalf(g, MemoryMarshal.Cast<T, Half>(x), MemoryMarshal.Cast<T, Half>(y), null, activity);
-        }
-
         int lastAxis = g.DataFormat == DataFormat.ChannelsLast ? g.OutputChannels : g.OutputLength;
         int outLast = lastAxis == 0 ? 0 : Activation.OutputLastAxisLength(lastAxis);
         bool inPlace = z.Length == y.Length && Unsafe.AreSame(ref MemoryMarshal.GetReference(z), ref MemoryMarshal.GetReference(y));

@@ -30,7 +30,7 @@ namespace DepthwiseSharp.Streaming;
 /// sequence or decoder.</para>
 /// </remarks>
 public sealed class DepthwiseStream<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged
 {
     private readonly int _batch;
     private readonly int _channels;
@@ -85,31 +85,20 @@ public sealed class DepthwiseStream<T>
                 $"Layer '{layer.Name}' is not built, so it has no weights to stream with. Call it once, or call Build(inputShape) or SetWeights(...) first.");
         }
 
-        if (layer.ComputeDType == DType.BFloat16)
+        // A stream carries the layer's compute dtype: float, double, Half (float16 policies) or BFloat16 (bfloat16 policies).
+        var wanted = typeof(T) == typeof(float) ? DType.Float32 : typeof(T) == typeof(double) ? DType.Float64
+            : typeof(T) == typeof(Half) ? DType.Float16 : typeof(T) == typeof(BFloat16) ? DType.BFloat16 : (DType)(-1);
+        if (layer.ComputeDType != wanted)
         {
-            throw new NotSupportedException(
-                $"Layer '{layer.Name}' computes in bfloat16 (policy {layer.DTypePolicy.Name}); streams run float32, float64 and float16 layers.");
-        }
-
-        if (layer.ComputeDType == DType.Float16)
-        {
-            if (typeof(T) != typeof(Half))
+            string type = layer.ComputeDType switch
             {
-                throw new InvalidOperationException(
-                    $"Layer '{layer.Name}' computes in float16 (policy {layer.DTypePolicy.Name}); stream it as DepthwiseStream<Half> (received {typeof(T).Name}).");
-            }
-        }
-        else if (typeof(T) == typeof(Half))
-        {
+                DType.Float32 => "float",
+                DType.Float64 => "double",
+                DType.Float16 => "Half",
+                _ => "BFloat16",
+            };
             throw new InvalidOperationException(
-                $"Layer '{layer.Name}' has dtype {layer.DType.ToKeras()}; stream it as DepthwiseStream<{(layer.DType == DType.Float32 ? "float" : "double")}> (received Half).");
-        }
-
-        var wanted = typeof(T) == typeof(float) || typeof(T) == typeof(Half) ? DType.Float32 : typeof(T) == typeof(double) ? DType.Float64 : (DType)(-1);
-        if (layer.DType != wanted)
-        {
-            throw new InvalidOperationException(
-                $"Layer '{layer.Name}' has dtype {layer.DType.ToKeras()}; stream it as DepthwiseStream<{(layer.DType == DType.Float32 ? "float" : "double")}> (received {typeof(T).Name}).");
+                $"Layer '{layer.Name}' computes in {layer.ComputeDType.ToKeras()} (policy {layer.DTypePolicy.Name}); stream it as DepthwiseStream<{type}> (received {typeof(T).Name}).");
         }
 
         if (layer.GetType().GetMethod(nameof(DepthwiseConv1D.ConvolutionOp))!.DeclaringType != typeof(DepthwiseConv1D))
@@ -383,7 +372,7 @@ public sealed class DepthwiseStream<T>
 
         // The layer's own forward composition on the window, so a stream gives the whole-sequence call's bits. channels_first
         // streams only take elementwise activations, for which the row length (count, not the sequence's) does not matter.
-        Layer.Compose<T>(g, window, null, z, output, activity: false);
+        Layer.ComposeAny<T>(g, window, z, output);
     }
 
     private void Remember(ReadOnlySpan<T> chunk, int steps)

@@ -7,7 +7,8 @@ namespace DepthwiseSharp.Streaming;
 public static class StreamExtensions
 {
     /// <summary>Creates a stream that runs <paramref name="layer"/> over sequences arriving in chunks.</summary>
-    /// <typeparam name="T">float for a float32 layer, double for a float64 layer.</typeparam>
+    /// <typeparam name="T">The layer's compute type: float (float32), double (float64), Half (float16 and mixed_float16) or
+    /// BFloat16 (bfloat16 and mixed_bfloat16).</typeparam>
     /// <param name="layer">A built layer with causal or valid padding.</param>
     /// <param name="batchSize">N, the number of sequences streamed side by side.</param>
     /// <returns>A new stream (see <see cref="DepthwiseStream{T}"/>).</returns>
@@ -16,5 +17,5 @@ public static class StreamExtensions
     /// <exception cref="NotSupportedException">The layer overrides its convolution.</exception>
     /// <remarks>Each push returns <c>act(b + sum_j xpad[t*s + j*d] * K[j])</c> for the output steps the chunk completes.</remarks>
     public static DepthwiseStream<T> CreateStream<T>(this DepthwiseConv1D layer, int batchSize = 1)
-        where T : unmanaged, IFloatingPointIeee754<T> => new(layer, batchSize);
+        where T : unmanaged => new(layer, batchSize);
 }

@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Numerics;
 
 namespace DepthwiseSharp.Streaming;
 
 /// <summary>An immutable snapshot of a <see cref="DepthwiseStream{T}"/>: the inputs it remembers and where its stride stands.</summary>
-/// <typeparam name="T">float, double or Half, as the stream.</typeparam>
+/// <typeparam name="T">float, double, Half or BFloat16, as the stream.</typeparam>
 /// <remarks>
 /// <para>The history holds the last <c>H = (k - 1) * d</c> inputs of every batch row and channel, oldest first, laid out
 /// <c>(N, H, C)</c> for channels_last and <c>(N, C, H)</c> for channels_first. <see cref="Phase"/> is the offset of the next
@@ -14,7 +15,7 @@ namespace DepthwiseSharp.Streaming;
 /// version, the element size, the integers above, then the history values.</para>
 /// </remarks>
 public sealed class StreamState<T>
-    where T : unmanaged, IFloatingPointIeee754<T>
+    where T : unmanaged
 {
     private const int Version = 1;
     private const int HeaderSize = 4 + (9 * 4) + (2 * 8);
@@ -72,12 +73,12 @@ public sealed class StreamState<T>
     /// <remarks><c>FromBytes(ToBytes())</c> restores an equal snapshot.</remarks>
     public byte[] ToBytes()
     {
-        int size = ElementSize;
+        int code = ElementCode, size = Math.Abs(code);
         var bytes = new byte[checked(HeaderSize + (_history.Length * size))];
         var span = bytes.AsSpan();
         Magic.CopyTo(span);
         int o = 4;
-        foreach (int v in (ReadOnlySpan<int>)[Version, size, BatchSize, Channels, HistoryLength, Stride, (int)DataFormat, Phase, Filled])
+        foreach (int v in (ReadOnlySpan<int>)[Version, code, BatchSize, Channels, HistoryLength, Stride, (int)DataFormat, Phase, Filled])
         {
             BinaryPrimitives.WriteInt32LittleEndian(span[o..], v);
             o += 4;
@@ -86,19 +87,21 @@ public sealed class StreamState<T>
         BinaryPrimitives.WriteInt64LittleEndian(span[o..], InputSteps);
         BinaryPrimitives.WriteInt64LittleEndian(span[(o + 8)..], OutputSteps);
         o += 16;
+        // Each value's own bits, little-endian: the state restores exactly what the stream remembered.
         foreach (T v in _history)
         {
-            if (size == 2)
+            T value = v;
+            switch (size)
             {
-                BinaryPrimitives.WriteHalfLittleEndian(span[o..], Half.CreateTruncating(v));
-            }
-            else if (size == 4)
-            {
-                BinaryPrimitives.WriteSingleLittleEndian(span[o..], float.CreateTruncating(v));
-            }
-            else
-            {
-                BinaryPrimitives.WriteDoubleLittleEndian(span[o..], double.CreateTruncating(v));
+                case 2:
+                    BinaryPrimitives.WriteUInt16LittleEndian(span[o..], Unsafe.As<T, ushort>(ref value));
+                    break;
+                case 4:
+                    BinaryPrimitives.WriteUInt32LittleEndian(span[o..], Unsafe.As<T, uint>(ref value));
+                    break;
+                default:
+                    BinaryPrimitives.WriteUInt64LittleEndian(span[o..], Unsafe.As<T, ulong>(ref value));
+                    break;
             }
 
             o += size;
@@ -128,18 +131,19 @@ public sealed class StreamState<T>
             h[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(4 + (i * 4))..]);
         }
 
-        int version = h[0], size = h[1], batch = h[2], channels = h[3], history = h[4], stride = h[5], format = h[6], phase = h[7], filled = h[8];
+        int version = h[0], code = h[1], batch = h[2], channels = h[3], history = h[4], stride = h[5], format = h[6], phase = h[7], filled = h[8];
         if (version != Version)
         {
             throw new ArgumentException($"Stream state format version {version} is not supported (this library writes {Version}).", nameof(bytes));
         }
 
-        if (size != ElementSize)
+        if (code != ElementCode)
         {
             throw new ArgumentException(
-                $"The stream state holds {size}-byte values; StreamState<{typeof(T).Name}> needs {ElementSize}-byte values.", nameof(bytes));
+                $"The stream state holds {Describe(code)} values; StreamState<{typeof(T).Name}> needs {Describe(ElementCode)} values.", nameof(bytes));
         }
 
+        int size = Math.Abs(code);
         if (batch <= 0 || channels <= 0 || history < 0 || stride <= 0 || format is not (0 or 1) || phase < 0 || filled < 0 || filled > history)
         {
             throw new ArgumentException(
@@ -165,17 +169,40 @@ public sealed class StreamState<T>
         var values = new T[count];
         for (int i = 0; i < values.Length; i++, o += size)
         {
-            values[i] = size switch
+            switch (size)
             {
-                2 => T.CreateTruncating(BinaryPrimitives.ReadHalfLittleEndian(bytes[o..])),
-                4 => T.CreateTruncating(BinaryPrimitives.ReadSingleLittleEndian(bytes[o..])),
-                _ => T.CreateTruncating(BinaryPrimitives.ReadDoubleLittleEndian(bytes[o..])),
-            };
+                case 2:
+                    ushort bits16 = BinaryPrimitives.ReadUInt16LittleEndian(bytes[o..]);
+                    values[i] = Unsafe.As<ushort, T>(ref bits16);
+                    break;
+                case 4:
+                    uint bits32 = BinaryPrimitives.ReadUInt32LittleEndian(bytes[o..]);
+                    values[i] = Unsafe.As<uint, T>(ref bits32);
+                    break;
+                default:
+                    ulong bits64 = BinaryPrimitives.ReadUInt64LittleEndian(bytes[o..]);
+                    values[i] = Unsafe.As<ulong, T>(ref bits64);
+                    break;
+            }
         }
 
         return new StreamState<T>(batch, channels, history, stride, (DataFormat)format, phase, filled, inputSteps, outputSteps, values);
     }
 
-    private static int ElementSize => typeof(T) == typeof(float) ? 4 : typeof(T) == typeof(double) ? 8 : typeof(T) == typeof(Half) ? 2
-        : throw new NotSupportedException($"Stream states hold float, double or Half; received {typeof(T).Name}.");
+    /// <summary>
+    /// The element code the bytes carry: the value size in bytes (float 4, double 8, Half 2), negated for bfloat16, which
+    /// has Half's size but not its meaning.
+    /// </summary>
+    private static int ElementCode => typeof(T) == typeof(float) ? 4 : typeof(T) == typeof(double) ? 8 : typeof(T) == typeof(Half) ? 2
+        : typeof(T) == typeof(BFloat16) ? -2
+        : throw new NotSupportedException($"Stream states hold float, double, Half or BFloat16; received {typeof(T).Name}.");
+
+    private static string Describe(int code) => code switch
+    {
+        2 => "float16",
+        -2 => "bfloat16",
+        4 => "float32",
+        8 => "float64",
+        _ => $"{code}-byte",
+    };
 }

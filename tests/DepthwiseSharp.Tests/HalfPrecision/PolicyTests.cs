@@ -182,30 +182,46 @@ public class PolicyTests
         Assert.Contains("DepthwiseStream<Half>", Assert.Throws<InvalidOperationException>(() => new DepthwiseSharp.Streaming.DepthwiseStream<float>(layer)).Message);
         var bf = new DepthwiseConv1D(3, 1, "valid", dtype: "bfloat16");
         bf.Build([null, 10, 4]);
-        Assert.Contains("streams run float32, float64 and float16", Assert.Throws<NotSupportedException>(() => new DepthwiseSharp.Streaming.DepthwiseStream<float>(bf)).Message);
+        Assert.Contains("DepthwiseStream<BFloat16>", Assert.Throws<InvalidOperationException>(() => new DepthwiseSharp.Streaming.DepthwiseStream<float>(bf)).Message);
         var e = Assert.Throws<InvalidOperationException>(() => new DepthwiseConv1D(3, dtype: "bfloat16").Call(Tensor.Create(new Half[40], [1, 10, 4])));
         Assert.Contains("Tensor<BFloat16>", e.Message);
     }
 
-    /// <summary>A float16 causal layer streamed in uneven chunks gives the whole-sequence call's bits; its state round-trips as bytes.</summary>
+    /// <summary>A 16-bit causal layer streamed in uneven chunks gives the whole-sequence call's bits; its state round-trips as bytes.</summary>
     [Theory]
-    [InlineData("channels_last", "gelu")]
-    [InlineData("channels_first", "relu")]
-    public void A_float16_stream_gives_the_whole_call_s_bits(string format, string activation)
+    [InlineData("channels_last", "gelu", "mixed_float16")]
+    [InlineData("channels_first", "relu", "mixed_float16")]
+    [InlineData("channels_last", "tanh", "bfloat16")]
+    [InlineData("channels_first", "linear", "mixed_bfloat16")]
+    public void A_16_bit_stream_gives_the_whole_call_s_bits(string format, string activation, string policy)
     {
-        var layer = new CausalDepthwiseConv1D(4, depthMultiplier: 2, dilationRate: 2, dataFormat: format, activation: activation, dtype: "mixed_float16");
+        if (policy.Contains("bfloat16", StringComparison.Ordinal))
+        {
+            StreamMatchesCall<BFloat16>(format, activation, policy, v => (BFloat16)v, (l, t) => l.Call(t));
+        }
+        else
+        {
+            StreamMatchesCall<Half>(format, activation, policy, v => (Half)v, (l, t) => l.Call(t));
+        }
+    }
+
+    private static void StreamMatchesCall<TH>(string format, string activation, string policy, Func<double, TH> from,
+        Func<DepthwiseConv1D, Tensor<TH>, Tensor<TH>> call)
+        where TH : unmanaged
+    {
+        var layer = new CausalDepthwiseConv1D(4, depthMultiplier: 2, dilationRate: 2, dataFormat: format, activation: activation, dtype: policy);
         var rng = new Random(4);
         int n = 2, l = 53, c = 3;
         bool last = format == "channels_last";
-        var x = Enumerable.Range(0, n * l * c).Select(_ => (Half)(rng.NextDouble() * 2 - 1)).ToArray();
-        var whole = layer.Call(Tensor.Create(x, last ? [n, l, c] : [n, c, l]));
-        var stream = new DepthwiseSharp.Streaming.DepthwiseStream<Half>(layer, n);
-        var got = new List<Half[]>();
+        var x = Enumerable.Range(0, n * l * c).Select(_ => from(rng.NextDouble() * 2 - 1)).ToArray();
+        var whole = call(layer, Tensor.Create(x, last ? [n, l, c] : [n, c, l]));
+        var stream = new DepthwiseSharp.Streaming.DepthwiseStream<TH>(layer, n);
+        var got = new List<TH[]>();
         int[] chunks = [1, 7, 13, 2, 30];
         int t0 = 0;
         foreach (int steps in chunks)
         {
-            var chunk = new Half[n * steps * c];
+            var chunk = new TH[n * steps * c];
             for (int b = 0; b < n; b++)
             {
                 for (int t = 0; t < steps; t++)
@@ -220,8 +236,8 @@ public class PolicyTests
             if (t0 == 8)
             {
                 // A state saved as bytes and restored on a new stream continues the same.
-                var restored = new DepthwiseSharp.Streaming.DepthwiseStream<Half>(layer, n);
-                restored.SetState(DepthwiseSharp.Streaming.StreamState<Half>.FromBytes(stream.GetState().ToBytes()));
+                var restored = new DepthwiseSharp.Streaming.DepthwiseStream<TH>(layer, n);
+                restored.SetState(DepthwiseSharp.Streaming.StreamState<TH>.FromBytes(stream.GetState().ToBytes()));
                 stream = restored;
             }
 
@@ -229,7 +245,7 @@ public class PolicyTests
             t0 += steps;
         }
 
-        // Reassemble the steps in order and compare with the whole call.
+        // Reassemble the steps in order and compare with the whole call, bit for bit.
         int co = c * 2;
         var expected = whole.ToArray();
         int offset = 0;
@@ -241,9 +257,10 @@ public class PolicyTests
                 {
                     for (int o = 0; o < co; o++)
                     {
-                        Half e = expected[last ? (b * l + offset + t) * co + o : (b * co + o) * l + offset + t];
-                        Half g = part[last ? (b * steps + t) * co + o : (b * co + o) * steps + t];
-                        Assert.True(BitConverter.HalfToUInt16Bits(e) == BitConverter.HalfToUInt16Bits(g), $"step {offset + t}: {g} vs {e}");
+                        TH e = expected[last ? (b * l + offset + t) * co + o : (b * co + o) * l + offset + t];
+                        TH g = part[last ? (b * steps + t) * co + o : (b * co + o) * steps + t];
+                        Assert.True(System.Runtime.CompilerServices.Unsafe.As<TH, ushort>(ref e) == System.Runtime.CompilerServices.Unsafe.As<TH, ushort>(ref g),
+                            $"{policy} step {offset + t}: {g} vs {e}");
                     }
                 }
             }
@@ -253,19 +270,31 @@ public class PolicyTests
     }
 
     [Fact]
-    public void Depthwise_stream_runs_a_float16_layer_in_float16()
+    public void A_bfloat16_state_is_not_read_as_a_float16_one()
+    {
+        var layer = new CausalDepthwiseConv1D(3, dtype: "bfloat16");
+        layer.Build([null, null, 2]);
+        byte[] bytes = new DepthwiseSharp.Streaming.DepthwiseStream<BFloat16>(layer).GetState().ToBytes();
+        var e = Assert.Throws<ArgumentException>(() => DepthwiseSharp.Streaming.StreamState<Half>.FromBytes(bytes));
+        Assert.Contains("bfloat16", e.Message);
+    }
+
+    [Theory]
+    [InlineData("mixed_float16", NpyDType.Float16)]
+    [InlineData("mixed_bfloat16", NpyDType.Float32)]
+    public void Depthwise_stream_runs_a_16_bit_layer_in_its_type(string policy, NpyDType stored)
     {
         string dir = Directory.CreateTempSubdirectory("dw_policy_stream").FullName;
         try
         {
             string json = Path.Combine(dir, "layer.json");
-            File.WriteAllText(json, """{"class_name": "CausalDepthwiseConv1D", "config": {"kernel_size": 5, "depth_multiplier": 2, "activation": "relu", "dtype": "mixed_float16", "name": "dw"}}""");
+            File.WriteAllText(json, """{"class_name": "CausalDepthwiseConv1D", "config": {"kernel_size": 5, "depth_multiplier": 2, "activation": "relu", "dtype": "POLICY", "name": "dw"}}""".Replace("POLICY", policy, StringComparison.Ordinal));
             string output = Path.Combine(dir, "y.npy");
             var (code, stdout, err) = DepthwiseSharp.Tests.Cli.CliRunner.Run("stream", "--layer", json, "--weights", P("kernel.npy"), P("bias.npy"),
                 "--input", P("x.npy"), "--chunk", "7", "--output", output, "--check");
             Assert.True(code == 0, err);
             Assert.Contains("check: identical to the whole-sequence call", stdout);
-            Assert.Equal(NpyDType.Float16, Npy.Read(output).DType);
+            Assert.Equal(stored, Npy.Read(output).DType);
         }
         finally
         {

@@ -90,7 +90,7 @@ public class StreamBehaviorTests
         Assert.Throws<ArgumentException>(() => StreamState<float>.FromBytes("hello"u8));
         var bytes = a.GetState().ToBytes();
         Assert.Contains("declares 2 x 3 x 6 values", Assert.Throws<ArgumentException>(() => StreamState<float>.FromBytes(bytes.AsSpan(0, bytes.Length - 4))).Message);
-        Assert.Contains("8-byte", Assert.Throws<ArgumentException>(() => StreamState<double>.FromBytes(bytes)).Message);
+        Assert.Contains("StreamState<Double> needs float64 values", Assert.Throws<ArgumentException>(() => StreamState<double>.FromBytes(bytes)).Message);
 
         // Sizes that multiply past a long are caught before anything is allocated.
         var huge = (byte[])bytes.Clone();
