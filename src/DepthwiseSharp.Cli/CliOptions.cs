@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace DepthwiseSharp.Cli;
@@ -56,7 +55,4 @@ internal static class CliOptions
 
     /// <summary>A switch without a value.</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.Zero };
-
-    /// <summary>The parsed value of an option the parser has already checked (required, or absent and null).</summary>
-    public static T Get<T>(this ParseResult parse, Option<T> option) => parse.GetValue(option)!;
 }
