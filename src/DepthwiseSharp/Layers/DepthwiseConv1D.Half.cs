@@ -147,17 +147,31 @@ public partial class DepthwiseConv1D
             {
                 // The pre-activation is kept (training) or the activation needs whole rows (softmax, glu): z first, then
                 // the activation over it in float32.
-                var zh = z ?? new TH[g.OutputCount];
-                HalfForward.Forward<TH>(g, x, k.AsSpan(0, Kernel.Count), bias, zh, KernelVariants.Current, null, MaxDegreeOfParallelism);
-                var zf = new float[g.OutputCount];
-                var yf = new float[y.Length];
-                HalfForward.Widen<TH>(zh, zf);
-                if (g.OutputCount > 0)
+                // Scratch from the pool: a span call with softmax allocates nothing after warm-up either.
+                TH[]? pooled = z is null ? ArrayPool<TH>.Shared.Rent(g.OutputCount) : null;
+                float[] zf = ArrayPool<float>.Shared.Rent(g.OutputCount);
+                float[] yf = ArrayPool<float>.Shared.Rent(y.Length);
+                try
                 {
-                    Activation.Forward<float>(zf, yf, lastAxis);
-                }
+                    var zh = (z ?? pooled!).AsSpan(0, g.OutputCount);
+                    HalfForward.Forward<TH>(g, x, k.AsSpan(0, Kernel.Count), bias, zh, KernelVariants.Current, null, MaxDegreeOfParallelism);
+                    HalfForward.Widen<TH>(zh, zf.AsSpan(0, g.OutputCount));
+                    if (g.OutputCount > 0)
+                    {
+                        Activation.Forward<float>(zf.AsSpan(0, g.OutputCount), yf.AsSpan(0, y.Length), lastAxis);
+                    }
 
-                HalfForward.Narrow<TH>(yf, y);
+                    HalfForward.Narrow<TH>(yf.AsSpan(0, y.Length), y);
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(zf);
+                    ArrayPool<float>.Shared.Return(yf);
+                    if (pooled is not null)
+                    {
+                        ArrayPool<TH>.Shared.Return(pooled);
+                    }
+                }
             }
         }
         finally
@@ -174,9 +188,16 @@ public partial class DepthwiseConv1D
             return double.NaN;
         }
 
-        var wide = new float[y.Length];
-        HalfForward.Widen<TH>(y, wide);
-        return ActivityRegularization.Loss<float>(reg, wide, OutputShapeOf(g), g.Batch);
+        float[] wide = ArrayPool<float>.Shared.Rent(y.Length);
+        try
+        {
+            HalfForward.Widen<TH>(y, wide.AsSpan(0, y.Length));
+            return ActivityRegularization.Loss<float>(reg, wide.AsSpan(0, y.Length), OutputShapeOf(g), g.Batch);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(wide);
+        }
     }
 
     /// <summary>The training forward pass of a 16-bit layer on float32 values: the rounded input, z and y, all 16-bit values.</summary>
