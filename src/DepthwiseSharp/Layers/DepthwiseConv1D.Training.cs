@@ -46,10 +46,10 @@ public sealed class ForwardPass<T>
 
     internal int[] OutputShape { get; }
 
-    /// <summary>The layer's name, the dtype, the input and output shapes, and the activity loss.</summary>
+    /// <summary>The layer's name, the dtype (the policy's name for a 16-bit layer), the input and output shapes, and the activity loss.</summary>
     /// <returns>For example <c>&lt;ForwardPass layer=dw, dtype=float32, input=(4, 10, 12), output=(4, 4, 36), activity_loss=None&gt;</c>.</returns>
     public override string ToString() =>
-        $"<ForwardPass layer={Layer.Name}, dtype={(typeof(T) == typeof(float) ? "float32" : "float64")}, input={Shapes.Format(Geometry.InputShape)}, "
+        $"<ForwardPass layer={Layer.Name}, dtype={(Layer.DTypePolicy.Is16Bit ? Layer.DTypePolicy.Name : typeof(T) == typeof(float) ? "float32" : "float64")}, input={Shapes.Format(Geometry.InputShape)}, "
         + $"output={Shapes.Format(OutputShape)}, activity_loss={(ActivityLoss is double loss ? Keras.KerasFloat.Repr(loss) : "None")}>";
 }
 

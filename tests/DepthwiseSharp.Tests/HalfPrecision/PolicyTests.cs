@@ -138,9 +138,10 @@ public class PolicyTests
             Assert.True(Math.Abs(y[i] - e) <= 2 * ulp + 1e-6, $"{policy} {activation} at {i}: {y[i]} vs {e}");
         }
 
-        // Training's forward pass gives Call's bits.
+        // Training's forward pass gives Call's bits, and says which policy made them.
         var pass = layer.Forward(x);
         Assert.Equal(y, TestData.Flat(pass.Output));
+        Assert.Contains($"dtype={policy},", pass.ToString());
     }
 
     [Fact]
