@@ -397,6 +397,16 @@ public class PolicyTests
             Assert.Equal(policy, back.DTypePolicy.Name);
             Assert.Equal(layer.Kernel.AsSpan<float>().ToArray(), back.Kernel.AsSpan<float>().ToArray());
             Assert.Equal(layer.Bias!.AsSpan<float>().ToArray(), back.Bias!.AsSpan<float>().ToArray());
+
+            // What comes back is what Keras itself keeps for these weights under the policy (its get_weights values).
+            if (policy == "bfloat16")
+            {
+                Assert.Equal(((JsonArray)Keras("bfloat16")["bias_stored"]!).Select(v => (float)v!), back.Bias!.AsSpan<float>().ToArray());
+            }
+            else
+            {
+                Assert.Equal(Npy.Read(P("bias.npy")).ToSingleArray().Select(v => (float)(Half)v), back.Bias!.AsSpan<float>().ToArray());
+            }
         }
         finally
         {

@@ -287,8 +287,7 @@ internal static class BackwardKernel
                     {
                         T w = kernel[(j * c + ci) * m + mi];
                         int shift = j * d - pl;
-                        int tlo = shift >= 0 ? 0 : (-shift + s - 1) / s;
-                        int thi = l - 1 - shift < 0 ? 0 : Math.Min(lout, (l - 1 - shift) / s + 1);
+                        var (tlo, thi) = TapOutputs(shift, s, l, lout);
                         if (thi <= tlo)
                         {
                             continue;
@@ -510,8 +509,7 @@ internal static class BackwardKernel
                 for (int j = 0; j < k; j++)
                 {
                     int shift = j * d - pl;
-                    int tlo = shift >= 0 ? 0 : (-shift + s - 1) / s;
-                    int thi = l - 1 - shift < 0 ? 0 : Math.Min(lout, (l - 1 - shift) / s + 1);
+                    var (tlo, thi) = TapOutputs(shift, s, l, lout);
                     if (thi <= tlo)
                     {
                         continue;
@@ -524,4 +522,11 @@ internal static class BackwardKernel
             }
         }
     }
+
+    /// <summary>
+    /// The output steps [tlo, thi) at which a tap reading input <c>t * s + shift</c> lands inside the sequence of length
+    /// <paramref name="l"/> (the others read padding); empty when thi &lt;= tlo.
+    /// </summary>
+    private static (int Tlo, int Thi) TapOutputs(int shift, int s, int l, int lout) =>
+        (shift >= 0 ? 0 : (-shift + s - 1) / s, l - 1 - shift < 0 ? 0 : Math.Min(lout, (l - 1 - shift) / s + 1));
 }
