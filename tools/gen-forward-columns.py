@@ -10,6 +10,9 @@ import pathlib
 
 MAX_STEPS = 8
 MAX_TAPS = 12
+# Rows (in units of the dilation) between consecutive outputs of a block: 1 when the stride divides the dilation (one
+# phase of outputs d / s apart), s / d when the dilation divides the stride (strided rows, such as s = 2, d = 1).
+ROW_STEPS = (1, 2)
 
 out = []
 w = out.append
@@ -41,88 +44,94 @@ w(f"    /// <summary>Most taps the column kernel takes (more go through the step
 w(f"    internal const int MaxTaps = {MAX_TAPS};")
 w("")
 w("    /// <summary>")
-w("    /// Calls <see cref=\"Column{T, TV, TS, TB, TK}\"/> with <paramref name=\"steps\"/> (4 or 8) and <paramref name=\"taps\"/>")
-w(f"    /// (1 to {MAX_TAPS}) as constants.")
+w("    /// Calls <see cref=\"ColumnStep1{T, TV, TS, TB, TK}\"/> (or its row-step sibling) with <paramref name=\"steps\"/> (4 or 8), <paramref name=\"taps\"/>")
+w(f"    /// (1 to {MAX_TAPS}) and <paramref name=\"rowSteps\"/> ({' or '.join(map(str, ROW_STEPS))}) as constants.")
 w("    /// </summary>")
 w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-w("    internal static void Dispatch<T, TV, TS>(int steps, int taps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,")
+w("    internal static void Dispatch<T, TV, TS>(int steps, int taps, int rowSteps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,")
 w("        bool hasBias, ref T y, nint outStride, nint c, int blocks)")
 w("        where T : unmanaged, IFloatingPointIeee754<T>")
 w("        where TV : struct, IVec<TV, T>")
 w("        where TS : struct, IStoreMode")
 w("    {")
-for steps in (4, 8):
-    w(f"        if (steps == {steps})")
-    w("        {")
-    w("            switch (taps)")
-    w("            {")
-    for k in range(1, MAX_TAPS + 1):
-        w(f"                case {k}: Column<T, TV, TS, Const{steps}, Const{k}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;")
-    w("            }")
-    w("        }")
-    w("")
-w("        throw new ArgumentOutOfRangeException(nameof(taps), taps, \"column kernel: steps must be 4 or 8 and taps 1 to \" + MaxTaps);")
+for r in ROW_STEPS:
+    for steps in (4, 8):
+        w(f"        if (rowSteps == {r} && steps == {steps})")
+        w("        {")
+        w("            switch (taps)")
+        w("            {")
+        for k in range(1, MAX_TAPS + 1):
+            w(f"                case {k}: ColumnStep{r}<T, TV, TS, Const{steps}, Const{k}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;")
+        w("            }")
+        w("        }")
+        w("")
+w(f"        throw new ArgumentOutOfRangeException(nameof(taps), taps, \"column kernel: steps must be 4 or 8, row steps {' or '.join(map(str, ROW_STEPS))} and taps 1 to \" + MaxTaps);")
 w("    }")
 w("")
-w("    /// <summary>")
-w("    /// <paramref name=\"blocks\"/> blocks of <typeparamref name=\"TB\"/> outputs for the channel vector at <paramref name=\"c\"/>,")
-w("    /// with all <typeparamref name=\"TK\"/> kernel taps held in registers for every block. Output q of a block reads rows")
-w("    /// q .. q + TK - 1 of a window (row r at <c>x + r * rowStride</c>): rows are loaded once each in ascending order, and")
-w("    /// each row feeds every output of the block that uses it, so a block of TB outputs costs TB + TK - 1 loads for")
-w("    /// TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>; the next block starts TB rows and TB outputs on.")
-w("    /// Lane layout: lanes run across channels c .. c + TV.Count - 1 of one row. Per output: bias, then taps ascending")
-w("    /// (row q + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.")
-w("    /// <typeparamref name=\"TS\"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).")
-w("    /// </summary>")
-w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-w("    private static void Column<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,")
-w("        ref T y, nint outStride, nint c, int blocks)")
-w("        where T : unmanaged, IFloatingPointIeee754<T>")
-w("        where TV : struct, IVec<TV, T>")
-w("        where TS : struct, IStoreMode")
-w("        where TB : struct, IConstant")
-w("        where TK : struct, IConstant")
-w("    {")
-for j in range(MAX_TAPS):
-    w(f"        TV k{j} = TK.Value > {j} ? TV.Load(ref kernel, c + {j} * kernelStride) : default;")
-w("        nint xo = c, yo = c;")
-w("        for (int blk = 0; blk < blocks; blk++)")
-w("        {")
-w("            // Bias is reloaded per block (one load) so that it does not hold a register through the block.")
-w("            TV b = hasBias ? TV.Load(ref bias, c) : TV.Create(T.Zero);")
-w("            " + " ".join(f"TV a{q} = b;" for q in range(MAX_STEPS)))
-w("            TV v;")
-w("            nint xi = xo;")
-for i in range(MAX_STEPS + MAX_TAPS - 1):
-    w(f"            if (TB.Value + TK.Value - 1 > {i})")
-    w("            {")
-    w("                v = TV.Load(ref x, xi);")
-    w("                xi += rowStride;")
+for r in ROW_STEPS:
+    w("    /// <summary>")
+    w("    /// <paramref name=\"blocks\"/> blocks of <typeparamref name=\"TB\"/> outputs for the channel vector at <paramref name=\"c\"/>,")
+    w("    /// with all <typeparamref name=\"TK\"/> kernel taps held in registers for every block. Output q of a block reads rows")
+    w(f"    /// q * {r} .. q * {r} + TK - 1 of a window (row r at <c>x + r * rowStride</c>): rows are loaded once each in ascending")
+    w(f"    /// order, and each row feeds every output of the block that uses it, so a block of TB outputs costs (TB - 1) * {r} + TK")
+    w(f"    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>; the next block starts TB * {r} rows and TB")
+    w("    /// outputs on. One method per row step: with every row step's statements in one body the method grows past the size")
+    w("    /// the JIT optimizes at all.")
+    w("    /// Lane layout: lanes run across channels c .. c + TV.Count - 1 of one row. Per output: bias, then taps ascending")
+    w(f"    /// (row q * {r} + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.")
+    w("    /// <typeparamref name=\"TS\"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).")
+    w("    /// </summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
+    w(f"    private static void ColumnStep{r}<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,")
+    w("        ref T y, nint outStride, nint c, int blocks)")
+    w("        where T : unmanaged, IFloatingPointIeee754<T>")
+    w("        where TV : struct, IVec<TV, T>")
+    w("        where TS : struct, IStoreMode")
+    w("        where TB : struct, IConstant")
+    w("        where TK : struct, IConstant")
+    w("    {")
+    for j in range(MAX_TAPS):
+        w(f"        TV k{j} = TK.Value > {j} ? TV.Load(ref kernel, c + {j} * kernelStride) : default;")
+    w("        nint xo = c, yo = c;")
+    w("        for (int blk = 0; blk < blocks; blk++)")
+    w("        {")
+    w("            // Bias is reloaded per block (one load) so that it does not hold a register through the block.")
+    w("            TV b = hasBias ? TV.Load(ref bias, c) : TV.Create(T.Zero);")
+    w("            " + " ".join(f"TV a{q} = b;" for q in range(MAX_STEPS)))
+    w("            TV v;")
+    w("            nint xi = xo;")
+    for i in range(r * (MAX_STEPS - 1) + MAX_TAPS):
+        w(f"            if ((TB.Value - 1) * {r} + TK.Value > {i})")
+        w("            {")
+        w("                v = TV.Load(ref x, xi);")
+        w("                xi += rowStride;")
+        for q in range(MAX_STEPS):
+            j = i - q * r
+            if 0 <= j < MAX_TAPS:
+                cond = []
+                if q > 0:
+                    cond.append(f"TB.Value > {q}")
+                if j > 0:
+                    cond.append(f"TK.Value > {j}")
+                stmt = f"a{q} = TV.Fma(v, k{j}, a{q});"
+                if cond:
+                    w(f"                if ({' && '.join(cond)}) {{ {stmt} }}")
+                else:
+                    w(f"                {stmt}")
+        w("            }")
+        w("")
+    w("            nint yi = yo;")
     for q in range(MAX_STEPS):
-        j = i - q
-        if 0 <= j < MAX_TAPS:
-            cond = []
-            if q > 0:
-                cond.append(f"TB.Value > {q}")
-            if j > 0:
-                cond.append(f"TK.Value > {j}")
-            stmt = f"a{q} = TV.Fma(v, k{j}, a{q});"
-            if cond:
-                w(f"                if ({' && '.join(cond)}) {{ {stmt} }}")
-            else:
-                w(f"                {stmt}")
-    w("            }")
-    w("")
-w("            nint yi = yo;")
-for q in range(MAX_STEPS):
-    if q == 0:
-        w("            StoreModes.Put<T, TV, TS>(a0, ref y, yi);")
-    else:
-        w(f"            if (TB.Value > {q}) {{ yi += outStride; StoreModes.Put<T, TV, TS>(a{q}, ref y, yi); }}")
-w("            xo += TB.Value * rowStride;")
-w("            yo += TB.Value * outStride;")
-w("        }")
-w("    }")
+        if q == 0:
+            w("            StoreModes.Put<T, TV, TS>(a0, ref y, yi);")
+        else:
+            w(f"            if (TB.Value > {q}) {{ yi += outStride; StoreModes.Put<T, TV, TS>(a{q}, ref y, yi); }}")
+    w(f"            xo += TB.Value * {r} * rowStride;")
+    w("            yo += TB.Value * outStride;")
+    w("        }")
+    w("    }")
+    if r != ROW_STEPS[-1]:
+        w("")
 w("}")
 
 path = pathlib.Path(__file__).resolve().parent.parent / "src/DepthwiseSharp/Kernels/Forward/ColumnKernel.Generated.cs"

@@ -99,8 +99,9 @@ public class KernelVariantTests
     /// The channels_last column kernel (blocks of 8 outputs with AVX-512, else 4, all taps in registers) at its
     /// boundaries: channels equal to, above and a multiple of the vector width plus a remainder; taps 1 to 13 (12 is the
     /// most it takes with 8-output blocks, 11 with 4, more fall back); stride and dilation pairs where the dilation is a
-    /// multiple of the stride (phases of d / s outputs) and one where it is not (falls back); lengths giving no block,
-    /// one block and blocks plus a remainder per phase and per 32-step tile; M = 2 (repeated-input rows).
+    /// multiple of the stride (phases of d / s outputs), strides a multiple of the dilation (2 and 4 with 1 and 2: row steps
+    /// of 2) and pairs it does not walk (3 with 1, 3 with 2: fall back); lengths giving no block, one block and blocks plus
+    /// a remainder per phase and per 32-step tile; M = 2 (repeated-input rows).
     /// </summary>
     [Theory]
     [MemberData(nameof(Variants))]
@@ -110,13 +111,13 @@ public class KernelVariantTests
         int w = variant == KernelVariant.Scalar ? 1 : (int)variant / 32;
         var rng = new Random(5);
         var pads = (Padding[])[Padding.Same, Padding.Valid, Padding.Causal];
-        var strideDilations = ((int, int)[])[(1, 1), (1, 2), (1, 3), (2, 2), (2, 4), (3, 3), (2, 1)];
+        var strideDilations = ((int, int)[])[(1, 1), (1, 2), (1, 3), (2, 2), (2, 4), (3, 3), (2, 1), (4, 2), (3, 1), (3, 2)];
         for (int k = 1; k <= 13; k++)
         {
             for (int i = 0; i < strideDilations.Length; i++)
             {
                 var (s, d) = strideDilations[i];
-                foreach (int length in (int[])[1, 9, 40, 75 + k])
+                foreach (int length in (int[])[1, 9, 40, 75 + k, 150 + k])
                 {
                     var padding = pads[(k + i + length) % 3];
                     if (padding == Padding.Valid && length < (k - 1) * d + 1)
@@ -227,6 +228,13 @@ public class KernelVariantTests
         Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(big, 4096, false, KernelVariant.Scalar, false));
         var small = Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
         Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(small, 4096, false, best, false));
+
+        // Input plus output just above half the L3 (16 MiB) streams, just below does not: 16 x 513 x 256 float32 in and
+        // 16 x 512 x 256 out (valid, k 2) is 16 MiB + 16 KiB; one step fewer in and out is 16 MiB - 16 KiB.
+        var over = Conv1DGeometry.ForPadding(16, 513, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        Assert.Equal(0, ForwardPolicy.StreamingStart<float>(over, 4096, false, best, false));
+        var under = Conv1DGeometry.ForPadding(16, 512, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(under, 4096, false, best, false));
         Assert.Equal(0, ForwardPolicy.StreamingStart<float>(small, 4096, false, best, true));
         var oddRows = Conv1DGeometry.ForPadding(64, 8192, 250, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsLast);
         Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(oddRows, 4096, false, best, false));

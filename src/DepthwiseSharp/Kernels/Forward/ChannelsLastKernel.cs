@@ -142,7 +142,7 @@ internal static class ChannelsLastKernel
     /// <summary>
     /// Interior steps [t0, t1): all k taps valid. When the column kernel applies (<paramref name="columns"/>, see
     /// <see cref="ForwardPolicy.ColumnsPay{T}"/>, and <see cref="ColumnKernel.Tiles{T, TV, TS}"/>: up to
-    /// <see cref="ColumnKernel.MaxTaps"/> taps, the dilation a multiple of the stride, at least one vector of channels) it runs;
+    /// <see cref="ColumnKernel.MaxTaps"/> taps, a stride and dilation it walks (<see cref="ColumnKernel.Walks"/>), at least one vector of channels) it runs;
     /// otherwise rows of at least <see cref="ForwardPolicy.BlockMinRowBytes"/> go 4 steps at a time (<see cref="Block{T, TV, TS}"/>) and
     /// narrower rows one step at a time, 4 vectors of channels in registers over its taps (<see cref="ChannelsAt{T, TV, TS}"/>),
     /// with the input rows new to the step <see cref="ForwardPolicy.PrefetchRows"/> steps ahead requested explicitly (each step
@@ -174,7 +174,7 @@ internal static class ChannelsLastKernel
         bool wrap = TS.Streaming && ca > 0 && s == 1 && !Unsafe.IsNullRef(ref wrapped);
         int wl = cm + ca;
         int steps = ForwardPolicy.ColumnSteps<TV>();
-        if (columns && cm >= TV.Count && d % s == 0 && k <= ForwardPolicy.ColumnTapLimit(steps))
+        if (columns && cm >= TV.Count && ColumnKernel.Walks(s, d) && k <= ForwardPolicy.ColumnTapLimit(steps))
         {
             // A sweep writes one vector of a line for every row of the tile before the next vector of that line, so
             // only vectors of a whole line may stream there.

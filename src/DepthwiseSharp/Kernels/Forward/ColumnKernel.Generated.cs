@@ -102,69 +102,109 @@ internal static partial class ColumnKernel
     internal const int MaxTaps = 12;
 
     /// <summary>
-    /// Calls <see cref="Column{T, TV, TS, TB, TK}"/> with <paramref name="steps"/> (4 or 8) and <paramref name="taps"/>
-    /// (1 to 12) as constants.
+    /// Calls <see cref="ColumnStep1{T, TV, TS, TB, TK}"/> (or its row-step sibling) with <paramref name="steps"/> (4 or 8), <paramref name="taps"/>
+    /// (1 to 12) and <paramref name="rowSteps"/> (1 or 2) as constants.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Dispatch<T, TV, TS>(int steps, int taps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,
+    internal static void Dispatch<T, TV, TS>(int steps, int taps, int rowSteps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,
         bool hasBias, ref T y, nint outStride, nint c, int blocks)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
     {
-        if (steps == 4)
+        if (rowSteps == 1 && steps == 4)
         {
             switch (taps)
             {
-                case 1: Column<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: Column<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: Column<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: Column<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: Column<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: Column<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: Column<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: Column<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: Column<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: Column<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: Column<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: Column<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: ColumnStep1<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: ColumnStep1<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: ColumnStep1<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: ColumnStep1<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: ColumnStep1<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: ColumnStep1<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: ColumnStep1<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: ColumnStep1<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: ColumnStep1<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: ColumnStep1<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: ColumnStep1<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: ColumnStep1<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
             }
         }
 
-        if (steps == 8)
+        if (rowSteps == 1 && steps == 8)
         {
             switch (taps)
             {
-                case 1: Column<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: Column<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: Column<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: Column<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: Column<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: Column<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: Column<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: Column<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: Column<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: Column<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: Column<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: Column<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: ColumnStep1<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: ColumnStep1<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: ColumnStep1<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: ColumnStep1<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: ColumnStep1<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: ColumnStep1<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: ColumnStep1<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: ColumnStep1<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: ColumnStep1<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: ColumnStep1<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: ColumnStep1<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: ColumnStep1<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
             }
         }
 
-        throw new ArgumentOutOfRangeException(nameof(taps), taps, "column kernel: steps must be 4 or 8 and taps 1 to " + MaxTaps);
+        if (rowSteps == 2 && steps == 4)
+        {
+            switch (taps)
+            {
+                case 1: ColumnStep2<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: ColumnStep2<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: ColumnStep2<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: ColumnStep2<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: ColumnStep2<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: ColumnStep2<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: ColumnStep2<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: ColumnStep2<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: ColumnStep2<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: ColumnStep2<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: ColumnStep2<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: ColumnStep2<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            }
+        }
+
+        if (rowSteps == 2 && steps == 8)
+        {
+            switch (taps)
+            {
+                case 1: ColumnStep2<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: ColumnStep2<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: ColumnStep2<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: ColumnStep2<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: ColumnStep2<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: ColumnStep2<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: ColumnStep2<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: ColumnStep2<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: ColumnStep2<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: ColumnStep2<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: ColumnStep2<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: ColumnStep2<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(taps), taps, "column kernel: steps must be 4 or 8, row steps 1 or 2 and taps 1 to " + MaxTaps);
     }
 
     /// <summary>
     /// <paramref name="blocks"/> blocks of <typeparamref name="TB"/> outputs for the channel vector at <paramref name="c"/>,
     /// with all <typeparamref name="TK"/> kernel taps held in registers for every block. Output q of a block reads rows
-    /// q .. q + TK - 1 of a window (row r at <c>x + r * rowStride</c>): rows are loaded once each in ascending order, and
-    /// each row feeds every output of the block that uses it, so a block of TB outputs costs TB + TK - 1 loads for
-    /// TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>; the next block starts TB rows and TB outputs on.
+    /// q * 1 .. q * 1 + TK - 1 of a window (row r at <c>x + r * rowStride</c>): rows are loaded once each in ascending
+    /// order, and each row feeds every output of the block that uses it, so a block of TB outputs costs (TB - 1) * 1 + TK
+    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>; the next block starts TB * 1 rows and TB
+    /// outputs on. One method per row step: with every row step's statements in one body the method grows past the size
+    /// the JIT optimizes at all.
     /// Lane layout: lanes run across channels c .. c + TV.Count - 1 of one row. Per output: bias, then taps ascending
-    /// (row q + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.
+    /// (row q * 1 + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.
     /// <typeparamref name="TS"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Column<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
+    private static void ColumnStep1<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
         ref T y, nint outStride, nint c, int blocks)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>
@@ -192,14 +232,14 @@ internal static partial class ColumnKernel
             TV a0 = b; TV a1 = b; TV a2 = b; TV a3 = b; TV a4 = b; TV a5 = b; TV a6 = b; TV a7 = b;
             TV v;
             nint xi = xo;
-            if (TB.Value + TK.Value - 1 > 0)
+            if ((TB.Value - 1) * 1 + TK.Value > 0)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
                 a0 = TV.Fma(v, k0, a0);
             }
 
-            if (TB.Value + TK.Value - 1 > 1)
+            if ((TB.Value - 1) * 1 + TK.Value > 1)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -207,7 +247,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 1) { a1 = TV.Fma(v, k0, a1); }
             }
 
-            if (TB.Value + TK.Value - 1 > 2)
+            if ((TB.Value - 1) * 1 + TK.Value > 2)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -216,7 +256,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 2) { a2 = TV.Fma(v, k0, a2); }
             }
 
-            if (TB.Value + TK.Value - 1 > 3)
+            if ((TB.Value - 1) * 1 + TK.Value > 3)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -226,7 +266,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 3) { a3 = TV.Fma(v, k0, a3); }
             }
 
-            if (TB.Value + TK.Value - 1 > 4)
+            if ((TB.Value - 1) * 1 + TK.Value > 4)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -237,7 +277,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 4) { a4 = TV.Fma(v, k0, a4); }
             }
 
-            if (TB.Value + TK.Value - 1 > 5)
+            if ((TB.Value - 1) * 1 + TK.Value > 5)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -249,7 +289,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 5) { a5 = TV.Fma(v, k0, a5); }
             }
 
-            if (TB.Value + TK.Value - 1 > 6)
+            if ((TB.Value - 1) * 1 + TK.Value > 6)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -262,7 +302,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 6) { a6 = TV.Fma(v, k0, a6); }
             }
 
-            if (TB.Value + TK.Value - 1 > 7)
+            if ((TB.Value - 1) * 1 + TK.Value > 7)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -276,7 +316,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7) { a7 = TV.Fma(v, k0, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 8)
+            if ((TB.Value - 1) * 1 + TK.Value > 8)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -290,7 +330,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7 && TK.Value > 1) { a7 = TV.Fma(v, k1, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 9)
+            if ((TB.Value - 1) * 1 + TK.Value > 9)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -304,7 +344,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7 && TK.Value > 2) { a7 = TV.Fma(v, k2, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 10)
+            if ((TB.Value - 1) * 1 + TK.Value > 10)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -318,7 +358,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7 && TK.Value > 3) { a7 = TV.Fma(v, k3, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 11)
+            if ((TB.Value - 1) * 1 + TK.Value > 11)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -332,7 +372,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7 && TK.Value > 4) { a7 = TV.Fma(v, k4, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 12)
+            if ((TB.Value - 1) * 1 + TK.Value > 12)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -345,7 +385,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7 && TK.Value > 5) { a7 = TV.Fma(v, k5, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 13)
+            if ((TB.Value - 1) * 1 + TK.Value > 13)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -357,7 +397,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7 && TK.Value > 6) { a7 = TV.Fma(v, k6, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 14)
+            if ((TB.Value - 1) * 1 + TK.Value > 14)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -368,7 +408,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7 && TK.Value > 7) { a7 = TV.Fma(v, k7, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 15)
+            if ((TB.Value - 1) * 1 + TK.Value > 15)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -378,7 +418,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7 && TK.Value > 8) { a7 = TV.Fma(v, k8, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 16)
+            if ((TB.Value - 1) * 1 + TK.Value > 16)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -387,7 +427,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7 && TK.Value > 9) { a7 = TV.Fma(v, k9, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 17)
+            if ((TB.Value - 1) * 1 + TK.Value > 17)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -395,7 +435,7 @@ internal static partial class ColumnKernel
                 if (TB.Value > 7 && TK.Value > 10) { a7 = TV.Fma(v, k10, a7); }
             }
 
-            if (TB.Value + TK.Value - 1 > 18)
+            if ((TB.Value - 1) * 1 + TK.Value > 18)
             {
                 v = TV.Load(ref x, xi);
                 xi += rowStride;
@@ -411,7 +451,314 @@ internal static partial class ColumnKernel
             if (TB.Value > 5) { yi += outStride; StoreModes.Put<T, TV, TS>(a5, ref y, yi); }
             if (TB.Value > 6) { yi += outStride; StoreModes.Put<T, TV, TS>(a6, ref y, yi); }
             if (TB.Value > 7) { yi += outStride; StoreModes.Put<T, TV, TS>(a7, ref y, yi); }
-            xo += TB.Value * rowStride;
+            xo += TB.Value * 1 * rowStride;
+            yo += TB.Value * outStride;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="blocks"/> blocks of <typeparamref name="TB"/> outputs for the channel vector at <paramref name="c"/>,
+    /// with all <typeparamref name="TK"/> kernel taps held in registers for every block. Output q of a block reads rows
+    /// q * 2 .. q * 2 + TK - 1 of a window (row r at <c>x + r * rowStride</c>): rows are loaded once each in ascending
+    /// order, and each row feeds every output of the block that uses it, so a block of TB outputs costs (TB - 1) * 2 + TK
+    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>; the next block starts TB * 2 rows and TB
+    /// outputs on. One method per row step: with every row step's statements in one body the method grows past the size
+    /// the JIT optimizes at all.
+    /// Lane layout: lanes run across channels c .. c + TV.Count - 1 of one row. Per output: bias, then taps ascending
+    /// (row q * 2 + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.
+    /// <typeparamref name="TS"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnStep2<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
+        ref T y, nint outStride, nint c, int blocks)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, IVec<TV, T>
+        where TS : struct, IStoreMode
+        where TB : struct, IConstant
+        where TK : struct, IConstant
+    {
+        TV k0 = TK.Value > 0 ? TV.Load(ref kernel, c + 0 * kernelStride) : default;
+        TV k1 = TK.Value > 1 ? TV.Load(ref kernel, c + 1 * kernelStride) : default;
+        TV k2 = TK.Value > 2 ? TV.Load(ref kernel, c + 2 * kernelStride) : default;
+        TV k3 = TK.Value > 3 ? TV.Load(ref kernel, c + 3 * kernelStride) : default;
+        TV k4 = TK.Value > 4 ? TV.Load(ref kernel, c + 4 * kernelStride) : default;
+        TV k5 = TK.Value > 5 ? TV.Load(ref kernel, c + 5 * kernelStride) : default;
+        TV k6 = TK.Value > 6 ? TV.Load(ref kernel, c + 6 * kernelStride) : default;
+        TV k7 = TK.Value > 7 ? TV.Load(ref kernel, c + 7 * kernelStride) : default;
+        TV k8 = TK.Value > 8 ? TV.Load(ref kernel, c + 8 * kernelStride) : default;
+        TV k9 = TK.Value > 9 ? TV.Load(ref kernel, c + 9 * kernelStride) : default;
+        TV k10 = TK.Value > 10 ? TV.Load(ref kernel, c + 10 * kernelStride) : default;
+        TV k11 = TK.Value > 11 ? TV.Load(ref kernel, c + 11 * kernelStride) : default;
+        nint xo = c, yo = c;
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            // Bias is reloaded per block (one load) so that it does not hold a register through the block.
+            TV b = hasBias ? TV.Load(ref bias, c) : TV.Create(T.Zero);
+            TV a0 = b; TV a1 = b; TV a2 = b; TV a3 = b; TV a4 = b; TV a5 = b; TV a6 = b; TV a7 = b;
+            TV v;
+            nint xi = xo;
+            if ((TB.Value - 1) * 2 + TK.Value > 0)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                a0 = TV.Fma(v, k0, a0);
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 1)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 1) { a0 = TV.Fma(v, k1, a0); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 2)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 2) { a0 = TV.Fma(v, k2, a0); }
+                if (TB.Value > 1) { a1 = TV.Fma(v, k0, a1); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 3)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 3) { a0 = TV.Fma(v, k3, a0); }
+                if (TB.Value > 1 && TK.Value > 1) { a1 = TV.Fma(v, k1, a1); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 4)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 4) { a0 = TV.Fma(v, k4, a0); }
+                if (TB.Value > 1 && TK.Value > 2) { a1 = TV.Fma(v, k2, a1); }
+                if (TB.Value > 2) { a2 = TV.Fma(v, k0, a2); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 5)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 5) { a0 = TV.Fma(v, k5, a0); }
+                if (TB.Value > 1 && TK.Value > 3) { a1 = TV.Fma(v, k3, a1); }
+                if (TB.Value > 2 && TK.Value > 1) { a2 = TV.Fma(v, k1, a2); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 6)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 6) { a0 = TV.Fma(v, k6, a0); }
+                if (TB.Value > 1 && TK.Value > 4) { a1 = TV.Fma(v, k4, a1); }
+                if (TB.Value > 2 && TK.Value > 2) { a2 = TV.Fma(v, k2, a2); }
+                if (TB.Value > 3) { a3 = TV.Fma(v, k0, a3); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 7)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 7) { a0 = TV.Fma(v, k7, a0); }
+                if (TB.Value > 1 && TK.Value > 5) { a1 = TV.Fma(v, k5, a1); }
+                if (TB.Value > 2 && TK.Value > 3) { a2 = TV.Fma(v, k3, a2); }
+                if (TB.Value > 3 && TK.Value > 1) { a3 = TV.Fma(v, k1, a3); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 8)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 8) { a0 = TV.Fma(v, k8, a0); }
+                if (TB.Value > 1 && TK.Value > 6) { a1 = TV.Fma(v, k6, a1); }
+                if (TB.Value > 2 && TK.Value > 4) { a2 = TV.Fma(v, k4, a2); }
+                if (TB.Value > 3 && TK.Value > 2) { a3 = TV.Fma(v, k2, a3); }
+                if (TB.Value > 4) { a4 = TV.Fma(v, k0, a4); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 9)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 9) { a0 = TV.Fma(v, k9, a0); }
+                if (TB.Value > 1 && TK.Value > 7) { a1 = TV.Fma(v, k7, a1); }
+                if (TB.Value > 2 && TK.Value > 5) { a2 = TV.Fma(v, k5, a2); }
+                if (TB.Value > 3 && TK.Value > 3) { a3 = TV.Fma(v, k3, a3); }
+                if (TB.Value > 4 && TK.Value > 1) { a4 = TV.Fma(v, k1, a4); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 10)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 10) { a0 = TV.Fma(v, k10, a0); }
+                if (TB.Value > 1 && TK.Value > 8) { a1 = TV.Fma(v, k8, a1); }
+                if (TB.Value > 2 && TK.Value > 6) { a2 = TV.Fma(v, k6, a2); }
+                if (TB.Value > 3 && TK.Value > 4) { a3 = TV.Fma(v, k4, a3); }
+                if (TB.Value > 4 && TK.Value > 2) { a4 = TV.Fma(v, k2, a4); }
+                if (TB.Value > 5) { a5 = TV.Fma(v, k0, a5); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 11)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 11) { a0 = TV.Fma(v, k11, a0); }
+                if (TB.Value > 1 && TK.Value > 9) { a1 = TV.Fma(v, k9, a1); }
+                if (TB.Value > 2 && TK.Value > 7) { a2 = TV.Fma(v, k7, a2); }
+                if (TB.Value > 3 && TK.Value > 5) { a3 = TV.Fma(v, k5, a3); }
+                if (TB.Value > 4 && TK.Value > 3) { a4 = TV.Fma(v, k3, a4); }
+                if (TB.Value > 5 && TK.Value > 1) { a5 = TV.Fma(v, k1, a5); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 12)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 1 && TK.Value > 10) { a1 = TV.Fma(v, k10, a1); }
+                if (TB.Value > 2 && TK.Value > 8) { a2 = TV.Fma(v, k8, a2); }
+                if (TB.Value > 3 && TK.Value > 6) { a3 = TV.Fma(v, k6, a3); }
+                if (TB.Value > 4 && TK.Value > 4) { a4 = TV.Fma(v, k4, a4); }
+                if (TB.Value > 5 && TK.Value > 2) { a5 = TV.Fma(v, k2, a5); }
+                if (TB.Value > 6) { a6 = TV.Fma(v, k0, a6); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 13)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 1 && TK.Value > 11) { a1 = TV.Fma(v, k11, a1); }
+                if (TB.Value > 2 && TK.Value > 9) { a2 = TV.Fma(v, k9, a2); }
+                if (TB.Value > 3 && TK.Value > 7) { a3 = TV.Fma(v, k7, a3); }
+                if (TB.Value > 4 && TK.Value > 5) { a4 = TV.Fma(v, k5, a4); }
+                if (TB.Value > 5 && TK.Value > 3) { a5 = TV.Fma(v, k3, a5); }
+                if (TB.Value > 6 && TK.Value > 1) { a6 = TV.Fma(v, k1, a6); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 14)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 2 && TK.Value > 10) { a2 = TV.Fma(v, k10, a2); }
+                if (TB.Value > 3 && TK.Value > 8) { a3 = TV.Fma(v, k8, a3); }
+                if (TB.Value > 4 && TK.Value > 6) { a4 = TV.Fma(v, k6, a4); }
+                if (TB.Value > 5 && TK.Value > 4) { a5 = TV.Fma(v, k4, a5); }
+                if (TB.Value > 6 && TK.Value > 2) { a6 = TV.Fma(v, k2, a6); }
+                if (TB.Value > 7) { a7 = TV.Fma(v, k0, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 15)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 2 && TK.Value > 11) { a2 = TV.Fma(v, k11, a2); }
+                if (TB.Value > 3 && TK.Value > 9) { a3 = TV.Fma(v, k9, a3); }
+                if (TB.Value > 4 && TK.Value > 7) { a4 = TV.Fma(v, k7, a4); }
+                if (TB.Value > 5 && TK.Value > 5) { a5 = TV.Fma(v, k5, a5); }
+                if (TB.Value > 6 && TK.Value > 3) { a6 = TV.Fma(v, k3, a6); }
+                if (TB.Value > 7 && TK.Value > 1) { a7 = TV.Fma(v, k1, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 16)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 3 && TK.Value > 10) { a3 = TV.Fma(v, k10, a3); }
+                if (TB.Value > 4 && TK.Value > 8) { a4 = TV.Fma(v, k8, a4); }
+                if (TB.Value > 5 && TK.Value > 6) { a5 = TV.Fma(v, k6, a5); }
+                if (TB.Value > 6 && TK.Value > 4) { a6 = TV.Fma(v, k4, a6); }
+                if (TB.Value > 7 && TK.Value > 2) { a7 = TV.Fma(v, k2, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 17)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 3 && TK.Value > 11) { a3 = TV.Fma(v, k11, a3); }
+                if (TB.Value > 4 && TK.Value > 9) { a4 = TV.Fma(v, k9, a4); }
+                if (TB.Value > 5 && TK.Value > 7) { a5 = TV.Fma(v, k7, a5); }
+                if (TB.Value > 6 && TK.Value > 5) { a6 = TV.Fma(v, k5, a6); }
+                if (TB.Value > 7 && TK.Value > 3) { a7 = TV.Fma(v, k3, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 18)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 4 && TK.Value > 10) { a4 = TV.Fma(v, k10, a4); }
+                if (TB.Value > 5 && TK.Value > 8) { a5 = TV.Fma(v, k8, a5); }
+                if (TB.Value > 6 && TK.Value > 6) { a6 = TV.Fma(v, k6, a6); }
+                if (TB.Value > 7 && TK.Value > 4) { a7 = TV.Fma(v, k4, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 19)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 4 && TK.Value > 11) { a4 = TV.Fma(v, k11, a4); }
+                if (TB.Value > 5 && TK.Value > 9) { a5 = TV.Fma(v, k9, a5); }
+                if (TB.Value > 6 && TK.Value > 7) { a6 = TV.Fma(v, k7, a6); }
+                if (TB.Value > 7 && TK.Value > 5) { a7 = TV.Fma(v, k5, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 20)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 5 && TK.Value > 10) { a5 = TV.Fma(v, k10, a5); }
+                if (TB.Value > 6 && TK.Value > 8) { a6 = TV.Fma(v, k8, a6); }
+                if (TB.Value > 7 && TK.Value > 6) { a7 = TV.Fma(v, k6, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 21)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 5 && TK.Value > 11) { a5 = TV.Fma(v, k11, a5); }
+                if (TB.Value > 6 && TK.Value > 9) { a6 = TV.Fma(v, k9, a6); }
+                if (TB.Value > 7 && TK.Value > 7) { a7 = TV.Fma(v, k7, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 22)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 6 && TK.Value > 10) { a6 = TV.Fma(v, k10, a6); }
+                if (TB.Value > 7 && TK.Value > 8) { a7 = TV.Fma(v, k8, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 23)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 6 && TK.Value > 11) { a6 = TV.Fma(v, k11, a6); }
+                if (TB.Value > 7 && TK.Value > 9) { a7 = TV.Fma(v, k9, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 24)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 7 && TK.Value > 10) { a7 = TV.Fma(v, k10, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 25)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 7 && TK.Value > 11) { a7 = TV.Fma(v, k11, a7); }
+            }
+
+            nint yi = yo;
+            StoreModes.Put<T, TV, TS>(a0, ref y, yi);
+            if (TB.Value > 1) { yi += outStride; StoreModes.Put<T, TV, TS>(a1, ref y, yi); }
+            if (TB.Value > 2) { yi += outStride; StoreModes.Put<T, TV, TS>(a2, ref y, yi); }
+            if (TB.Value > 3) { yi += outStride; StoreModes.Put<T, TV, TS>(a3, ref y, yi); }
+            if (TB.Value > 4) { yi += outStride; StoreModes.Put<T, TV, TS>(a4, ref y, yi); }
+            if (TB.Value > 5) { yi += outStride; StoreModes.Put<T, TV, TS>(a5, ref y, yi); }
+            if (TB.Value > 6) { yi += outStride; StoreModes.Put<T, TV, TS>(a6, ref y, yi); }
+            if (TB.Value > 7) { yi += outStride; StoreModes.Put<T, TV, TS>(a7, ref y, yi); }
+            xo += TB.Value * 2 * rowStride;
             yo += TB.Value * outStride;
         }
     }

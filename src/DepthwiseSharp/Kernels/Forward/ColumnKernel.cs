@@ -15,13 +15,15 @@ namespace DepthwiseSharp.Kernels;
 internal static partial class ColumnKernel
 {
     /// <summary>
-    /// Interior steps [t0, t1) by the column kernel (<see cref="Column{T, TV, TS, TB, TK}"/>), tile by tile. Outputs p = d / s
-    /// apart read window rows d apart (output t, tap j reads row t * s + j * d, and (t + p) * s = t * s + d), so each
-    /// tile is split into p phases of outputs t, t + p, t + 2p, ...; a phase is swept one channel vector at a time in
+    /// Interior steps [t0, t1) by the column kernel (<see cref="ColumnStep1{T, TV, TS, TB, TK}"/> and its siblings), tile by tile. Rows are
+    /// counted in units of the dilation d (output t, tap j reads row t * s + j * d). When the stride divides the dilation,
+    /// outputs p = d / s apart read window rows one unit apart ((t + p) * s = t * s + d), so each tile is split into p
+    /// phases of outputs t, t + p, t + 2p, ...; when the dilation divides the stride (s = 2, d = 1), consecutive outputs
+    /// start <see cref="RowSteps"/> units apart and there is one phase. A phase is swept one channel vector at a time in
     /// blocks of <paramref name="steps"/> outputs with the kernel in registers. The phase's last outputs (fewer than a
     /// block) and channels left over (fewer than a vector) go step by step through <see cref="ChannelsLastKernel.Channels{T, TV}"/>.
-    /// A block of 8 outputs and 7 taps does 14 loads where the step loop does 112; when it pays is
-    /// <see cref="ForwardPolicy.ColumnsPay{T}"/>. The tile's sweeps read its rows column by column, which the hardware
+    /// A block of 8 outputs and 7 taps does 14 loads where the step loop does 112 (21 for 112 at stride 2); when it pays
+    /// is <see cref="ForwardPolicy.ColumnsPay{T}"/>. The tile's sweeps read its rows column by column, which the hardware
     /// prefetcher does not stream on short walks, so while a tile is computed the next tile's rows are prefetched in
     /// sequence, a slice per channel vector (not on long walks with several phases: <see cref="ForwardPolicy.ColumnPrefetchMaxWalkBytes"/>).
     /// With ordinary stores the next tile's output rows are requested the same way, whatever the walk: each sweep stores one
@@ -37,10 +39,10 @@ internal static partial class ColumnKernel
     {
         int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int w = TV.Count;
-        int p = d / s;
+        int p = Math.Max(1, d / s), rowSteps = RowSteps(s, d);
         int tile = steps * p * Math.Max(1, ForwardPolicy.ColumnTileSteps / (steps * p));
         int vectors = (ce - ca) / w, c1 = ca + vectors * w;
-        nint tapStep = (nint)d * cm;
+        nint tapStep = (nint)d * cm, outputRows = (nint)p * s * cm;
 
         bool prefetchTiles = p == 1 || tapStep * Unsafe.SizeOf<T>() < ForwardPolicy.ColumnPrefetchMaxWalkBytes;
 
@@ -83,28 +85,38 @@ internal static partial class ColumnKernel
                             Prefetch.Range(ref Unsafe.Add(ref yb, (nint)o0 * cm), (nint)(o1 - o0) * cm);
                         }
 
-                        Dispatch<T, TV, TS>(steps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * cm,
+                        Dispatch<T, TV, TS>(steps, k, rowSteps, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * cm,
                             ca + (nint)v * w, blocks);
                     }
 
                     if (edges)
                     {
-                        ChannelsLastKernel.LineEdges<T, TV>(ref xs, tapStep, ref kernel, ref bias, hasBias, ref ys, (nint)p * cm, done, ca, c1, cm, k, tapStep);
+                        ChannelsLastKernel.LineEdges<T, TV>(ref xs, outputRows, ref kernel, ref bias, hasBias, ref ys, (nint)p * cm, done, ca, c1, cm, k, tapStep);
                     }
                 }
 
                 for (int i = done; i < n; i++)
                 {
-                    ChannelsLastKernel.Channels<T, TV, TS>(ref Unsafe.Add(ref xs, (nint)i * tapStep), ref kernel, ref bias, hasBias,
+                    ChannelsLastKernel.Channels<T, TV, TS>(ref Unsafe.Add(ref xs, i * outputRows), ref kernel, ref bias, hasBias,
                         ref Unsafe.Add(ref ys, (nint)i * p * cm), ca, ce, k, tapStep, kernelStride);
                 }
 
                 if (done < n && edges)
                 {
-                    ChannelsLastKernel.LineEdges<T, TV>(ref Unsafe.Add(ref xs, (nint)done * tapStep), tapStep, ref kernel, ref bias, hasBias,
+                    ChannelsLastKernel.LineEdges<T, TV>(ref Unsafe.Add(ref xs, done * outputRows), outputRows, ref kernel, ref bias, hasBias,
                         ref Unsafe.Add(ref ys, (nint)done * p * cm), (nint)p * cm, n - done, ca, ce, cm, k, tapStep);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Whether the column kernel can walk stride <paramref name="s"/> and dilation <paramref name="d"/>: the stride divides
+    /// the dilation (phases), or the dilation divides the stride with at most 2 units between outputs (the generated code
+    /// has row steps 1 and 2).
+    /// </summary>
+    internal static bool Walks(int s, int d) => d % s == 0 || (s % d == 0 && s / d <= 2);
+
+    /// <summary>Units of d rows between consecutive outputs of a phase: s / d when d divides s, else 1.</summary>
+    internal static int RowSteps(int s, int d) => s > d ? s / d : 1;
 }

@@ -62,11 +62,12 @@ internal static class ForwardPolicy
     public const int BlockMinRowBytes = 4096;
 
     /// <summary>
-    /// Input plus output bytes up to which <see cref="ColumnsPay{T}"/> takes the column kernel whatever the row's length:
-    /// half the L3, a size that stays in the last-level cache between producer and consumer, where a vector that
-    /// straddles two lines costs no extra memory traffic.
+    /// Input plus output bytes up to which a call counts as cache-resident: half the L3, a size that stays in the
+    /// last-level cache between producer and consumer. Below it <see cref="ColumnsPay{T}"/> takes the column kernel
+    /// whatever the row's length (from the cache a vector that straddles two lines costs no extra memory traffic); above
+    /// it <see cref="StreamingStart{T}"/> streams the output.
     /// </summary>
-    public const long ColumnCacheBytes = 16L << 20;
+    public const long CacheResidentBytes = 16L << 20;
 
     /// <summary>
     /// A column walk (a sweep's loads, d rows apart) whose stride is a multiple of this many bytes lands in at most 2 of
@@ -84,10 +85,10 @@ internal static class ForwardPolicy
     /// <item>otherwise with rows a whole number of 64-byte lines and M = 1, whatever the buffers' alignment: every row
     /// then starts at the same offset in its line, so a tile's sweeps over one line follow each other while the tile's
     /// rows are in cache (the tile's output rows are requested ahead, <see cref="ColumnKernel.Tiles{T, TV, TS}"/>);</item>
-    /// <item>otherwise when input plus output fit <see cref="ColumnCacheBytes"/>: from the cache a vector that straddles
+    /// <item>otherwise when input plus output fit <see cref="CacheResidentBytes"/>: from the cache a vector that straddles
     /// two lines costs nothing extra, while from memory rows that share lines with their neighbours would be read twice.</item>
     /// </list>
-    /// The kernel must also apply at all (dilation a multiple of the stride, at most <see cref="ColumnTapLimit"/> taps,
+    /// The kernel must also apply at all (a stride and dilation it walks, <see cref="ColumnKernel.Walks"/>, at most <see cref="ColumnTapLimit"/> taps,
     /// a vector of channels); <see cref="ChannelsLastKernel"/> checks that.
     /// </summary>
     public static bool ColumnsPay<T>(in Conv1DGeometry g)
@@ -95,7 +96,7 @@ internal static class ForwardPolicy
     {
         long rowBytes = (long)g.OutputChannels * Unsafe.SizeOf<T>();
         long bytes = ((long)g.InputCount + g.OutputCount) * Unsafe.SizeOf<T>();
-        bool inCache = bytes <= ColumnCacheBytes;
+        bool inCache = bytes <= CacheResidentBytes;
         if (g.Dilation <= g.Stride && (g.Dilation * rowBytes) % L1AliasStrideBytes == 0)
         {
             return false;
@@ -135,16 +136,12 @@ internal static class ForwardPolicy
     public const int ColumnPrefetchMaxWalkBytes = 3072;
 
     /// <summary>
-    /// Output bytes from which a channels_last call stores non-temporally: twice the L3, so the output could not have
-    /// stayed in cache for its reader anyway, and reading each line for ownership before writing it buys nothing.
-    /// </summary>
-    public const long StreamingMinOutputBytes = 64L << 20;
-
-    /// <summary>
     /// The first channel a channels_last call stores non-temporally (the interior rows from there to the row's end), or
     /// -1 for ordinary stores; decided once per call. A store that bypasses the cache writes a whole line without
-    /// reading it first, so streaming the output costs one pass over it instead of two. It needs an output far larger
-    /// than the cache (<see cref="StreamingMinOutputBytes"/>, unless <paramref name="force"/>), no epilogue (the
+    /// reading it first, so streaming the output costs one pass over it instead of two, and leaves the cache to the input.
+    /// It needs a call that is not cache-resident (input plus output above <see cref="CacheResidentBytes"/>, unless
+    /// <paramref name="force"/>: above it the input's passage through the cache evicts the output's first lines before the
+    /// call ends, so reading each line for ownership before writing it buys the output's reader little), no epilogue (the
     /// activation would read the output back from memory), rows a whole number of 64-byte lines (every row then starts
     /// at the same offset in its line) and a vector width. The streamed part starts at the first 64-byte boundary of the
     /// row, so any element alignment works; the channels before it take ordinary stores. channels_first never streams:
@@ -156,7 +153,7 @@ internal static class ForwardPolicy
         int size = Unsafe.SizeOf<T>();
         long rowBytes = (long)g.OutputChannels * size;
         if (g.DataFormat != DataFormat.ChannelsLast || hasEpilogue || variant == KernelVariant.Scalar || rowBytes % 64 != 0 || y % size != 0
-            || (!force && (long)g.OutputCount * size < StreamingMinOutputBytes))
+            || (!force && ((long)g.OutputCount + g.InputCount) * size <= CacheResidentBytes))
         {
             return -1;
         }
