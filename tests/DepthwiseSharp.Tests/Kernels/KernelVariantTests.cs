@@ -242,6 +242,19 @@ public class KernelVariantTests
         Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(first, 4096, false, best, false));
     }
 
+    /// <summary>Which calls request rows ahead in software: the rule stated on <c>ForwardPolicy.Prefetches</c>.</summary>
+    [Fact]
+    public void Only_calls_larger_than_half_the_L3_prefetch()
+    {
+        // 16 MiB + 16 KiB and 16 MiB - 16 KiB of float32 input plus output (see the streaming test); double doubles them.
+        var over = Conv1DGeometry.ForPadding(16, 513, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        var under = Conv1DGeometry.ForPadding(16, 512, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        Assert.True(ForwardPolicy.Prefetches<float>(over));
+        Assert.False(ForwardPolicy.Prefetches<float>(under));
+        Assert.True(ForwardPolicy.Prefetches<double>(under));
+        Assert.False(ForwardPolicy.Prefetches<float>(Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast)));
+    }
+
     private static void CheckStreaming<T>(KernelVariant variant, Conv1DGeometry g, int offset, Random rng)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {

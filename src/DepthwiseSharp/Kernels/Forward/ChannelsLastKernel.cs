@@ -25,11 +25,12 @@ internal static class ChannelsLastKernel
     /// <paramref name="columns"/> (see <see cref="ForwardPolicy.ColumnsPay{T}"/>) the interior may take the column kernel. With
     /// <paramref name="streamFrom"/> at least 0 (see <see cref="ForwardPolicy.StreamingStart{T}"/>) the interior's channels from
     /// there on are stored non-temporally, y pinned; <paramref name="wrapped"/> is then <see cref="Wrap{T}"/>'s copy of
-    /// the kernel and bias, or a null ref.
+    /// the kernel and bias, or a null ref. <paramref name="prefetch"/> (<see cref="ForwardPolicy.Prefetches{T}"/>) says
+    /// whether rows are requested ahead in software.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
-        int b, int t0, int t1, Activation? epilogue, bool columns, int streamFrom, ref T wrapped)
+        int b, int t0, int t1, Activation? epilogue, bool columns, int streamFrom, ref T wrapped, bool prefetch)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>
     {
@@ -73,18 +74,19 @@ internal static class ChannelsLastKernel
             }
 
             // With M = 1 rows is the caller's input, so prefetching may run on to the end of the batch element; the M > 1
-            // scratch holds only this item's rows and is already in cache.
+            // scratch holds only this item's rows and is already in cache. Without prefetch nothing is requested.
+            int prefetchEnd = prefetch && m == 1 ? l : r0;
             if (streamFrom >= 0)
             {
                 // Whole 64-byte lines only: a line written partly by non-temporal stores is merged in memory, slowly.
                 int line = 64 / Unsafe.SizeOf<T>();
-                InteriorRows<T, TV, StreamingStores>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, m == 1 ? l : r0, columns,
+                InteriorRows<T, TV, StreamingStores>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, prefetchEnd, prefetch, columns,
                     streamFrom, streamFrom + (cm - streamFrom) / line * line, ref wrapped);
                 StoreModes.Fence();
             }
             else
             {
-                InteriorRows<T, TV, CachedStores>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, m == 1 ? l : r0, columns, 0, cm,
+                InteriorRows<T, TV, CachedStores>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, prefetchEnd, prefetch, columns, 0, cm,
                     ref Unsafe.NullRef<T>());
             }
             for (int t = z; t < t1; t++)
@@ -129,11 +131,11 @@ internal static class ChannelsLastKernel
     /// such stores stall the loop, while requests made ahead overlap. Streaming stores read nothing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchOutput<T, TS>(ref T yb, int row, int end, int count)
+    private static void PrefetchOutput<T, TS>(ref T yb, int row, int end, int count, bool enabled)
         where T : unmanaged
         where TS : struct, IStoreMode
     {
-        if (!TS.Streaming && row < end)
+        if (!TS.Streaming && enabled && row < end)
         {
             Prefetch.Range(ref Unsafe.Add(ref yb, (nint)row * count), count);
         }
@@ -148,7 +150,7 @@ internal static class ChannelsLastKernel
     /// with the input rows new to the step <see cref="ForwardPolicy.PrefetchRows"/> steps ahead requested explicitly (each step
     /// reads k rows but only its newest s are new to the cache, a pattern the hardware prefetcher does not follow), and with
     /// ordinary stores the output row too. Input rows below
-    /// <paramref name="prefetchEnd"/> (absolute) may be prefetched. Channels [<paramref name="ca"/>, <paramref name="ce"/>)
+    /// <paramref name="prefetchEnd"/> (absolute) may be prefetched, output rows when <paramref name="prefetchOutputs"/>. Channels [<paramref name="ca"/>, <paramref name="ce"/>)
     /// are stored the <typeparamref name="TS"/> way (when streaming: whole 64-byte lines, <c>y + ca</c> of every row
     /// aligned); the channels around them share their cache lines with the neighbouring rows and take ordinary stores,
     /// a few steps at a time at the same point of the walk (<see cref="LineEdges{T, TV}"/>, one call for the lot: per
@@ -159,7 +161,7 @@ internal static class ChannelsLastKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InteriorRows<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb,
-        int t0, int t1, int prefetchEnd, bool columns, int ca, int ce, ref T wrapped)
+        int t0, int t1, int prefetchEnd, bool prefetchOutputs, bool columns, int ca, int ce, ref T wrapped)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
@@ -182,15 +184,15 @@ internal static class ChannelsLastKernel
             {
                 WrapEnds<T, TV, TS>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t0, t1 - 1, ca, ce);
                 ColumnKernel.Tiles<T, TV, TS>(g, ref rows, r0, ref wrapped, wl, ref Unsafe.Add(ref wrapped, (nint)k * wl), hasBias, ref yb, t0, t1 - 1,
-                    prefetchEnd, steps, ca, wl, true);
+                    prefetchEnd, prefetchOutputs, steps, ca, wl, true);
             }
             else if (TS.Streaming && Unsafe.SizeOf<TV>() >= 64)
             {
-                ColumnKernel.Tiles<T, TV, TS>(g, ref rows, r0, ref kernel, cm, ref bias, hasBias, ref yb, t0, t1, prefetchEnd, steps, ca, ce, false);
+                ColumnKernel.Tiles<T, TV, TS>(g, ref rows, r0, ref kernel, cm, ref bias, hasBias, ref yb, t0, t1, prefetchEnd, prefetchOutputs, steps, ca, ce, false);
             }
             else
             {
-                ColumnKernel.Tiles<T, TV, CachedStores>(g, ref rows, r0, ref kernel, cm, ref bias, hasBias, ref yb, t0, t1, prefetchEnd, steps, 0, cm,
+                ColumnKernel.Tiles<T, TV, CachedStores>(g, ref rows, r0, ref kernel, cm, ref bias, hasBias, ref yb, t0, t1, prefetchEnd, prefetchOutputs, steps, 0, cm,
                     false);
             }
 
@@ -212,7 +214,7 @@ internal static class ChannelsLastKernel
                 for (int r = 0; r < BlockSteps; r++)
                 {
                     PrefetchAhead(ref rows, (t + r + ForwardPolicy.PrefetchRows) * s + newest, newRows, rowCount, cm, prefetch);
-                    PrefetchOutput<T, TS>(ref yb, t + r + ForwardPolicy.PrefetchRows, t1, cm);
+                    PrefetchOutput<T, TS>(ref yb, t + r + ForwardPolicy.PrefetchRows, t1, cm, prefetchOutputs);
                 }
 
                 Block<T, TV, TS>(ref Unsafe.Add(ref rows, (nint)(t * s - pl - r0) * cm), (nint)s * cm, ref kernel, ref bias, hasBias,
@@ -241,7 +243,7 @@ internal static class ChannelsLastKernel
             for (int u = t; u < tb; u++)
             {
                 PrefetchAhead(ref rows, (u + ForwardPolicy.PrefetchRows) * s + newest, newRows, rowCount, cm, prefetch);
-                PrefetchOutput<T, TS>(ref yb, u + ForwardPolicy.PrefetchRows, t1, cm);
+                PrefetchOutput<T, TS>(ref yb, u + ForwardPolicy.PrefetchRows, t1, cm, prefetchOutputs);
                 Channels<T, TV, TS>(ref Unsafe.Add(ref rows, (nint)(u * s - pl - r0) * cm), ref kernel, ref bias, hasBias,
                     ref Unsafe.Add(ref yb, (nint)u * cm), ca, ce, k, tapStep, cm);
             }

@@ -32,7 +32,7 @@ internal static partial class ColumnKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Tiles<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
-        ref T yb, int t0, int t1, int prefetchEnd, int steps, int ca, int ce, bool wrappedKernel)
+        ref T yb, int t0, int t1, int prefetchEnd, bool prefetchOutputs, int steps, int ca, int ce, bool wrappedKernel)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
@@ -57,7 +57,7 @@ internal static partial class ColumnKernel
             int pz = Math.Min(prefetchEnd, (tb + tile - 1) * s - pl + (k - 1) * d + 1);
             int perSweep = pz > pa && prefetchTiles ? (pz - pa + p * vectors - 1) / (p * vectors) : 0;
             int oz = Math.Min(t1, tb + tile);
-            int outPerSweep = oz > tb ? (oz - tb + p * vectors - 1) / (p * vectors) : 0;
+            int outPerSweep = oz > tb && prefetchOutputs ? (oz - tb + p * vectors - 1) / (p * vectors) : 0;
             for (int phase = 0; phase < p && ta + phase < tb; phase++)
             {
                 int first = ta + phase;

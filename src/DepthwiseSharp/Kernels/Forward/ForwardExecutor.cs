@@ -62,7 +62,8 @@ internal static class ForwardExecutor
                 {
                     fixed (T* pw = wrapped)
                     {
-                        job.Set(g, px, pk, pb, !bias.IsEmpty, py, variant, epilogue, blockSize, blocksPerBatch, useColumns, streamFrom, pw);
+                        job.Set(g, px, pk, pb, !bias.IsEmpty, py, variant, epilogue, blockSize, blocksPerBatch, useColumns, streamFrom, pw,
+                            last && ForwardPolicy.Prefetches<T>(g));
                         ParallelChunks.Run(job, g.Batch * blocksPerBatch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
                     }
                 }
@@ -86,7 +87,7 @@ internal static class ForwardExecutor
         private static ForwardJob<T>? t_cached;
         private Conv1DGeometry _g;
         private T* _x, _k, _b, _y, _wrapped;
-        private bool _hasBias, _columns;
+        private bool _hasBias, _columns, _prefetch;
         private int _streamFrom;
         private KernelVariant _variant;
         private Activation? _epilogue;
@@ -106,8 +107,9 @@ internal static class ForwardExecutor
         }
 
         public void Set(in Conv1DGeometry g, T* x, T* k, T* b, bool hasBias, T* y, KernelVariant variant, Activation? epilogue,
-            int blockSize, int blocksPerBatch, bool columns, int streamFrom, T* wrapped)
+            int blockSize, int blocksPerBatch, bool columns, int streamFrom, T* wrapped, bool prefetch)
         {
+            _prefetch = prefetch;
             _wrapped = wrapped;
             _columns = columns;
             _streamFrom = streamFrom;
@@ -159,7 +161,7 @@ internal static class ForwardExecutor
             if (_g.DataFormat == DataFormat.ChannelsLast)
             {
                 ChannelsLastKernel.Rows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue, _columns, _streamFrom,
-                    ref Unsafe.AsRef<T>(_wrapped));
+                    ref Unsafe.AsRef<T>(_wrapped), _prefetch);
             }
             else
             {
