@@ -11,7 +11,7 @@ namespace DepthwiseSharp.Kernels;
 /// or more, <see cref="GroupRows"/> rows of one input channel go together, 2 vectors each, sharing every input load.
 /// Stride s &gt; 1 is split into s phases (x[p], x[p+s], ...) copied once per row, so every tap reads a contiguous
 /// phase: <c>y[t] += K[j] * phase[(j*d - padLeft) mod s][t + floor((j*d - padLeft) / s)]</c>. Remainder: the widest
-/// width, then 128-bit vectors, then one vector ending at the interior's end (recomputing a few outputs with the same
+/// width, then each narrower width down to 128 bits, then one vector ending at the interior's end (recomputing a few outputs with the same
 /// operations), then scalars; the sequence edges are scalar.</para>
 /// <para>Per output element the sum is bias, then taps in ascending order, each a fused multiply-add: the same
 /// operations as <see cref="ReferenceKernel"/>, so every width and every split of the work gives identical bits.</para>
@@ -54,9 +54,10 @@ internal static class ChannelsFirstKernel
             int lastChannel = -1;
             int interiorStart = Math.Max(inLo, 0);
             nint kStep = (nint)c * m;
+            // (ci, mi) = (o / m, o % m), kept up to date as o advances: a division per row costs more than a short row's taps.
+            int ci = o0 / m, mi = o0 % m;
             for (int o = o0; o < o1;)
             {
-                int ci = o / m, mi = o % m;
                 ref T xrow = ref Unsafe.Add(ref x, ((nint)b * c + ci) * l);
                 if (phases is not null && ci != lastChannel)
                 {
@@ -86,6 +87,12 @@ internal static class ChannelsFirstKernel
                 }
 
                 o += rows;
+                mi += rows;
+                if (mi >= m)
+                {
+                    mi -= m;
+                    ci++;
+                }
             }
         }
         finally
@@ -113,19 +120,28 @@ internal static class ChannelsFirstKernel
         int lout = g.OutputLength, k = g.KernelSize;
         int interiorStart = Math.Max(inLo, 0);
         Edge(g, ref xrow, ref kcol, kStep, bv, ref yrow, 0, Math.Min(lout, interiorStart));
-        int t = done;
-        if (inHi >= t)
-        {
-            t = Interior<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, interiorStart);
-            if (TV.Count > V128<T>.Count && inHi + 1 - t >= V128<T>.Count)
-            {
-                t = Interior<T, V128<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, interiorStart);
-            }
+        int t = done, end = inHi + 1, interiorLength = end - interiorStart;
 
-            if (t <= inHi)
-            {
-                t = Interior<T, S<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, inHi + 1, k, interiorStart);
-            }
+        // Each width only where it has work: a vector fits the interior (a width runs a last vector back from the end,
+        // overlapping). On short rows the calls cost more than the taps.
+        if (t < end && interiorLength >= TV.Count)
+        {
+            t = Interior<T, TV>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, end, k, interiorStart);
+        }
+
+        if (TV.Count > V256<T>.Count && t < end && interiorLength >= V256<T>.Count)
+        {
+            t = Interior<T, V256<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, end, k, interiorStart);
+        }
+
+        if (TV.Count > V128<T>.Count && t < end && interiorLength >= V128<T>.Count)
+        {
+            t = Interior<T, V128<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, end, k, interiorStart);
+        }
+
+        if (t < end)
+        {
+            t = Interior<T, S<T>>(ref src, srcStride, phase, shift, ref kcol, kStep, bv, ref yrow, t, end, k, interiorStart);
         }
 
         Edge(g, ref xrow, ref kcol, kStep, bv, ref yrow, Math.Max(t, 0), lout);
@@ -257,7 +273,7 @@ internal static class ChannelsFirstKernel
     }
 
     /// <summary>Steps [t0, t1) of one row with per-step valid tap ranges (sequence edges), scalar.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Edge<T>(in Conv1DGeometry g, ref T xrow, ref T kcol, nint kStep, T bias, ref T yrow, int t0, int t1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -265,8 +281,10 @@ internal static class ChannelsFirstKernel
         for (int t = t0; t < t1; t++)
         {
             int start = t * s - pl;
-            int jlo = start >= 0 ? 0 : (-start + d - 1) / d;
-            int jhi = start > l - 1 ? 0 : Math.Min(k, (l - 1 - start) / d + 1);
+
+            // Without dilation the valid taps need no division (a division costs more than a short edge's taps).
+            int jlo = start >= 0 ? 0 : d == 1 ? -start : (-start + d - 1) / d;
+            int jhi = start > l - 1 ? 0 : Math.Min(k, d == 1 ? l - start : (l - 1 - start) / d + 1);
             T acc = bias;
             for (int j = jlo; j < jhi; j++)
             {
