@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Globalization;
 
 namespace DepthwiseSharp.Tests.HalfPrecision;
@@ -189,6 +190,52 @@ public class BFloat16VectorsTests
             var back = new BFloat16[n];
             DepthwiseSharp.Kernels.BFloat16Vectors.Narrow(w, back);
             Assert.True(all.AsSpan(1000, n).SequenceEqual(back));
+        }
+    }
+
+    /// <summary>
+    /// The fused kernel's 16-lane conversions (AVX-512) give the scalar conversions' bits: every bfloat16 pattern widened,
+    /// and every float32 whose low 16 bits sit at a rounding boundary (0, just below, at and just above the midpoint, all
+    /// ones) under every upper half, so each tie, each carry into the exponent, infinity and NaN.
+    /// </summary>
+    [Fact]
+    public void Sixteen_lane_conversions_match_the_scalar_conversions()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            return;
+        }
+
+        var lanes = new ushort[16];
+        var floats = new float[16];
+        for (int i = 0; i < 65536; i += 16)
+        {
+            for (int j = 0; j < 16; j++)
+            {
+                lanes[j] = (ushort)(i + j);
+            }
+
+            DepthwiseSharp.Kernels.BFloat16Lanes.Widen(System.Runtime.Intrinsics.Vector256.Create(lanes)).CopyTo(floats);
+            for (int j = 0; j < 16; j++)
+            {
+                Assert.Equal(BitConverter.SingleToUInt32Bits((float)BFloat16.FromBits(lanes[j])), BitConverter.SingleToUInt32Bits(floats[j]));
+            }
+        }
+
+        uint[] tails = [0, 0x7FFF, 0x8000, 0x8001, 0xFFFF, 0x1234, 0xC000, 0x0001];
+        for (uint upper = 0; upper < 65536; upper += 2)
+        {
+            for (int j = 0; j < 16; j++)
+            {
+                floats[j] = BitConverter.UInt32BitsToSingle(((upper + (uint)(j / 8)) << 16) | tails[j % 8]);
+            }
+
+            DepthwiseSharp.Kernels.BFloat16Lanes.Narrow(System.Runtime.Intrinsics.Vector512.Create(floats)).CopyTo(lanes);
+            for (int j = 0; j < 16; j++)
+            {
+                Assert.Equal(((BFloat16)floats[j]).ToBits(), lanes[j]);
+                Assert.Equal(((BFloat16)floats[j]).ToBits(), DepthwiseSharp.Kernels.BFloat16Lanes.Narrow(floats[j]));
+            }
         }
     }
 }

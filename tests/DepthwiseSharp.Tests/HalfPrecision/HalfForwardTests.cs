@@ -178,6 +178,74 @@ public class HalfForwardTests
         Assert.True(Half.IsPositiveInfinity(y[1]));
     }
 
+    /// <summary>
+    /// bfloat16 channels_last calls (the fused kernel where <c>ForwardPolicy.HalfFusedPays</c> says so, the tiled path
+    /// elsewhere) give exactly the float32 reference kernel's result on the widened values, rounded once: channel counts
+    /// around one and four 16-lane vectors, taps 1 to 7, strides and dilations 1 and 2, every padding, bias or none, 1
+    /// and 2 threads, and inputs with NaN, infinities and subnormals.
+    /// </summary>
+    [Fact]
+    public void Bfloat16_channels_last_is_the_float32_reference_rounded_once()
+    {
+        var rng = new Random(41);
+        var pads = (Padding[])[Padding.Same, Padding.Valid, Padding.Causal];
+        int i = 0;
+        foreach (int c in (int[])[1, 15, 16, 17, 63, 64, 65, 79, 130])
+        {
+            for (int k = 1; k <= 7; k += 2)
+            {
+                int s = 1 + i % 2, d = 1 + i / 2 % 2;
+                var g = Conv1DGeometry.ForPadding(2, 23 + i % 5, c, 1, k, s, d, pads[i % 3], DataFormat.ChannelsLast);
+                CheckBfloat16Rounding(g, rng, withBias: i % 4 != 3, specials: i % 3 == 0);
+                i++;
+            }
+        }
+
+        // Input plus output above 16 MiB of bfloat16: the call from memory (fused, with prefetching).
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast), rng, true, false);
+    }
+
+    private static void CheckBfloat16Rounding(in Conv1DGeometry g, Random rng, bool withBias, bool specials)
+    {
+        float[] values = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e-40f, -3e-39f];
+        BFloat16[] x = [.. Enumerable.Range(0, g.InputCount).Select(j => (BFloat16)(specials && j % 97 == 5 ? values[j % 5] : (float)(rng.NextDouble() * 4 - 2)))];
+        BFloat16[] k = [.. Enumerable.Range(0, g.KernelCount).Select(_ => (BFloat16)(float)(rng.NextDouble() - 0.5))];
+        BFloat16[] b = withBias ? [.. Enumerable.Range(0, g.OutputChannels).Select(_ => (BFloat16)(float)(rng.NextDouble() - 0.5))] : [];
+        var z = new float[g.OutputCount];
+        DepthwiseSharp.Kernels.ReferenceKernel.Forward<float>(g, x.Select(v => (float)v).ToArray(), k.Select(v => (float)v).ToArray(),
+            b.Select(v => (float)v).ToArray(), z);
+        ushort[] expected = [.. z.Select(v => BFloat16Bits((BFloat16)v))];
+        foreach (int threads in (int[])[1, 2])
+        {
+            var y = new BFloat16[g.OutputCount];
+            DepthwiseConvolution.Forward(g, x, k, b, y, threads);
+            ushort[] actual = [.. y.Select(BFloat16Bits)];
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{g}, bias={withBias}, threads={threads}: differs from the float32 reference rounded once");
+        }
+    }
+
+    private static ushort BFloat16Bits(BFloat16 v) => MemoryMarshal.Cast<BFloat16, ushort>(new[] { v })[0];
+
+    /// <summary>Which bfloat16 calls take the fused kernel: the rule stated on <c>ForwardPolicy.HalfFusedPays</c>.</summary>
+    [Fact]
+    public void Bfloat16_channels_last_fuses_from_memory_and_in_one_tile_only()
+    {
+        var best = DepthwiseSharp.Kernels.KernelVariant.Vector512;
+        var small = Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        var cached = Conv1DGeometry.ForPadding(32, 1000, 128, 1, 9, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        var memory = Conv1DGeometry.ForPadding(8, 4099, 1536, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        bool avx512 = System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(small, best, null));
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(cached, best, null));
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memory, best, null));
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(memory, best, null));
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memory, DepthwiseSharp.Kernels.KernelVariant.Vector256, null));
+        var multiplier = Conv1DGeometry.ForPadding(8, 4099, 1536, 2, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(multiplier, best, null));
+        var first = Conv1DGeometry.ForPadding(8, 4099, 1536, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsFirst);
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(first, best, null));
+    }
+
     /// <summary>Each SIMD width, forced in this process, gives the same bits, for the span call and a layer with a fused activation.</summary>
     [Theory]
     [InlineData("channels_last")]

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using DepthwiseSharp.Activations;
 
 namespace DepthwiseSharp.Kernels;
 
@@ -169,6 +170,24 @@ internal static class ForwardPolicy
 
         return (int)((64 - (y & 63)) & 63) / size;
     }
+
+    /// <summary>
+    /// Whether a 16-bit call takes the fused channels_last kernel (<see cref="HalfChannelsLastKernel"/>) instead of the
+    /// tiled path: bfloat16, channels_last with M = 1 and no fused activation, at the 512-bit width (the kernel widens 16
+    /// values of 2 bytes into one 512-bit vector), on calls that are not cache-resident (input plus output above
+    /// <see cref="CacheResidentBytes"/>: the bytes the fusion saves are what such calls wait for) or that fit one tile
+    /// (<see cref="HalfTileBytes"/>: the tiled path's fixed costs dominate). In between, from the cache, the tiled path
+    /// runs the float32 column kernel on each tile, which loads each input once per block where the fused step loop
+    /// loads it once per tap (32x1000x128 k9: bfloat16 at 1.38x of float32 tiled, 1.78x fused; bench/README.md).
+    /// The fused kernel widens an input value once per tap that reads it,
+    /// which costs bfloat16 two instructions per vector and float16 about a dozen (no conversion instruction is
+    /// exposed to .NET 10), more than the tiled path's single widening: float16 keeps the tiled path (64x8192x256 k7
+    /// channels_last, 1 thread: 3.0x of float32 fused against 2.7x tiled; bench/README.md). Both give the same bits.
+    /// </summary>
+    public static bool HalfFusedPays<TH>(in Conv1DGeometry g, KernelVariant variant, Activation? epilogue) =>
+        typeof(TH) == typeof(BFloat16) && (((long)g.InputCount + g.OutputCount) * 2 is var bytes)
+        && (bytes > CacheResidentBytes || bytes <= HalfTileBytes) && g.DataFormat == DataFormat.ChannelsLast && g.DepthMultiplier == 1 && epilogue is null && variant == KernelVariant.Vector512
+        && System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
 
     /// <summary>
     /// The float32 bytes (input rows plus output rows) one tile of the 16-bit pass (HalfForward) aims at: a quarter of a Zen 4/5 core's 1 MiB L2 (and half

@@ -16,6 +16,8 @@ namespace DepthwiseSharp.Kernels;
 /// with the tile's share of the padding (bias fused), and its float32 results are rounded once into the output.
 /// Tile boundaries depend only on the geometry, never on the thread count, and each output element is computed by the
 /// same float32 arithmetic as in <see cref="ForwardExecutor"/>: results are identical for every thread count and SIMD width.
+/// bfloat16 channels_last calls may instead take <see cref="HalfChannelsLastKernel"/>, which widens in registers and
+/// writes no float32 copy (<see cref="ForwardPolicy.HalfFusedPays{TH}"/>); it computes the same operations, so the same bits.
 /// </remarks>
 internal static class HalfForward
 {
@@ -51,6 +53,12 @@ internal static class HalfForward
     {
         if (g.OutputCount == 0)
         {
+            return;
+        }
+
+        if (ForwardPolicy.HalfFusedPays<TH>(g, variant, epilogue))
+        {
+            Fused(g, x, kernel, bias, y, maxDegree);
             return;
         }
 
@@ -109,6 +117,39 @@ internal static class HalfForward
         }
     }
 
+    /// <summary>
+    /// The fused path (<see cref="HalfChannelsLastKernel"/>): items of (batch element, block of output steps), split as
+    /// <see cref="ForwardExecutor"/> splits channels_last calls; each output is computed the same way whichever item holds it.
+    /// </summary>
+    private static unsafe void Fused<TH>(in Conv1DGeometry g, ReadOnlySpan<TH> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, Span<TH> y,
+        int maxDegree)
+        where TH : unmanaged
+    {
+        long work = (long)g.OutputCount * g.KernelSize;
+        int degree = ParallelChunks.Degree(maxDegree);
+        long wanted = Math.Clamp(work / ForwardPolicy.MinChunkWork, 1, (long)ForwardPolicy.ItemsPerThread * degree);
+        int blocksPerBatch = (int)Math.Clamp((wanted + g.Batch - 1) / g.Batch, 1, g.OutputLength);
+        int blockSize = (g.OutputLength + blocksPerBatch - 1) / blocksPerBatch;
+        blocksPerBatch = (g.OutputLength + blockSize - 1) / blockSize;
+        bool prefetch = ((long)g.InputCount + g.OutputCount) * sizeof(ushort) > ForwardPolicy.CacheResidentBytes;
+        fixed (TH* px = x)
+        fixed (TH* py = y)
+        fixed (float* pk = kernel)
+        fixed (float* pb = bias)
+        {
+            var job = FusedJob<TH>.Rent();
+            job.Set(g, (ushort*)px, (ushort*)py, pk, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, prefetch);
+            try
+            {
+                ParallelChunks.Run(job, g.Batch * blocksPerBatch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
+            }
+            finally
+            {
+                FusedJob<TH>.Return(job);
+            }
+        }
+    }
+
     /// <summary>Rounds float32 values to the nearest <typeparamref name="TH"/> values, kept as float32 (in place allowed).</summary>
     internal static void RoundTo<TH>(ReadOnlySpan<float> source, Span<float> destination)
         where TH : unmanaged
@@ -149,6 +190,52 @@ internal static class HalfForward
         else
         {
             BFloat16Vectors.Narrow(source, MemoryMarshal.Cast<TH, BFloat16>(destination));
+        }
+    }
+
+    private sealed unsafe class FusedJob<TH> : IChunkBody
+        where TH : unmanaged
+    {
+        // One cached job per calling thread: concurrent callers never share or allocate one after their first call.
+        [ThreadStatic]
+        private static FusedJob<TH>? t_cached;
+        private Conv1DGeometry _g;
+        private ushort* _x, _y;
+        private float* _k, _b;
+        private int _blockSize, _blocksPerBatch;
+        private bool _prefetch;
+
+        public static FusedJob<TH> Rent()
+        {
+            var job = t_cached ?? new FusedJob<TH>();
+            t_cached = null;
+            return job;
+        }
+
+        public static void Return(FusedJob<TH> job) => t_cached = job;
+
+        public void Set(in Conv1DGeometry g, ushort* x, ushort* y, float* k, float* b, int blockSize, int blocksPerBatch, bool prefetch)
+        {
+            _g = g;
+            _x = x;
+            _y = y;
+            _k = k;
+            _b = b;
+            _blockSize = blockSize;
+            _blocksPerBatch = blocksPerBatch;
+            _prefetch = prefetch;
+        }
+
+        public void Run(int chunk)
+        {
+            int b = chunk / _blocksPerBatch;
+            int t0 = chunk % _blocksPerBatch * _blockSize;
+            int t1 = Math.Min(t0 + _blockSize, _g.OutputLength);
+            ref ushort x = ref Unsafe.AsRef<ushort>(_x);
+            ref ushort y = ref Unsafe.AsRef<ushort>(_y);
+            ref float k = ref Unsafe.AsRef<float>(_k);
+            ref float bias = ref _b is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_b);
+            HalfChannelsLastKernel.Rows<BFloat16Lanes>(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch);
         }
     }
 

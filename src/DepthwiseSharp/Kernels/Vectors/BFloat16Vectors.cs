@@ -98,7 +98,7 @@ internal static class BFloat16Vectors
 
     // The rounded value in each lane's low 16 bits (the narrowing drops the upper ones).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> Round(Vector512<uint> bits)
+    internal static Vector512<uint> Round(Vector512<uint> bits)
     {
         var nan = Vector512.GreaterThan(bits & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F80_0000u));
         var rounded = Vector512.ShiftRightLogical(bits + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(bits, 16) & Vector512<uint>.One), 16);
