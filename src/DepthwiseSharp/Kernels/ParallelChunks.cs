@@ -13,10 +13,6 @@ internal interface IChunkBody
 /// </summary>
 internal static class ParallelChunks
 {
-    // Per calling thread, so concurrent calls neither share a job nor allocate one after warm-up.
-    [ThreadStatic]
-    private static Job? t_cached;
-
     /// <summary>The number of threads a call may use: <paramref name="maxDegree"/> when positive, else the processor count.</summary>
     public static int Degree(int maxDegree) => maxDegree > 0 ? Math.Min(maxDegree, Environment.ProcessorCount) : Environment.ProcessorCount;
 
@@ -33,8 +29,7 @@ internal static class ParallelChunks
             return;
         }
 
-        var job = t_cached ?? new Job();
-        t_cached = null;
+        var job = JobPool<Job>.Rent();
         job.Start(body, chunks, workers - 1);
         for (int w = 1; w < workers; w++)
         {
@@ -55,7 +50,7 @@ internal static class ParallelChunks
         job.WaitForHelpers();
         failure ??= job.TakeFailure();
         job.Clear();
-        t_cached = job;
+        JobPool<Job>.Return(job);
         if (failure is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);

@@ -30,16 +30,8 @@ internal static class ForwardExecutor
         bool last = g.DataFormat == DataFormat.ChannelsLast;
 
         // Items: channels_last = (batch, block of output steps); channels_first = (batch, block of output channels).
-        int perBatch = last ? g.OutputLength : g.OutputChannels;
-        long wanted = Math.Clamp(work / ForwardPolicy.MinChunkWork, 1, (long)ForwardPolicy.ItemsPerThread * degree);
-        int blocksPerBatch = (int)Math.Clamp((wanted + g.Batch - 1) / g.Batch, 1, perBatch);
-        int blockSize = (perBatch + blocksPerBatch - 1) / blocksPerBatch;
-        if (last && g.DepthMultiplier > 1)
-        {
-            blockSize = Math.Min(blockSize, ForwardPolicy.ClRowsPerItem);
-        }
-
-        blocksPerBatch = (perBatch + blockSize - 1) / blockSize;
+        var (blockSize, blocksPerBatch) = Items(work, g.Batch, last ? g.OutputLength : g.OutputChannels, degree,
+            last && g.DepthMultiplier > 1 ? ForwardPolicy.ClRowsPerItem : int.MaxValue);
         unsafe
         {
             fixed (T* px = x)
@@ -47,7 +39,7 @@ internal static class ForwardExecutor
             fixed (T* pb = bias)
             fixed (T* py = y)
             {
-                var job = ForwardJob<T>.Rent();
+                var job = JobPool<ForwardJob<T>>.Rent();
                 int streamFrom = streaming == false ? -1 : ForwardPolicy.StreamingStart<T>(g, (nint)py, epilogue is not null, variant, streaming == true);
                 bool useColumns = last && (columns ?? ForwardPolicy.ColumnsPay<T>(g));
                 T[]? wrapped = null;
@@ -69,7 +61,8 @@ internal static class ForwardExecutor
                 }
                 finally
                 {
-                    ForwardJob<T>.Return(job);
+                    job.Clear();
+                    JobPool<ForwardJob<T>>.Return(job);
                     if (wrapped is not null)
                     {
                         ArrayPool<T>.Shared.Return(wrapped);
@@ -79,12 +72,23 @@ internal static class ForwardExecutor
         }
     }
 
+    /// <summary>
+    /// How a call of <paramref name="work"/> multiply-adds splits into work items: each batch element's
+    /// <paramref name="perBatch"/> units (output steps or channels) in blocks of at most <paramref name="maxBlock"/>, about
+    /// <see cref="ForwardPolicy.ItemsPerThread"/> items per thread of at least <see cref="ForwardPolicy.MinChunkWork"/>
+    /// each. Which item holds an output never changes how it is computed.
+    /// </summary>
+    internal static (int BlockSize, int BlocksPerBatch) Items(long work, int batch, int perBatch, int degree, int maxBlock)
+    {
+        long wanted = Math.Clamp(work / ForwardPolicy.MinChunkWork, 1, (long)ForwardPolicy.ItemsPerThread * degree);
+        int blocksPerBatch = (int)Math.Clamp((wanted + batch - 1) / batch, 1, perBatch);
+        int blockSize = Math.Min((perBatch + blocksPerBatch - 1) / blocksPerBatch, maxBlock);
+        return (blockSize, (perBatch + blockSize - 1) / blockSize);
+    }
+
     private sealed unsafe class ForwardJob<T> : IChunkBody
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // One cached job per calling thread: concurrent callers never share or allocate one after their first call.
-        [ThreadStatic]
-        private static ForwardJob<T>? t_cached;
         private Conv1DGeometry _g;
         private T* _x, _k, _b, _y, _wrapped;
         private bool _hasBias, _columns, _prefetch;
@@ -93,18 +97,8 @@ internal static class ForwardExecutor
         private Activation? _epilogue;
         private int _blockSize, _blocksPerBatch;
 
-        public static ForwardJob<T> Rent()
-        {
-            var job = t_cached ?? new ForwardJob<T>();
-            t_cached = null;
-            return job;
-        }
-
-        public static void Return(ForwardJob<T> job)
-        {
-            job._epilogue = null;
-            t_cached = job;
-        }
+        /// <summary>Drops the epilogue reference before the job is cached.</summary>
+        public void Clear() => _epilogue = null;
 
         public void Set(in Conv1DGeometry g, T* x, T* k, T* b, bool hasBias, T* y, KernelVariant variant, Activation? epilogue,
             int blockSize, int blocksPerBatch, bool columns, int streamFrom, T* wrapped, bool prefetch)

@@ -94,7 +94,7 @@ internal static class HalfForward
 
         int timeBlocks = (g.OutputLength + steps - 1) / steps;
         int channelBlocks = (c + blockChannels - 1) / blockChannels;
-        var job = HalfJob<TH>.Rent();
+        var job = JobPool<HalfJob<TH>>.Rent();
         unsafe
         {
             fixed (TH* px = x)
@@ -110,7 +110,8 @@ internal static class HalfForward
                 }
                 finally
                 {
-                    HalfJob<TH>.Return(job);
+                    job.Clear();
+                    JobPool<HalfJob<TH>>.Return(job);
                     ArrayPool<float>.Shared.Return(k32);
                 }
             }
@@ -126,18 +127,14 @@ internal static class HalfForward
         where TH : unmanaged
     {
         long work = (long)g.OutputCount * g.KernelSize;
-        int degree = ParallelChunks.Degree(maxDegree);
-        long wanted = Math.Clamp(work / ForwardPolicy.MinChunkWork, 1, (long)ForwardPolicy.ItemsPerThread * degree);
-        int blocksPerBatch = (int)Math.Clamp((wanted + g.Batch - 1) / g.Batch, 1, g.OutputLength);
-        int blockSize = (g.OutputLength + blocksPerBatch - 1) / blocksPerBatch;
-        blocksPerBatch = (g.OutputLength + blockSize - 1) / blockSize;
+        var (blockSize, blocksPerBatch) = ForwardExecutor.Items(work, g.Batch, g.OutputLength, ParallelChunks.Degree(maxDegree), int.MaxValue);
         bool prefetch = ((long)g.InputCount + g.OutputCount) * sizeof(ushort) > ForwardPolicy.CacheResidentBytes;
         fixed (TH* px = x)
         fixed (TH* py = y)
         fixed (float* pk = kernel)
         fixed (float* pb = bias)
         {
-            var job = FusedJob<TH>.Rent();
+            var job = JobPool<FusedJob<TH>>.Rent();
             job.Set(g, (ushort*)px, (ushort*)py, pk, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, prefetch);
             try
             {
@@ -145,7 +142,7 @@ internal static class HalfForward
             }
             finally
             {
-                FusedJob<TH>.Return(job);
+                JobPool<FusedJob<TH>>.Return(job);
             }
         }
     }
@@ -196,23 +193,11 @@ internal static class HalfForward
     private sealed unsafe class FusedJob<TH> : IChunkBody
         where TH : unmanaged
     {
-        // One cached job per calling thread: concurrent callers never share or allocate one after their first call.
-        [ThreadStatic]
-        private static FusedJob<TH>? t_cached;
         private Conv1DGeometry _g;
         private ushort* _x, _y;
         private float* _k, _b;
         private int _blockSize, _blocksPerBatch;
         private bool _prefetch;
-
-        public static FusedJob<TH> Rent()
-        {
-            var job = t_cached ?? new FusedJob<TH>();
-            t_cached = null;
-            return job;
-        }
-
-        public static void Return(FusedJob<TH> job) => t_cached = job;
 
         public void Set(in Conv1DGeometry g, ushort* x, ushort* y, float* k, float* b, int blockSize, int blocksPerBatch, bool prefetch)
         {
@@ -242,8 +227,6 @@ internal static class HalfForward
     private sealed unsafe class HalfJob<TH> : IChunkBody
         where TH : unmanaged
     {
-        [ThreadStatic]
-        private static HalfJob<TH>? t_cached;
         private Conv1DGeometry _g;
         private TH* _x, _y;
         private float* _k, _b;
@@ -251,18 +234,8 @@ internal static class HalfForward
         private KernelVariant _variant;
         private Activation? _epilogue;
 
-        public static HalfJob<TH> Rent()
-        {
-            var job = t_cached ?? new HalfJob<TH>();
-            t_cached = null;
-            return job;
-        }
-
-        public static void Return(HalfJob<TH> job)
-        {
-            job._epilogue = null;
-            t_cached = job;
-        }
+        /// <summary>Drops the epilogue reference before the job is cached.</summary>
+        public void Clear() => _epilogue = null;
 
         public void Set(in Conv1DGeometry g, TH* x, TH* y, float* k, float* b, KernelVariant variant, Activation? epilogue,
             int steps, int timeBlocks, int blockChannels, int channelBlocks)
