@@ -13,6 +13,8 @@ namespace DepthwiseSharp.Kernels;
 /// <para>Lane layout: lanes run across 16 channels of one step (a 256-bit load of 16-bit values widens into one 512-bit
 /// float32 vector), 4 such vectors per loop, then single vectors, then the channels left over one by one with the
 /// scalar conversions (the same bits). Edge steps take their valid tap range.</para>
+/// <para>The kernel is read in 16 bits too (its values are the type's, so exactly), widened with the input: half the
+/// float32 kernel's cache footprint, which with a step's input rows must fit L1.</para>
 /// <para>Per output: bias, then the valid taps ascending, each a fused multiply-add in float32, then one rounding: the
 /// operations of the float32 executor on the widened values, so the bits equal the tiled path's for every width and
 /// thread count.</para>
@@ -20,12 +22,12 @@ namespace DepthwiseSharp.Kernels;
 internal static class HalfChannelsLastKernel
 {
     /// <summary>
-    /// Output steps [t0, t1) of batch element b. x and y are 16-bit bits, kernel (k, C) and bias (C, or a null ref) float32.
+    /// Output steps [t0, t1) of batch element b. x, y and the kernel (k, C) are 16-bit bits, the bias (C, or a null ref) float32.
     /// <paramref name="prefetch"/>: request the input rows new to each step <see cref="ForwardPolicy.PrefetchRows"/> steps
     /// ahead (calls from memory).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Rows<TL>(in Conv1DGeometry g, ref ushort x, ref float kernel, ref float bias, bool hasBias, ref ushort y, int b, int t0,
+    public static void Rows<TL>(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int t0,
         int t1, bool prefetch)
         where TL : struct, IHalfLanes
     {
@@ -60,14 +62,14 @@ internal static class HalfChannelsLastKernel
 
             // A step with no valid tap (wholly in the padding) reads nothing: its row refs stay at the batch start.
             ref ushort xr = ref jhi > jlo ? ref Unsafe.Add(ref xb, (nint)(start + jlo * d) * c) : ref xb;
-            ref float kr = ref Unsafe.Add(ref kernel, (nint)jlo * c);
+            ref ushort kr = ref Unsafe.Add(ref kernel, (nint)jlo * c);
             Step<TL>(ref xr, ref kr, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)t * c), c, jhi - jlo, tapStep);
         }
     }
 
     /// <summary>One step: channels [0, c) over <paramref name="taps"/> taps (x and kernel refs at the first), bias first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TL>(ref ushort x, ref float kernel, ref float bias, bool hasBias, ref ushort y, int c, int taps, nint tapStep)
+    private static void Step<TL>(ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int c, int taps, nint tapStep)
         where TL : struct, IHalfLanes
     {
         const int W = 16;
@@ -81,10 +83,10 @@ internal static class HalfChannelsLastKernel
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a0 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), Vector512.LoadUnsafe(ref kernel, (nuint)ko), a0);
-                a1 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + W))), Vector512.LoadUnsafe(ref kernel, (nuint)(ko + W)), a1);
-                a2 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 2 * W))), Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 2 * W)), a2);
-                a3 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 3 * W))), Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 3 * W)), a3);
+                a0 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a0);
+                a1 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + W))), a1);
+                a2 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 2 * W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 2 * W))), a2);
+                a3 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 3 * W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 3 * W))), a3);
                 xo += tapStep;
                 ko += c;
             }
@@ -101,7 +103,7 @@ internal static class HalfChannelsLastKernel
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), Vector512.LoadUnsafe(ref kernel, (nuint)ko), a);
+                a = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a);
                 xo += tapStep;
                 ko += c;
             }
@@ -115,7 +117,7 @@ internal static class HalfChannelsLastKernel
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a = MathF.FusedMultiplyAdd(TL.Widen(Unsafe.Add(ref x, xo)), Unsafe.Add(ref kernel, ko), a);
+                a = MathF.FusedMultiplyAdd(TL.Widen(Unsafe.Add(ref x, xo)), TL.Widen(Unsafe.Add(ref kernel, ko)), a);
                 xo += tapStep;
                 ko += c;
             }
