@@ -181,8 +181,8 @@ public class HalfForwardTests
     /// <summary>
     /// bfloat16 channels_last calls (the fused kernel where <c>ForwardPolicy.HalfFusedPays</c> says so, the tiled path
     /// elsewhere) give exactly the float32 reference kernel's result on the widened values, rounded once: channel counts
-    /// around one and four 16-lane vectors, taps 1 to 7, strides and dilations 1 and 2, every padding, bias or none, 1
-    /// and 2 threads, and inputs with NaN, infinities and subnormals.
+    /// around one and four 16-lane vectors, taps 1 to 7, strides and dilations 1 and 2 (column tiles of one and two phases,
+    /// and the step loop), every padding, bias or none, 1 and 2 threads, and inputs with NaN, infinities and subnormals.
     /// </summary>
     [Fact]
     public void Bfloat16_channels_last_is_the_float32_reference_rounded_once()
@@ -200,6 +200,9 @@ public class HalfForwardTests
                 i++;
             }
         }
+
+        // Several column tiles of two phases (d = 2), with channels left over after the 16-channel sweeps.
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 150, 40, 1, 5, 1, 2, Padding.Same, DataFormat.ChannelsLast), rng, true, true);
 
         // Input plus output above 16 MiB of bfloat16: the call from memory (fused, with prefetching).
         CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast), rng, true, false);

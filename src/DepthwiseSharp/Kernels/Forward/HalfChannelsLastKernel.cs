@@ -10,21 +10,25 @@ namespace DepthwiseSharp.Kernels;
 /// registers, multiplies by the float32 kernel and rounds each output once into 16 bits. Memory then moves the 16-bit
 /// bytes only, and no float32 copy of the data is written or read back (the tiled path, <see cref="HalfForward"/>, widens
 /// tiles into float32 scratch first).
-/// <para>Lane layout: lanes run across 16 channels of one step (a 256-bit load of 16-bit values widens into one 512-bit
-/// float32 vector), 4 such vectors per loop, then single vectors, then the channels left over one by one with the
-/// scalar conversions (the same bits). Edge steps take their valid tap range.</para>
+/// <para>Lane layout: lanes run across 16 channels (a 256-bit load of 16-bit values widens into one 512-bit float32
+/// vector). The interior goes by the column kernel where the dilation is a multiple of the stride: 16 channels swept down
+/// a block of 8 outputs with every tap widened into a register once and each row widened once per block (generated into
+/// HalfColumnKernel.Generated.cs by tools/gen-forward-columns.py). Edge steps, a phase's last outputs and other strides go
+/// step by step: 4 vectors per loop over the step's valid taps, then single vectors; the channels left over one by one
+/// with the scalar conversions (the same bits).</para>
 /// <para>The kernel is read in 16 bits too (its values are the type's, so exactly), widened with the input: half the
 /// float32 kernel's cache footprint, which with a step's input rows must fit L1.</para>
 /// <para>Per output: bias, then the valid taps ascending, each a fused multiply-add in float32, then one rounding: the
 /// operations of the float32 executor on the widened values, so the bits equal the tiled path's for every width and
 /// thread count.</para>
 /// </summary>
-internal static class HalfChannelsLastKernel
+internal static partial class HalfChannelsLastKernel
 {
     /// <summary>
     /// Output steps [t0, t1) of batch element b. x, y and the kernel (k, C) are 16-bit bits, the bias (C, or a null ref) float32.
-    /// <paramref name="prefetch"/>: request the input rows new to each step <see cref="ForwardPolicy.PrefetchRows"/> steps
-    /// ahead (calls from memory).
+    /// The interior (every tap inside the sequence) takes the column kernel (<see cref="Columns{TL}"/>) where it walks the
+    /// stride and dilation; the rest goes step by step. <paramref name="prefetch"/>: request input rows ahead (calls from
+    /// memory).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<TL>(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int t0,
@@ -34,6 +38,101 @@ internal static class HalfChannelsLastKernel
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft, lout = g.OutputLength;
         ref ushort xb = ref Unsafe.Add(ref x, (nint)b * l * c);
         ref ushort yb = ref Unsafe.Add(ref y, (nint)b * lout * c);
+        int inLo = pl <= 0 ? 0 : (pl + s - 1) / s;
+        int lastStart = l - 1 - (k - 1) * d + pl;
+        int inHi = lastStart < 0 ? -1 : lastStart / s;
+        int a = Math.Clamp(inLo, t0, t1), z = Math.Clamp(inHi + 1, a, t1);
+        if (z > a && d % s == 0 && k <= ColumnKernel.MaxTaps && c >= Lanes)
+        {
+            Steps<TL>(g, ref xb, ref kernel, ref bias, hasBias, ref yb, t0, a, prefetch);
+            Columns<TL>(g, ref xb, ref kernel, ref bias, hasBias, ref yb, a, z, prefetch);
+            Steps<TL>(g, ref xb, ref kernel, ref bias, hasBias, ref yb, z, t1, prefetch);
+        }
+        else
+        {
+            Steps<TL>(g, ref xb, ref kernel, ref bias, hasBias, ref yb, t0, t1, prefetch);
+        }
+    }
+
+    /// <summary>16-bit values per 512-bit float32 vector.</summary>
+    private const int Lanes = 16;
+
+    /// <summary>Output steps per block of the column kernel (<see cref="Column{TL, TK}"/>).</summary>
+    private const int BlockSteps = 8;
+
+    /// <summary>
+    /// Interior steps [t0, t1) of one batch element (xb, yb at its start) by the column kernel, as the float32
+    /// <see cref="ColumnKernel.Tiles{T, TV, TS}"/> walks them: tiles of <see cref="ForwardPolicy.ColumnTileSteps"/> steps, each
+    /// split into p = d / s phases of outputs p apart (whose windows are one dilation apart), each phase swept 16 channels at
+    /// a time in blocks of <see cref="BlockSteps"/> outputs; a phase's last outputs and the channels left over go step by
+    /// step. From memory the next tile's new rows are requested while a tile is computed, a slice per sweep.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Columns<TL>(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, ref float bias, bool hasBias, ref ushort yb, int t0,
+        int t1, bool prefetch)
+        where TL : struct, IHalfLanes
+    {
+        int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
+        int p = d / s;
+        int tile = BlockSteps * p * Math.Max(1, ForwardPolicy.ColumnTileSteps / (BlockSteps * p));
+        int vectors = c / Lanes, c1 = vectors * Lanes;
+        nint tapStep = (nint)d * c;
+        for (int ta = t0; ta < t1; ta += tile)
+        {
+            int tb = Math.Min(t1, ta + tile);
+
+            // The next tile's new input rows [pa, pz), a slice per (phase, vector) sweep.
+            int pa = (tb - 1) * s - pl + (k - 1) * d + 1;
+            int pz = Math.Min(l, (tb + tile - 1) * s - pl + (k - 1) * d + 1);
+            int perSweep = prefetch && pz > pa ? (pz - pa + p * vectors - 1) / (p * vectors) : 0;
+            for (int phase = 0; phase < p && ta + phase < tb; phase++)
+            {
+                int first = ta + phase;
+                int n = (tb - first + p - 1) / p;
+                int blocks = n / BlockSteps;
+                int done = blocks * BlockSteps;
+                ref ushort xs = ref Unsafe.Add(ref xb, (nint)(first * s - pl) * c);
+                ref ushort ys = ref Unsafe.Add(ref yb, (nint)first * c);
+                if (done > 0)
+                {
+                    for (int v = 0; v < vectors; v++)
+                    {
+                        if (perSweep > 0)
+                        {
+                            int q0 = pa + (phase * vectors + v) * perSweep, q1 = Math.Min(pz, q0 + perSweep);
+                            if (q1 > q0)
+                            {
+                                Prefetch.Range(ref Unsafe.Add(ref xb, (nint)q0 * c), (nint)(q1 - q0) * c);
+                            }
+                        }
+
+                        ColumnDispatch<TL>(k, ref xs, tapStep, ref kernel, c, ref bias, hasBias, ref ys, (nint)p * c, (nint)v * Lanes, blocks);
+                    }
+
+                    // Output i of the phase reads from row first * s - pl + i * d: i dilations on.
+                    for (int i = 0; c1 < c && i < done; i++)
+                    {
+                        Step<TL>(ref Unsafe.Add(ref xs, i * tapStep), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), c1, c, c, k,
+                            tapStep);
+                    }
+                }
+
+                for (int i = done; i < n; i++)
+                {
+                    Step<TL>(ref Unsafe.Add(ref xs, i * tapStep), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), 0, c, c, k,
+                        tapStep);
+                }
+            }
+        }
+    }
+
+    /// <summary>Output steps [t0, t1) one at a time over each step's valid taps (edges, and interiors the columns do not take).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Steps<TL>(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, ref float bias, bool hasBias, ref ushort yb, int t0, int t1,
+        bool prefetch)
+        where TL : struct, IHalfLanes
+    {
+        int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         nint tapStep = (nint)d * c;
         int newRows = Math.Min(s, (k - 1) * d + 1);
         for (int t = t0; t < t1; t++)
@@ -63,18 +162,20 @@ internal static class HalfChannelsLastKernel
             // A step with no valid tap (wholly in the padding) reads nothing: its row refs stay at the batch start.
             ref ushort xr = ref jhi > jlo ? ref Unsafe.Add(ref xb, (nint)(start + jlo * d) * c) : ref xb;
             ref ushort kr = ref Unsafe.Add(ref kernel, (nint)jlo * c);
-            Step<TL>(ref xr, ref kr, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)t * c), c, jhi - jlo, tapStep);
+            Step<TL>(ref xr, ref kr, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)t * c), 0, c, c, jhi - jlo, tapStep);
         }
     }
 
-    /// <summary>One step: channels [0, c) over <paramref name="taps"/> taps (x and kernel refs at the first), bias first.</summary>
+    /// <summary>
+    /// One step: channels [c0, c1) of c over <paramref name="taps"/> taps (x and kernel refs at the first), bias first.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TL>(ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int c, int taps, nint tapStep)
+    private static void Step<TL>(ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int c0, int c1, int c, int taps,
+        nint tapStep)
         where TL : struct, IHalfLanes
     {
-        const int W = 16;
-        int c0 = 0;
-        for (; c0 + 4 * W <= c; c0 += 4 * W)
+        const int W = Lanes;
+        for (; c0 + 4 * W <= c1; c0 += 4 * W)
         {
             Vector512<float> a0 = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)c0) : default;
             Vector512<float> a1 = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c0 + W)) : default;
@@ -97,7 +198,7 @@ internal static class HalfChannelsLastKernel
             TL.Narrow(a3).StoreUnsafe(ref y, (nuint)(c0 + 3 * W));
         }
 
-        for (; c0 + W <= c; c0 += W)
+        for (; c0 + W <= c1; c0 += W)
         {
             Vector512<float> a = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)c0) : default;
             nint xo = c0, ko = c0;
@@ -111,7 +212,7 @@ internal static class HalfChannelsLastKernel
             TL.Narrow(a).StoreUnsafe(ref y, (nuint)c0);
         }
 
-        for (; c0 < c; c0++)
+        for (; c0 < c1; c0++)
         {
             float a = hasBias ? Unsafe.Add(ref bias, c0) : 0f;
             nint xo = c0, ko = c0;
