@@ -117,6 +117,20 @@ public readonly record struct Conv1DGeometry
     /// <summary><c>(k - 1) * d + 1</c>.</summary>
     public int EffectiveKernelSize => (KernelSize - 1) * Dilation + 1;
 
+    /// <summary>
+    /// The taps [First, End) of a window starting at input row <paramref name="start"/> (<c>t * stride - padLeft</c>) that
+    /// land inside the sequence: tap j reads row <c>start + j * d</c>. End is never below First (an output step wholly in
+    /// the padding has none). Without dilation no division is needed: the kernels call this for every edge step, where a
+    /// division costs more than the step's few taps.
+    /// </summary>
+    internal (int First, int End) ValidTaps(int start)
+    {
+        int d = Dilation, l = Length;
+        int first = start >= 0 ? 0 : d == 1 ? -start : (-start + d - 1) / d;
+        int end = start > l - 1 ? 0 : Math.Min(KernelSize, d == 1 ? l - start : (l - 1 - start) / d + 1);
+        return (first, Math.Max(first, end));
+    }
+
     /// <summary>N * L * C.</summary>
     public int InputCount => Batch * Length * Channels;
 

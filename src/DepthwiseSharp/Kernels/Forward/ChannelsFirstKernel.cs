@@ -277,14 +277,11 @@ internal static class ChannelsFirstKernel
     private static void Edge<T>(in Conv1DGeometry g, ref T xrow, ref T kcol, nint kStep, T bias, ref T yrow, int t0, int t1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int l = g.Length, s = g.Stride, d = g.Dilation, pl = g.PadLeft, k = g.KernelSize;
+        int s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         for (int t = t0; t < t1; t++)
         {
             int start = t * s - pl;
-
-            // Without dilation the valid taps need no division (a division costs more than a short edge's taps).
-            int jlo = start >= 0 ? 0 : d == 1 ? -start : (-start + d - 1) / d;
-            int jhi = start > l - 1 ? 0 : Math.Min(k, d == 1 ? l - start : (l - 1 - start) / d + 1);
+            var (jlo, jhi) = g.ValidTaps(start);
             T acc = bias;
             for (int j = jlo; j < jhi; j++)
             {

@@ -449,9 +449,8 @@ internal static class ChannelsLastKernel
     {
         int cm = g.OutputChannels, d = g.Dilation;
         int start = t * g.Stride - g.PadLeft;
-        int jlo = start >= 0 ? 0 : (-start + d - 1) / d;
-        int jhi = start > g.Length - 1 ? 0 : Math.Min(g.KernelSize, (g.Length - 1 - start) / d + 1);
-        if (jhi <= jlo)
+        var (jlo, jhi) = g.ValidTaps(start);
+        if (jhi == jlo)
         {
             // No valid tap (an output step wholly in the padding): the first-tap refs below would point outside.
             jlo = jhi = 0;

@@ -139,14 +139,7 @@ internal static partial class HalfChannelsLastKernel
         {
             int start = t * s - pl;
 
-            // Valid taps: all of them inside the sequence; at its ends, those that land on a row (no division without
-            // dilation, whose taps are consecutive rows).
-            int jlo = start >= 0 ? 0 : d == 1 ? -start : (-start + d - 1) / d;
-            int jhi = start > l - 1 ? 0 : Math.Min(k, d == 1 ? l - start : (l - 1 - start) / d + 1);
-            if (jhi < jlo)
-            {
-                jhi = jlo;
-            }
+            var (jlo, jhi) = g.ValidTaps(start);
 
             if (prefetch)
             {
