@@ -83,7 +83,15 @@ internal static class ForwardPolicy
     /// cache they only take load slots (1x128x64 k3: 2.2 us with them, 1.4 us without; bench/README.md).
     /// </summary>
     public static bool Prefetches<T>(in Conv1DGeometry g)
-        where T : unmanaged => ((long)g.InputCount + g.OutputCount) * Unsafe.SizeOf<T>() > CacheResidentBytes;
+        where T : unmanaged => !CacheResident<T>(g);
+
+    /// <summary>Whether input plus output, in elements of <typeparamref name="T"/>, fit <see cref="CacheResidentBytes"/>.</summary>
+    public static bool CacheResident<T>(in Conv1DGeometry g)
+        where T : unmanaged => CallBytes<T>(g) <= CacheResidentBytes;
+
+    /// <summary>The bytes a call reads and writes at least: its input and its output, in elements of <typeparamref name="T"/>.</summary>
+    public static long CallBytes<T>(in Conv1DGeometry g)
+        where T : unmanaged => ((long)g.InputCount + g.OutputCount) * Unsafe.SizeOf<T>();
 
     /// <summary>
     /// Whether the channels_last interior takes the column kernel, decided once per call from the geometry. The column
@@ -105,8 +113,7 @@ internal static class ForwardPolicy
         where T : unmanaged
     {
         long rowBytes = (long)g.OutputChannels * Unsafe.SizeOf<T>();
-        long bytes = ((long)g.InputCount + g.OutputCount) * Unsafe.SizeOf<T>();
-        bool inCache = bytes <= CacheResidentBytes;
+        bool inCache = CacheResident<T>(g);
         if (g.Dilation <= g.Stride && (g.Dilation * rowBytes) % L1AliasStrideBytes == 0)
         {
             return false;
@@ -163,7 +170,7 @@ internal static class ForwardPolicy
         int size = Unsafe.SizeOf<T>();
         long rowBytes = (long)g.OutputChannels * size;
         if (g.DataFormat != DataFormat.ChannelsLast || hasEpilogue || variant == KernelVariant.Scalar || rowBytes % 64 != 0 || y % size != 0
-            || (!force && ((long)g.OutputCount + g.InputCount) * size <= CacheResidentBytes))
+            || (!force && CacheResident<T>(g)))
         {
             return -1;
         }
@@ -178,15 +185,17 @@ internal static class ForwardPolicy
     /// <see cref="CacheResidentBytes"/>: the bytes the fusion saves are what such calls wait for) or that fit one tile
     /// (<see cref="HalfTileBytes"/>: the tiled path's fixed costs dominate). In between, from the cache, the tiled path
     /// runs the float32 column kernel on each tile, which loads each input once per block where the fused step loop
-    /// loads it once per tap (32x1000x128 k9: bfloat16 at 1.38x of float32 tiled, 1.78x fused; bench/README.md).
+    /// loads it once per tap (32x1000x128 k9, measured before the fused kernel had its column path: bfloat16 at 1.38x
+    /// of float32 tiled, 1.78x fused; bench/README.md).
     /// The fused kernel widens an input value once per tap that reads it,
     /// which costs bfloat16 two instructions per vector and float16 about a dozen (no conversion instruction is
     /// exposed to .NET 10), more than the tiled path's single widening: float16 keeps the tiled path (64x8192x256 k7
     /// channels_last, 1 thread: 3.0x of float32 fused against 2.7x tiled; bench/README.md). Both give the same bits.
     /// </summary>
-    public static bool HalfFusedPays<TH>(in Conv1DGeometry g, KernelVariant variant, Activation? epilogue) =>
-        typeof(TH) == typeof(BFloat16) && (((long)g.InputCount + g.OutputCount) * 2 is var bytes)
-        && (bytes > CacheResidentBytes || bytes <= HalfTileBytes) && g.DataFormat == DataFormat.ChannelsLast && g.DepthMultiplier == 1 && epilogue is null && variant == KernelVariant.Vector512
+    public static bool HalfFusedPays<TH>(in Conv1DGeometry g, KernelVariant variant, Activation? epilogue)
+        where TH : unmanaged =>
+        typeof(TH) == typeof(BFloat16) && (!CacheResident<TH>(g) || CallBytes<TH>(g) <= HalfTileBytes)
+        && g.DataFormat == DataFormat.ChannelsLast && g.DepthMultiplier == 1 && epilogue is null && variant == KernelVariant.Vector512
         && System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
 
     /// <summary>

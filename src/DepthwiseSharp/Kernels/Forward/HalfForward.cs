@@ -128,7 +128,7 @@ internal static class HalfForward
     {
         long work = (long)g.OutputCount * g.KernelSize;
         var (blockSize, blocksPerBatch) = ForwardExecutor.Items(work, g.Batch, g.OutputLength, ParallelChunks.Degree(maxDegree), int.MaxValue);
-        bool prefetch = ((long)g.InputCount + g.OutputCount) * sizeof(ushort) > ForwardPolicy.CacheResidentBytes;
+        bool prefetch = ForwardPolicy.Prefetches<TH>(g);
         // The kernel in 16 bits (exact: its values are the type's): half the float32 kernel's cache footprint, which with a
         // step's input rows must fit L1 (8x4096x1536 k4: 24 KiB of float32 taps alone).
         ushort[] k16 = ArrayPool<ushort>.Shared.Rent(kernel.Length);
