@@ -26,14 +26,13 @@ internal static partial class HalfChannelsLastKernel
 {
     /// <summary>
     /// Output steps [t0, t1) of batch element b. x, y and the kernel (k, C) are 16-bit bits, the bias (C, or a null ref) float32.
-    /// The interior (every tap inside the sequence) takes the column kernel (<see cref="Columns{TL}"/>) where it walks the
+    /// The interior (every tap inside the sequence) takes the column kernel (<see cref="Columns"/>) where it walks the
     /// stride and dilation; the rest goes step by step. <paramref name="prefetch"/>: request input rows ahead (calls from
     /// memory).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Rows<TL>(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int t0,
+    public static void Rows(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int t0,
         int t1, bool prefetch)
-        where TL : struct, IHalfLanes
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft, lout = g.OutputLength;
         ref ushort xb = ref Unsafe.Add(ref x, (nint)b * l * c);
@@ -44,20 +43,20 @@ internal static partial class HalfChannelsLastKernel
         int a = Math.Clamp(inLo, t0, t1), z = Math.Clamp(inHi + 1, a, t1);
         if (z > a && d % s == 0 && k <= ColumnKernel.MaxTaps && c >= Lanes)
         {
-            Steps<TL>(g, ref xb, ref kernel, ref bias, hasBias, ref yb, t0, a, prefetch);
-            Columns<TL>(g, ref xb, ref kernel, ref bias, hasBias, ref yb, a, z, prefetch);
-            Steps<TL>(g, ref xb, ref kernel, ref bias, hasBias, ref yb, z, t1, prefetch);
+            Steps(g, ref xb, ref kernel, ref bias, hasBias, ref yb, t0, a, prefetch);
+            Columns(g, ref xb, ref kernel, ref bias, hasBias, ref yb, a, z, prefetch);
+            Steps(g, ref xb, ref kernel, ref bias, hasBias, ref yb, z, t1, prefetch);
         }
         else
         {
-            Steps<TL>(g, ref xb, ref kernel, ref bias, hasBias, ref yb, t0, t1, prefetch);
+            Steps(g, ref xb, ref kernel, ref bias, hasBias, ref yb, t0, t1, prefetch);
         }
     }
 
     /// <summary>16-bit values per 512-bit float32 vector.</summary>
     private const int Lanes = 16;
 
-    /// <summary>Output steps per block of the column kernel (<see cref="Column{TL, TK}"/>).</summary>
+    /// <summary>Output steps per block of the column kernel (<see cref="Column{TK}"/>).</summary>
     private const int BlockSteps = 8;
 
     /// <summary>
@@ -68,9 +67,8 @@ internal static partial class HalfChannelsLastKernel
     /// step. From memory the next tile's new rows are requested while a tile is computed, a slice per sweep.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Columns<TL>(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, ref float bias, bool hasBias, ref ushort yb, int t0,
+    private static void Columns(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, ref float bias, bool hasBias, ref ushort yb, int t0,
         int t1, bool prefetch)
-        where TL : struct, IHalfLanes
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int p = d / s;
@@ -106,20 +104,20 @@ internal static partial class HalfChannelsLastKernel
                             }
                         }
 
-                        ColumnDispatch<TL>(k, ref xs, tapStep, ref kernel, c, ref bias, hasBias, ref ys, (nint)p * c, (nint)v * Lanes, blocks);
+                        ColumnDispatch(k, ref xs, tapStep, ref kernel, c, ref bias, hasBias, ref ys, (nint)p * c, (nint)v * Lanes, blocks);
                     }
 
                     // Output i of the phase reads from row first * s - pl + i * d: i dilations on.
                     for (int i = 0; c1 < c && i < done; i++)
                     {
-                        Step<TL>(ref Unsafe.Add(ref xs, i * tapStep), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), c1, c, c, k,
+                        Step(ref Unsafe.Add(ref xs, i * tapStep), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), c1, c, c, k,
                             tapStep);
                     }
                 }
 
                 for (int i = done; i < n; i++)
                 {
-                    Step<TL>(ref Unsafe.Add(ref xs, i * tapStep), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), 0, c, c, k,
+                    Step(ref Unsafe.Add(ref xs, i * tapStep), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), 0, c, c, k,
                         tapStep);
                 }
             }
@@ -128,9 +126,8 @@ internal static partial class HalfChannelsLastKernel
 
     /// <summary>Output steps [t0, t1) one at a time over each step's valid taps (edges, and interiors the columns do not take).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Steps<TL>(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, ref float bias, bool hasBias, ref ushort yb, int t0, int t1,
+    private static void Steps(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, ref float bias, bool hasBias, ref ushort yb, int t0, int t1,
         bool prefetch)
-        where TL : struct, IHalfLanes
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         nint tapStep = (nint)d * c;
@@ -155,7 +152,7 @@ internal static partial class HalfChannelsLastKernel
             // A step with no valid tap (wholly in the padding) reads nothing: its row refs stay at the batch start.
             ref ushort xr = ref jhi > jlo ? ref Unsafe.Add(ref xb, (nint)(start + jlo * d) * c) : ref xb;
             ref ushort kr = ref Unsafe.Add(ref kernel, (nint)jlo * c);
-            Step<TL>(ref xr, ref kr, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)t * c), 0, c, c, jhi - jlo, tapStep);
+            Step(ref xr, ref kr, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)t * c), 0, c, c, jhi - jlo, tapStep);
         }
     }
 
@@ -163,9 +160,8 @@ internal static partial class HalfChannelsLastKernel
     /// One step: channels [c0, c1) of c over <paramref name="taps"/> taps (x and kernel refs at the first), bias first.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TL>(ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int c0, int c1, int c, int taps,
+    private static void Step(ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int c0, int c1, int c, int taps,
         nint tapStep)
-        where TL : struct, IHalfLanes
     {
         const int W = Lanes;
         for (; c0 + 4 * W <= c1; c0 += 4 * W)
@@ -177,18 +173,18 @@ internal static partial class HalfChannelsLastKernel
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a0 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a0);
-                a1 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + W))), a1);
-                a2 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 2 * W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 2 * W))), a2);
-                a3 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 3 * W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 3 * W))), a3);
+                a0 = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a0);
+                a1 = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + W))), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + W))), a1);
+                a2 = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 2 * W))), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 2 * W))), a2);
+                a3 = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 3 * W))), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 3 * W))), a3);
                 xo += tapStep;
                 ko += c;
             }
 
-            TL.Narrow(a0).StoreUnsafe(ref y, (nuint)c0);
-            TL.Narrow(a1).StoreUnsafe(ref y, (nuint)(c0 + W));
-            TL.Narrow(a2).StoreUnsafe(ref y, (nuint)(c0 + 2 * W));
-            TL.Narrow(a3).StoreUnsafe(ref y, (nuint)(c0 + 3 * W));
+            BFloat16Lanes.Narrow(a0).StoreUnsafe(ref y, (nuint)c0);
+            BFloat16Lanes.Narrow(a1).StoreUnsafe(ref y, (nuint)(c0 + W));
+            BFloat16Lanes.Narrow(a2).StoreUnsafe(ref y, (nuint)(c0 + 2 * W));
+            BFloat16Lanes.Narrow(a3).StoreUnsafe(ref y, (nuint)(c0 + 3 * W));
         }
 
         for (; c0 + W <= c1; c0 += W)
@@ -197,12 +193,12 @@ internal static partial class HalfChannelsLastKernel
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a);
+                a = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a);
                 xo += tapStep;
                 ko += c;
             }
 
-            TL.Narrow(a).StoreUnsafe(ref y, (nuint)c0);
+            BFloat16Lanes.Narrow(a).StoreUnsafe(ref y, (nuint)c0);
         }
 
         for (; c0 < c1; c0++)
@@ -211,12 +207,12 @@ internal static partial class HalfChannelsLastKernel
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a = MathF.FusedMultiplyAdd(TL.Widen(Unsafe.Add(ref x, xo)), TL.Widen(Unsafe.Add(ref kernel, ko)), a);
+                a = MathF.FusedMultiplyAdd(BFloat16Lanes.Widen(Unsafe.Add(ref x, xo)), BFloat16Lanes.Widen(Unsafe.Add(ref kernel, ko)), a);
                 xo += tapStep;
                 ko += c;
             }
 
-            Unsafe.Add(ref y, c0) = TL.Narrow(a);
+            Unsafe.Add(ref y, c0) = BFloat16Lanes.Narrow(a);
         }
     }
 }

@@ -8,27 +8,26 @@ namespace DepthwiseSharp.Kernels;
 internal static partial class HalfChannelsLastKernel
 {
     /// <summary>
-    /// Calls <see cref="Column{TL, TK}"/> with <paramref name="taps"/> (1 to 12) as a constant.
+    /// Calls <see cref="Column{TK}"/> with <paramref name="taps"/> (1 to 12) as a constant.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnDispatch<TL>(int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias,
+    private static void ColumnDispatch(int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias,
         bool hasBias, ref ushort y, nint outStride, nint c, int blocks)
-        where TL : struct, IHalfLanes
     {
         switch (taps)
         {
-            case 1: Column<TL, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 2: Column<TL, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 3: Column<TL, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 4: Column<TL, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 5: Column<TL, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 6: Column<TL, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 7: Column<TL, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 8: Column<TL, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 9: Column<TL, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 10: Column<TL, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 11: Column<TL, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 12: Column<TL, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 1: Column<Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 2: Column<Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 3: Column<Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 4: Column<Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 5: Column<Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 6: Column<Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 7: Column<Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 8: Column<Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 9: Column<Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 10: Column<Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 11: Column<Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 12: Column<Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
         }
 
         throw new ArgumentOutOfRangeException(nameof(taps), taps, "16-bit column kernel: taps 1 to 12");
@@ -44,23 +43,22 @@ internal static partial class HalfChannelsLastKernel
     /// operations on the widened values, so identical bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Column<TL, TK>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static void Column<TK>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int blocks)
-        where TL : struct, IHalfLanes
         where TK : struct, IConstant
     {
-        Vector512<float> k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 * kernelStride))) : default;
-        Vector512<float> k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 1 * kernelStride))) : default;
-        Vector512<float> k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 2 * kernelStride))) : default;
-        Vector512<float> k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 3 * kernelStride))) : default;
-        Vector512<float> k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 4 * kernelStride))) : default;
-        Vector512<float> k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 5 * kernelStride))) : default;
-        Vector512<float> k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 6 * kernelStride))) : default;
-        Vector512<float> k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 7 * kernelStride))) : default;
-        Vector512<float> k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 8 * kernelStride))) : default;
-        Vector512<float> k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 9 * kernelStride))) : default;
-        Vector512<float> k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 10 * kernelStride))) : default;
-        Vector512<float> k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 11 * kernelStride))) : default;
+        Vector512<float> k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 * kernelStride))) : default;
+        Vector512<float> k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 1 * kernelStride))) : default;
+        Vector512<float> k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 2 * kernelStride))) : default;
+        Vector512<float> k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 3 * kernelStride))) : default;
+        Vector512<float> k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 4 * kernelStride))) : default;
+        Vector512<float> k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 5 * kernelStride))) : default;
+        Vector512<float> k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 6 * kernelStride))) : default;
+        Vector512<float> k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 7 * kernelStride))) : default;
+        Vector512<float> k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 8 * kernelStride))) : default;
+        Vector512<float> k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 9 * kernelStride))) : default;
+        Vector512<float> k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 10 * kernelStride))) : default;
+        Vector512<float> k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 11 * kernelStride))) : default;
         nint xo = c, yo = c;
         for (int blk = 0; blk < blocks; blk++)
         {
@@ -70,14 +68,14 @@ internal static partial class HalfChannelsLastKernel
             nint xi = xo;
             if (7 + TK.Value > 0)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
 
             if (7 + TK.Value > 1)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -85,7 +83,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 2)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -94,7 +92,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 3)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -104,7 +102,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 4)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -115,7 +113,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 5)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -127,7 +125,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 6)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -140,7 +138,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 7)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -154,7 +152,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 8)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -168,7 +166,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 9)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -182,7 +180,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 10)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -196,7 +194,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 11)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
@@ -210,7 +208,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 12)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
@@ -223,7 +221,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 13)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
@@ -235,7 +233,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 14)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
@@ -246,7 +244,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 15)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
@@ -256,7 +254,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 16)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
@@ -265,7 +263,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 17)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
@@ -273,27 +271,27 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 18)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
 
             nint yi = yo;
-            TL.Narrow(a0).StoreUnsafe(ref y, (nuint)yi);
+            BFloat16Lanes.Narrow(a0).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            TL.Narrow(a1).StoreUnsafe(ref y, (nuint)yi);
+            BFloat16Lanes.Narrow(a1).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            TL.Narrow(a2).StoreUnsafe(ref y, (nuint)yi);
+            BFloat16Lanes.Narrow(a2).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            TL.Narrow(a3).StoreUnsafe(ref y, (nuint)yi);
+            BFloat16Lanes.Narrow(a3).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            TL.Narrow(a4).StoreUnsafe(ref y, (nuint)yi);
+            BFloat16Lanes.Narrow(a4).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            TL.Narrow(a5).StoreUnsafe(ref y, (nuint)yi);
+            BFloat16Lanes.Narrow(a5).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            TL.Narrow(a6).StoreUnsafe(ref y, (nuint)yi);
+            BFloat16Lanes.Narrow(a6).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            TL.Narrow(a7).StoreUnsafe(ref y, (nuint)yi);
+            BFloat16Lanes.Narrow(a7).StoreUnsafe(ref y, (nuint)yi);
             xo += 8 * rowStride;
             yo += 8 * outStride;
         }

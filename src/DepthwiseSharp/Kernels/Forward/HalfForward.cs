@@ -26,17 +26,30 @@ internal static class HalfForward
         KernelVariant variant, Activation? epilogue, int maxDegree)
         where TH : unmanaged
     {
-        float[] k32 = ArrayPool<float>.Shared.Rent(kernel.Length);
         float[] b32 = ArrayPool<float>.Shared.Rent(bias.Length);
         try
         {
-            Widen(kernel, k32);
             Widen(bias, b32);
-            Forward(g, x, k32.AsSpan(0, kernel.Length), b32.AsSpan(0, bias.Length), y, variant, epilogue, maxDegree);
+            if (g.OutputCount > 0 && ForwardPolicy.HalfFusedPays<TH>(g, variant, epilogue))
+            {
+                // The fused kernel reads the 16-bit kernel as it is.
+                Fused(g, x, MemoryMarshal.Cast<TH, ushort>(kernel), b32.AsSpan(0, bias.Length), y, maxDegree);
+                return;
+            }
+
+            float[] k32 = ArrayPool<float>.Shared.Rent(kernel.Length);
+            try
+            {
+                Widen(kernel, k32);
+                Forward(g, x, k32.AsSpan(0, kernel.Length), b32.AsSpan(0, bias.Length), y, variant, epilogue, maxDegree);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(k32);
+            }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(k32);
             ArrayPool<float>.Shared.Return(b32);
         }
     }
@@ -58,7 +71,19 @@ internal static class HalfForward
 
         if (ForwardPolicy.HalfFusedPays<TH>(g, variant, epilogue))
         {
-            Fused(g, x, kernel, bias, y, maxDegree);
+            // The kernel in 16 bits (exact: its values are the type's): half the float32 kernel's cache footprint, which
+            // with a step's input rows must fit L1 (8x4096x1536 k4: 24 KiB of float32 taps alone).
+            ushort[] k16 = ArrayPool<ushort>.Shared.Rent(kernel.Length);
+            try
+            {
+                Narrow<TH>(kernel, MemoryMarshal.Cast<ushort, TH>(k16.AsSpan(0, kernel.Length)));
+                Fused(g, x, k16.AsSpan(0, kernel.Length), bias, y, maxDegree);
+            }
+            finally
+            {
+                ArrayPool<ushort>.Shared.Return(k16);
+            }
+
             return;
         }
 
@@ -122,32 +147,26 @@ internal static class HalfForward
     /// The fused path (<see cref="HalfChannelsLastKernel"/>): items of (batch element, block of output steps), split as
     /// <see cref="ForwardExecutor"/> splits channels_last calls; each output is computed the same way whichever item holds it.
     /// </summary>
-    private static unsafe void Fused<TH>(in Conv1DGeometry g, ReadOnlySpan<TH> x, ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias, Span<TH> y,
+    private static unsafe void Fused<TH>(in Conv1DGeometry g, ReadOnlySpan<TH> x, ReadOnlySpan<ushort> kernel, ReadOnlySpan<float> bias, Span<TH> y,
         int maxDegree)
         where TH : unmanaged
     {
         long work = (long)g.OutputCount * g.KernelSize;
         var (blockSize, blocksPerBatch) = ForwardExecutor.Items(work, g.Batch, g.OutputLength, ParallelChunks.Degree(maxDegree), int.MaxValue);
-        bool prefetch = ForwardPolicy.Prefetches<TH>(g);
-        // The kernel in 16 bits (exact: its values are the type's): half the float32 kernel's cache footprint, which with a
-        // step's input rows must fit L1 (8x4096x1536 k4: 24 KiB of float32 taps alone).
-        ushort[] k16 = ArrayPool<ushort>.Shared.Rent(kernel.Length);
-        Narrow<TH>(kernel, MemoryMarshal.Cast<ushort, TH>(k16.AsSpan(0, kernel.Length)));
         fixed (TH* px = x)
         fixed (TH* py = y)
-        fixed (ushort* pk = k16)
+        fixed (ushort* pk = kernel)
         fixed (float* pb = bias)
         {
-            var job = JobPool<FusedJob<TH>>.Rent();
-            job.Set(g, (ushort*)px, (ushort*)py, pk, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, prefetch);
+            var job = JobPool<FusedJob>.Rent();
+            job.Set(g, (ushort*)px, (ushort*)py, pk, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, ForwardPolicy.Prefetches<TH>(g));
             try
             {
                 ParallelChunks.Run(job, g.Batch * blocksPerBatch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
             }
             finally
             {
-                JobPool<FusedJob<TH>>.Return(job);
-                ArrayPool<ushort>.Shared.Return(k16);
+                JobPool<FusedJob>.Return(job);
             }
         }
     }
@@ -195,8 +214,7 @@ internal static class HalfForward
         }
     }
 
-    private sealed unsafe class FusedJob<TH> : IChunkBody
-        where TH : unmanaged
+    private sealed unsafe class FusedJob : IChunkBody
     {
         private Conv1DGeometry _g;
         private ushort* _x, _y, _k;
@@ -225,7 +243,7 @@ internal static class HalfForward
             ref ushort y = ref Unsafe.AsRef<ushort>(_y);
             ref ushort k = ref Unsafe.AsRef<ushort>(_k);
             ref float bias = ref _b is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_b);
-            HalfChannelsLastKernel.Rows<BFloat16Lanes>(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch);
+            HalfChannelsLastKernel.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch);
         }
     }
 
