@@ -40,11 +40,10 @@ internal static partial class ColumnKernel
         int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int w = TV.Count;
         int p = Math.Max(1, d / s), rowSteps = RowSteps(s, d);
-        int tile = steps * p * Math.Max(1, ForwardPolicy.ColumnTileSteps / (steps * p));
+        int tile = TileSteps(steps, p);
         int vectors = (ce - ca) / w, c1 = ca + vectors * w;
         nint tapStep = (nint)d * cm, outputRows = (nint)p * s * cm;
-
-        bool prefetchTiles = p == 1 || tapStep * Unsafe.SizeOf<T>() < ForwardPolicy.ColumnPrefetchMaxWalkBytes;
+        bool prefetchTiles = PrefetchesTiles(p, tapStep * Unsafe.SizeOf<T>());
 
         // A wrapped kernel covers [ca, cm + ca) whole; the caller does the run's two ends.
         bool edges = !wrappedKernel && (ca > 0 || c1 < cm);
@@ -52,12 +51,9 @@ internal static partial class ColumnKernel
         {
             int tb = Math.Min(t1, ta + tile);
 
-            // The next tile's new input rows [pa, pz) and output rows [tb, oz), a slice of each per (phase, channel vector) sweep.
-            int pa = (tb - 1) * s - pl + (k - 1) * d + 1;
-            int pz = Math.Min(prefetchEnd, (tb + tile - 1) * s - pl + (k - 1) * d + 1);
-            int perSweep = pz > pa && prefetchTiles ? (pz - pa + p * vectors - 1) / (p * vectors) : 0;
-            int oz = Math.Min(t1, tb + tile);
-            int outPerSweep = oz > tb && prefetchOutputs ? (oz - tb + p * vectors - 1) / (p * vectors) : 0;
+            // The next tile's new input rows and output rows, a slice of each per (phase, channel vector) sweep.
+            var inputs = prefetchTiles ? SweepSlices.NextInputRows(g, tb, tile, prefetchEnd, p * vectors) : default;
+            var outputs = prefetchOutputs && !TS.Streaming ? new SweepSlices(tb, Math.Min(t1, tb + tile), p * vectors) : default;
             for (int phase = 0; phase < p && ta + phase < tb; phase++)
             {
                 int first = ta + phase;
@@ -70,20 +66,8 @@ internal static partial class ColumnKernel
                 {
                     for (int v = 0; v < vectors; v++)
                     {
-                        if (perSweep > 0)
-                        {
-                            int q0 = pa + (phase * vectors + v) * perSweep, q1 = Math.Min(pz, q0 + perSweep);
-                            if (q1 > q0)
-                            {
-                                Prefetch.Range(ref Unsafe.Add(ref rows, (nint)(q0 - r0) * cm), (nint)(q1 - q0) * cm);
-                            }
-                        }
-
-                        int o0 = tb + (phase * vectors + v) * outPerSweep, o1 = Math.Min(oz, o0 + outPerSweep);
-                        if (!TS.Streaming && o1 > o0)
-                        {
-                            Prefetch.Range(ref Unsafe.Add(ref yb, (nint)o0 * cm), (nint)(o1 - o0) * cm);
-                        }
+                        inputs.Request(ref rows, r0, cm, phase * vectors + v);
+                        outputs.Request(ref yb, 0, cm, phase * vectors + v);
 
                         Dispatch<T, TV, TS>(steps, k, rowSteps, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * cm,
                             ca + (nint)v * w, blocks);
@@ -111,6 +95,18 @@ internal static partial class ColumnKernel
     }
 
     /// <summary>
+    /// Output steps per tile: about <see cref="ForwardPolicy.ColumnTileSteps"/>, a whole number of blocks of
+    /// <paramref name="steps"/> outputs in each of the <paramref name="phases"/> phases.
+    /// </summary>
+    internal static int TileSteps(int steps, int phases) => steps * phases * Math.Max(1, ForwardPolicy.ColumnTileSteps / (steps * phases));
+
+    /// <summary>
+    /// Whether a tile's sweeps request the next tile's input rows: with one phase, or on column walks shorter than
+    /// <see cref="ForwardPolicy.ColumnPrefetchMaxWalkBytes"/> (the hardware prefetcher follows the longer ones).
+    /// </summary>
+    internal static bool PrefetchesTiles(int phases, long walkBytes) => phases == 1 || walkBytes < ForwardPolicy.ColumnPrefetchMaxWalkBytes;
+
+    /// <summary>
     /// Whether the column kernel can walk stride <paramref name="s"/> and dilation <paramref name="d"/>: the stride divides
     /// the dilation (phases), or the dilation divides the stride with at most 2 units between outputs (the generated code
     /// has row steps 1 and 2).
@@ -119,4 +115,48 @@ internal static partial class ColumnKernel
 
     /// <summary>Units of d rows between consecutive outputs of a phase: s / d when d divides s, else 1.</summary>
     internal static int RowSteps(int s, int d) => s > d ? s / d : 1;
+}
+
+/// <summary>
+/// Rows [First, End) that a column tile requests ahead, cut into equal slices, one per sweep (phase, channel vector), so
+/// that the requests spread over the tile's work instead of arriving at once.
+/// </summary>
+internal readonly struct SweepSlices
+{
+    private readonly int _first, _end, _perSweep;
+
+    /// <summary>Rows [<paramref name="first"/>, <paramref name="end"/>) in <paramref name="sweeps"/> slices; nothing when empty.</summary>
+    public SweepSlices(int first, int end, int sweeps)
+    {
+        _first = first;
+        _end = end;
+        _perSweep = end > first && sweeps > 0 ? (end - first + sweeps - 1) / sweeps : 0;
+    }
+
+    /// <summary>
+    /// The input rows a tile of output steps ending at <paramref name="tileEnd"/> leaves to the next tile of
+    /// <paramref name="tile"/> steps (below row <paramref name="rowEnd"/>, absolute).
+    /// </summary>
+    public static SweepSlices NextInputRows(in Conv1DGeometry g, int tileEnd, int tile, int rowEnd, int sweeps)
+    {
+        int window = (g.KernelSize - 1) * g.Dilation + 1 - g.PadLeft;
+        return new SweepSlices((tileEnd - 1) * g.Stride + window, Math.Min(rowEnd, (tileEnd + tile - 1) * g.Stride + window), sweeps);
+    }
+
+    /// <summary>Requests slice <paramref name="sweep"/>: row r is at <c>origin + (r - originRow) * rowLength</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Request<T>(ref T origin, int originRow, int rowLength, int sweep)
+        where T : unmanaged
+    {
+        if (_perSweep == 0)
+        {
+            return;
+        }
+
+        int lo = _first + sweep * _perSweep, hi = Math.Min(_end, lo + _perSweep);
+        if (hi > lo)
+        {
+            Prefetch.Range(ref Unsafe.Add(ref origin, (nint)(lo - originRow) * rowLength), (nint)(hi - lo) * rowLength);
+        }
+    }
 }

@@ -64,7 +64,8 @@ internal static partial class HalfChannelsLastKernel
     /// <see cref="ColumnKernel.Tiles{T, TV, TS}"/> walks them: tiles of <see cref="ForwardPolicy.ColumnTileSteps"/> steps, each
     /// split into p = d / s phases of outputs p apart (whose windows are one dilation apart), each phase swept 16 channels at
     /// a time in blocks of <see cref="BlockSteps"/> outputs; a phase's last outputs and the channels left over go step by
-    /// step. From memory the next tile's new rows are requested while a tile is computed, a slice per sweep.
+    /// step. From memory the next tile's new rows are requested while a tile is computed, a slice per sweep, on the walks
+    /// where the float32 column kernel requests them (<see cref="ColumnKernel.PrefetchesTiles"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, ref float bias, bool hasBias, ref ushort yb, int t0,
@@ -72,17 +73,16 @@ internal static partial class HalfChannelsLastKernel
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int p = d / s;
-        int tile = BlockSteps * p * Math.Max(1, ForwardPolicy.ColumnTileSteps / (BlockSteps * p));
+        int tile = ColumnKernel.TileSteps(BlockSteps, p);
         int vectors = c / Lanes, c1 = vectors * Lanes;
         nint tapStep = (nint)d * c;
+        bool prefetchTiles = prefetch && ColumnKernel.PrefetchesTiles(p, tapStep * sizeof(ushort));
         for (int ta = t0; ta < t1; ta += tile)
         {
             int tb = Math.Min(t1, ta + tile);
 
-            // The next tile's new input rows [pa, pz), a slice per (phase, vector) sweep.
-            int pa = (tb - 1) * s - pl + (k - 1) * d + 1;
-            int pz = Math.Min(l, (tb + tile - 1) * s - pl + (k - 1) * d + 1);
-            int perSweep = prefetch && pz > pa ? (pz - pa + p * vectors - 1) / (p * vectors) : 0;
+            // The next tile's new input rows, a slice per (phase, vector) sweep.
+            var inputs = prefetchTiles ? SweepSlices.NextInputRows(g, tb, tile, l, p * vectors) : default;
             for (int phase = 0; phase < p && ta + phase < tb; phase++)
             {
                 int first = ta + phase;
@@ -95,14 +95,7 @@ internal static partial class HalfChannelsLastKernel
                 {
                     for (int v = 0; v < vectors; v++)
                     {
-                        if (perSweep > 0)
-                        {
-                            int q0 = pa + (phase * vectors + v) * perSweep, q1 = Math.Min(pz, q0 + perSweep);
-                            if (q1 > q0)
-                            {
-                                Prefetch.Range(ref Unsafe.Add(ref xb, (nint)q0 * c), (nint)(q1 - q0) * c);
-                            }
-                        }
+                        inputs.Request(ref xb, 0, c, phase * vectors + v);
 
                         ColumnDispatch(k, ref xs, tapStep, ref kernel, c, ref bias, hasBias, ref ys, (nint)p * c, (nint)v * Lanes, blocks);
                     }
