@@ -123,6 +123,7 @@ public readonly record struct Conv1DGeometry
     /// the padding has none). Without dilation no division is needed: the kernels call this for every edge step, where a
     /// division costs more than the step's few taps.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal (int First, int End) ValidTaps(int start)
     {
         int d = Dilation, l = Length;
