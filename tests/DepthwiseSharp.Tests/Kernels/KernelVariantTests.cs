@@ -255,6 +255,53 @@ public class KernelVariantTests
         Assert.False(ForwardPolicy.Prefetches<float>(Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast)));
     }
 
+    /// <summary>
+    /// Where the channels_last interior takes the column kernel and how long its tiles are: the rules stated on
+    /// <c>ForwardPolicy.ColumnsPay</c>, <c>ColumnWalkAliases</c> and <c>ColumnTile</c>.
+    /// </summary>
+    [Fact]
+    public void Column_kernel_takes_aliasing_walks_from_memory_in_one_block_tiles()
+    {
+        static Conv1DGeometry Geometry(int n, int l, int c, int k, int s, int d, Padding p) =>
+            Conv1DGeometry.ForPadding(n, l, c, 1, k, s, d, p, DataFormat.ChannelsLast);
+
+        // 6 KiB rows (1536 float32 channels): the walk lands in 2 L1 sets. From memory: one block (8 steps) per tile.
+        var big = Geometry(8, 4099, 1536, 4, 1, 1, Padding.Valid);
+        Assert.True(ForwardPolicy.ColumnWalkAliases<float>(big));
+        Assert.True(ForwardPolicy.ColumnsPay<float>(big));
+        Assert.Equal(8, ForwardPolicy.ColumnTile<float>(big, 8));
+        Assert.Equal(4, ForwardPolicy.ColumnTile<float>(big, 4));
+
+        // The same rows from the cache (1 x 259 x 1536: 3.2 MB) take the step loop.
+        Assert.False(ForwardPolicy.ColumnsPay<float>(Geometry(1, 259, 1536, 4, 1, 1, Padding.Valid)));
+
+        // 2 KiB rows alias too, but are shorter than a page: the step loop.
+        var shortRows = Geometry(16, 4096, 512, 4, 1, 1, Padding.Valid);
+        Assert.True(ForwardPolicy.ColumnWalkAliases<float>(shortRows));
+        Assert.False(ForwardPolicy.ColumnsPay<float>(shortRows));
+
+        // Stride 2, dilation 1 over 2 KiB rows: a sweep reads every row, 2 KiB apart: aliases; 8 KiB rows at stride 1 too.
+        Assert.True(ForwardPolicy.ColumnWalkAliases<float>(Geometry(4, 4096, 512, 7, 2, 1, Padding.Valid)));
+        Assert.True(ForwardPolicy.ColumnsPay<float>(Geometry(4, 4096, 2048, 5, 1, 1, Padding.Same)));
+
+        // 1 KiB rows (256 channels): no aliasing, the column kernel with tiles of 32 steps; with 4 phases (d = 4), 32
+        // steps too (4 blocks of 8, one per phase); bfloat16 rows of 3 KiB: no aliasing.
+        var f = Geometry(64, 8192, 256, 7, 1, 1, Padding.Same);
+        Assert.False(ForwardPolicy.ColumnWalkAliases<float>(f));
+        Assert.True(ForwardPolicy.ColumnsPay<float>(f));
+        Assert.Equal(32, ForwardPolicy.ColumnTile<float>(f, 8));
+        Assert.Equal(32, ForwardPolicy.ColumnTile<float>(Geometry(16, 4096, 256, 7, 1, 4, Padding.Same), 8));
+        Assert.False(ForwardPolicy.ColumnWalkAliases<BFloat16>(big));
+        Assert.Equal(32, ForwardPolicy.ColumnTile<BFloat16>(big, 8));
+
+        // Dilation 2 at stride 1 has two phases: no aliasing whatever the rows.
+        Assert.False(ForwardPolicy.ColumnWalkAliases<float>(Geometry(8, 4096, 1024, 4, 1, 2, Padding.Same)));
+
+        // Rows that are not whole lines from memory never take it (1100 channels), nor M > 1.
+        Assert.False(ForwardPolicy.ColumnsPay<float>(Geometry(8, 4096, 1100, 4, 1, 1, Padding.Valid)));
+        Assert.False(ForwardPolicy.ColumnsPay<float>(new Conv1DGeometry(8, 4096, 512, 4, 4, 1, 1, 0, 0, DataFormat.ChannelsLast)));
+    }
+
     private static void CheckStreaming<T>(KernelVariant variant, Conv1DGeometry g, int offset, Random rng)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {

@@ -40,7 +40,7 @@ internal static partial class ColumnKernel
         int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int w = TV.Count;
         int p = Math.Max(1, d / s), rowSteps = RowSteps(s, d);
-        int tile = TileSteps(steps, p);
+        int tile = ForwardPolicy.ColumnTile<T>(g, steps);
         int vectors = (ce - ca) / w, c1 = ca + vectors * w;
         nint tapStep = (nint)d * cm, outputRows = (nint)p * s * cm;
         bool prefetchTiles = PrefetchesTiles(p, tapStep * Unsafe.SizeOf<T>());
@@ -93,12 +93,6 @@ internal static partial class ColumnKernel
             }
         }
     }
-
-    /// <summary>
-    /// Output steps per tile: about <see cref="ForwardPolicy.ColumnTileSteps"/>, a whole number of blocks of
-    /// <paramref name="steps"/> outputs in each of the <paramref name="phases"/> phases.
-    /// </summary>
-    internal static int TileSteps(int steps, int phases) => steps * phases * Math.Max(1, ForwardPolicy.ColumnTileSteps / (steps * phases));
 
     /// <summary>
     /// Whether a tile's sweeps request the next tile's input rows: with one phase, or on column walks shorter than

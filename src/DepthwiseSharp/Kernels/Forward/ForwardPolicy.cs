@@ -98,8 +98,13 @@ internal static class ForwardPolicy
     /// kernel loads each input row once per block of outputs instead of once per tap, which pays wherever its strided
     /// sweeps are served well:
     /// <list type="bullet">
-    /// <item>never when there is one phase (d &lt;= s) and the walk <c>d * C * M * sizeof(T)</c> is a multiple of
-    /// <see cref="L1AliasStrideBytes"/> (the sweep thrashes two L1 sets; the step loop reads rows in order);</item>
+    /// <item>on walks that alias in L1 (<see cref="ColumnWalkAliases{T}"/>), only from memory (input plus output above
+    /// <see cref="CacheResidentBytes"/>; from the cache the step loop's block is faster) with rows a whole number of
+    /// 64-byte lines, M = 1 and rows of at least <see cref="BlockMinRowBytes"/>: the tiles are then one block long
+    /// (<see cref="ColumnTile{T}"/>), so the kernel walks every channel of a block's rows before the next block, as the step
+    /// loop's <see cref="ChannelsLastKernel.BlockSteps"/>-step block does, but loading each row once instead of once per
+    /// tap. On shorter rows a block's loads jump back and forth inside a page, which defeats the hardware prefetcher (as
+    /// for the step loop's block), and the step loop, reading rows in order, is faster;</item>
     /// <item>otherwise with rows a whole number of 64-byte lines and M = 1, whatever the buffers' alignment: every row
     /// then starts at the same offset in its line, so a tile's sweeps over one line follow each other while the tile's
     /// rows are in cache (the tile's output rows are requested ahead, <see cref="ColumnKernel.Tiles{T, TV, TS}"/>);</item>
@@ -113,14 +118,35 @@ internal static class ForwardPolicy
         where T : unmanaged
     {
         long rowBytes = (long)g.OutputChannels * Unsafe.SizeOf<T>();
-        bool inCache = CacheResident<T>(g);
-        if (g.Dilation <= g.Stride && (g.Dilation * rowBytes) % L1AliasStrideBytes == 0)
+        bool wholeLines = rowBytes % 64 == 0 && g.DepthMultiplier == 1;
+        if (ColumnWalkAliases<T>(g))
         {
-            return false;
+            return wholeLines && rowBytes >= BlockMinRowBytes && !CacheResident<T>(g);
         }
 
-        bool wholeLines = rowBytes % 64 == 0 && g.DepthMultiplier == 1;
-        return wholeLines || inCache;
+        return wholeLines || CacheResident<T>(g);
+    }
+
+    /// <summary>
+    /// Whether a column sweep's loads all land in at most 2 of L1's 64 sets: one phase (d &lt;= s) and a walk
+    /// <c>d * C * M * sizeof(T)</c> that is a multiple of <see cref="L1AliasStrideBytes"/>. A sweep down a long tile then
+    /// evicts its own rows and the lines the next sweep needs (a tile of 32 steps reads 35 rows at k = 4 into 16 lines).
+    /// </summary>
+    public static bool ColumnWalkAliases<T>(in Conv1DGeometry g)
+        where T : unmanaged => g.Dilation <= g.Stride && (long)g.Dilation * g.OutputChannels * Unsafe.SizeOf<T>() % L1AliasStrideBytes == 0;
+
+    /// <summary>
+    /// Output steps per column tile for blocks of <paramref name="steps"/> outputs: every channel vector of a tile is swept
+    /// before the next tile, so the tile's rows must stay in cache across its sweeps. Walks that alias in L1
+    /// (<see cref="ColumnWalkAliases{T}"/>) take one block per tile, whose rows ((steps - 1) * s + (k - 1) * d + 1: 11 at
+    /// k = 4) about fit the 16 lines of the 2 sets they land in; other walks take about <see cref="ColumnTileTarget"/> steps,
+    /// a whole number of blocks in each of the d / s phases.
+    /// </summary>
+    public static int ColumnTile<T>(in Conv1DGeometry g, int steps)
+        where T : unmanaged
+    {
+        int phases = Math.Max(1, g.Dilation / g.Stride);
+        return ColumnWalkAliases<T>(g) ? steps * phases : steps * phases * Math.Max(1, ColumnTileTarget / (steps * phases));
     }
 
     /// <summary>
@@ -139,10 +165,10 @@ internal static class ForwardPolicy
     public static int ColumnTapLimit(int steps) => steps == 8 ? ColumnKernel.MaxTaps : 11;
 
     /// <summary>
-    /// Output steps per column tile: every channel vector of the tile is swept before the next tile, so the tile's
-    /// input rows (about this many times the stride, plus the window) must stay in L1/L2 across the sweeps.
+    /// Output steps per column tile on walks that do not alias in L1 (<see cref="ColumnTile{T}"/>): the tile's input rows
+    /// (about this many times the stride, plus the window) stay in L1/L2 across its sweeps.
     /// </summary>
-    public const int ColumnTileSteps = 32;
+    public const int ColumnTileTarget = 32;
 
     /// <summary>
     /// Column walks (d rows between a sweep's loads) shorter than this many bytes, or with one phase (d = s), prefetch

@@ -61,7 +61,7 @@ internal static partial class HalfChannelsLastKernel
 
     /// <summary>
     /// Interior steps [t0, t1) of one batch element (xb, yb at its start) by the column kernel, as the float32
-    /// <see cref="ColumnKernel.Tiles{T, TV, TS}"/> walks them: tiles of <see cref="ForwardPolicy.ColumnTileSteps"/> steps, each
+    /// <see cref="ColumnKernel.Tiles{T, TV, TS}"/> walks them: tiles of <see cref="ForwardPolicy.ColumnTile{T}"/> steps (by the 16-bit rows' bytes), each
     /// split into p = d / s phases of outputs p apart (whose windows are one dilation apart), each phase swept 16 channels at
     /// a time in blocks of <see cref="BlockSteps"/> outputs; a phase's last outputs and the channels left over go step by
     /// step. From memory the next tile's new rows are requested while a tile is computed, a slice per sweep, on the walks
@@ -73,7 +73,7 @@ internal static partial class HalfChannelsLastKernel
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int p = d / s;
-        int tile = ColumnKernel.TileSteps(BlockSteps, p);
+        int tile = ForwardPolicy.ColumnTile<BFloat16>(g, BlockSteps);
         int vectors = c / Lanes, c1 = vectors * Lanes;
         nint tapStep = (nint)d * c;
         bool prefetchTiles = prefetch && ColumnKernel.PrefetchesTiles(p, tapStep * sizeof(ushort));
