@@ -142,30 +142,90 @@ path = pathlib.Path(__file__).resolve().parent.parent / "src/DepthwiseSharp/Kern
 path.write_text("\n".join(out) + "\n")
 print(f"wrote {path}")
 
-# The 16-bit family (HalfChannelsLastKernel): the same straight-line block of 8 outputs, row step 1, for 16 channels at a
-# time: rows and kernel taps are 16-bit values widened in registers (each row once per block, each tap once per call),
-# outputs rounded once and stored as 16-bit values.
+# The 16-bit family (HalfChannelsLastKernel): the same straight-line block of 8 outputs, row step 1: rows and kernel taps
+# are 16-bit values widened in registers, outputs rounded once and stored as 16-bit values. Two kernels: Column, 16
+# channels (half a 64-byte line of 16-bit values; for a line's worth left over), and ColumnLine, 32 channels (a whole
+# line: its two halves one after the other per block, stored together, so a line is written once, and from memory
+# without being read first).
 out, w = start("System.Runtime.CompilerServices", "System.Runtime.Intrinsics")
 w("internal static partial class HalfChannelsLastKernel")
 w("{")
+
+
+def dispatch(name, generic, summary, extra_params="", extra_args=""):
+    w("    /// <summary>")
+    w(f"    /// {summary}")
+    w("    /// </summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
+    w(f"    private static void {name}Dispatch{generic}(int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias,")
+    w("        bool hasBias, ref ushort y, nint outStride, nint c, int blocks)")
+    if generic:
+        w("        where TS : struct, IStoreMode")
+    w("    {")
+    w("        switch (taps)")
+    w("        {")
+    targs = ", TS" if generic else ""
+    for k in range(1, MAX_TAPS + 1):
+        w(f"            case {k}: {name}<Const{k}{targs}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;")
+    w("        }")
+    w("")
+    w(f"        throw new ArgumentOutOfRangeException(nameof(taps), taps, \"16-bit column kernel: taps 1 to {MAX_TAPS}\");")
+    w("    }")
+    w("")
+
+
+def widen_taps(indent, offset):
+    for j in range(MAX_TAPS):
+        w(f"{indent}k{j} = TK.Value > {j} ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + {offset} + {j} * kernelStride))) : default;")
+
+
+def half_block(indent, offset, taps=True):
+    """(Widens the taps at channel c + offset,) runs a block of outputs over the rows, leaves the sums in a0.."""
+    if taps:
+        widen_taps(indent, offset)
+    w(f"{indent}b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + {offset})) : default;")
+    w(indent + " ".join(f"a{q} = b;" for q in range(MAX_STEPS)))
+    w(f"{indent}xi = xo + {offset};")
+    for i in range(MAX_STEPS + MAX_TAPS - 1):
+        w(f"{indent}if ({MAX_STEPS - 1} + TK.Value > {i})")
+        w(indent + "{")
+        w(f"{indent}    v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));")
+        w(f"{indent}    xi += rowStride;")
+        for q in range(MAX_STEPS):
+            j = i - q
+            if 0 <= j < MAX_TAPS:
+                stmt = f"a{q} = Vector512.FusedMultiplyAdd(v, k{j}, a{q});"
+                if j > 0:
+                    w(f"{indent}    if (TK.Value > {j}) {{ {stmt} }}")
+                else:
+                    w(f"{indent}    {stmt}")
+        w(indent + "}")
+        w("")
+
+
+def store_block(store):
+    """Stores the block's outputs (store: a format string of q, output q at y + yi), moves on a block, ends the method."""
+    w("            nint yi = yo;")
+    for q in range(MAX_STEPS):
+        w("            " + store.format(q=q))
+        if q < MAX_STEPS - 1:
+            w("            yi += outStride;")
+    w(f"            xo += {MAX_STEPS} * rowStride;")
+    w(f"            yo += {MAX_STEPS} * outStride;")
+    w("        }")
+    w("    }")
+
+
+def declare(indent):
+    w(indent + " ".join(f"Vector512<float> k{j};" for j in range(MAX_TAPS)))
+    w(indent + " ".join(f"Vector512<float> a{q};" for q in range(MAX_STEPS)))
+    w(f"{indent}Vector512<float> b, v;")
+    w(f"{indent}nint xi;")
+
+
+dispatch("Column", "", f"Calls <see cref=\"Column{{TK}}\"/> with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.")
 w("    /// <summary>")
-w(f"    /// Calls <see cref=\"Column{{TK}}\"/> with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.")
-w("    /// </summary>")
-w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-w("    private static void ColumnDispatch(int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias,")
-w("        bool hasBias, ref ushort y, nint outStride, nint c, int blocks)")
-w("    {")
-w("        switch (taps)")
-w("        {")
-for k in range(1, MAX_TAPS + 1):
-    w(f"            case {k}: Column<Const{k}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;")
-w("        }")
-w("")
-w(f"        throw new ArgumentOutOfRangeException(nameof(taps), taps, \"16-bit column kernel: taps 1 to {MAX_TAPS}\");")
-w("    }")
-w("")
-w("    /// <summary>")
-w(f"    /// <paramref name=\"blocks\"/> blocks of {MAX_STEPS} outputs for the 16 channels at <paramref name=\"c\"/>, all")
+w(f"    /// <paramref name=\"blocks\"/> blocks of {MAX_STEPS} outputs for the 16 channels at <paramref name=\"c\"/>, the")
 w("    /// <typeparamref name=\"TK\"/> kernel taps widened into registers once. Output q of a block reads rows q .. q + TK - 1")
 w("    /// (row r at <c>x + r * rowStride</c>); each row is loaded and widened once, in ascending order, and feeds every output")
 w(f"    /// of the block that uses it: {MAX_STEPS} + TK - 1 loads for {MAX_STEPS} * TK multiply-adds. Output q goes to")
@@ -178,39 +238,40 @@ w("    private static void Column<TK>(ref ushort x, nint rowStride, ref ushort k
 w("        ref ushort y, nint outStride, nint c, int blocks)")
 w("        where TK : struct, IConstant")
 w("    {")
-for j in range(MAX_TAPS):
-    w(f"        Vector512<float> k{j} = TK.Value > {j} ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + {j} * kernelStride))) : default;")
+declare("        ")
+widen_taps("        ", 0)
 w("        nint xo = c, yo = c;")
 w("        for (int blk = 0; blk < blocks; blk++)")
 w("        {")
-w("            Vector512<float> b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)c) : default;")
-w("            " + " ".join(f"Vector512<float> a{q} = b;" for q in range(MAX_STEPS)))
-w("            Vector512<float> v;")
-w("            nint xi = xo;")
-for i in range(MAX_STEPS + MAX_TAPS - 1):
-    w(f"            if ({MAX_STEPS - 1} + TK.Value > {i})")
-    w("            {")
-    w("                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));")
-    w("                xi += rowStride;")
-    for q in range(MAX_STEPS):
-        j = i - q
-        if 0 <= j < MAX_TAPS:
-            stmt = f"a{q} = Vector512.FusedMultiplyAdd(v, k{j}, a{q});"
-            if j > 0:
-                w(f"                if (TK.Value > {j}) {{ {stmt} }}")
-            else:
-                w(f"                {stmt}")
-    w("            }")
-    w("")
-w("            nint yi = yo;")
-for q in range(MAX_STEPS):
-    w(f"            BFloat16Lanes.Narrow(a{q}).StoreUnsafe(ref y, (nuint)yi);")
-    if q < MAX_STEPS - 1:
-        w("            yi += outStride;")
-w(f"            xo += {MAX_STEPS} * rowStride;")
-w(f"            yo += {MAX_STEPS} * outStride;")
-w("        }")
-w("    }")
+half_block("            ", 0, taps=False)
+store_block("BFloat16Lanes.Narrow(a{q}).StoreUnsafe(ref y, (nuint)yi);")
+w("")
+dispatch("ColumnLine", "<TS>", f"Calls <see cref=\"ColumnLine{{TK, TS}}\"/> with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.")
+w("    /// <summary>")
+w(f"    /// <paramref name=\"blocks\"/> blocks of {MAX_STEPS} outputs for the 32 channels at <paramref name=\"c\"/> (64 bytes of")
+w("    /// 16-bit values): per block, channels c .. c + 15 as <see cref=\"Column{TK}\"/> computes them, rounded and held in")
+w("    /// registers, then channels c + 16 .. c + 31 the same way, then each output's two halves stored as one 64-byte vector")
+w("    /// the <typeparamref name=\"TS\"/> way (streaming: <c>y + c</c> of every output must be 64-byte aligned). Storing the")
+w("    /// line whole lets it bypass the cache from memory; two 32-byte stores from two sweeps would read it first. The taps")
+w("    /// are widened per block and half (from L1); the held halves, the block's sums and its taps take 17 + TK registers.")
+w("    /// Same operations per output as")
+w("    /// <see cref=\"Column{TK}\"/>, so identical bits.")
+w("    /// </summary>")
+w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
+w("    private static void ColumnLine<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,")
+w("        ref ushort y, nint outStride, nint c, int blocks)")
+w("        where TK : struct, IConstant")
+w("        where TS : struct, IStoreMode")
+w("    {")
+declare("        ")
+w("        nint xo = c, yo = c;")
+w("        for (int blk = 0; blk < blocks; blk++)")
+w("        {")
+half_block("            ", 0)
+w("            " + " ".join(f"Vector512<uint> l{q} = BFloat16Lanes.RoundHigh(a{q});" for q in range(MAX_STEPS)))
+w("")
+half_block("            ", 16)
+store_block("BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l{q}, BFloat16Lanes.RoundHigh(a{q})), ref y, yi);")
 w("}")
 
 path = pathlib.Path(__file__).resolve().parent.parent / "src/DepthwiseSharp/Kernels/Forward/HalfColumnKernel.Generated.cs"

@@ -196,12 +196,13 @@ public class BFloat16VectorsTests
     /// <summary>
     /// The fused kernel's 16-lane conversions (AVX-512) give the scalar conversions' bits: every bfloat16 pattern widened,
     /// and every float32 whose low 16 bits sit at a rounding boundary (0, just below, at and just above the midpoint, all
-    /// ones) under every upper half, so each tie, each carry into the exponent, infinity and NaN.
+    /// ones) under every upper half, so each tie, each carry into the exponent, infinity and NaN; the same values rounded
+    /// in place and packed two vectors to a 64-byte line (the line kernel's narrowing) in lane order.
     /// </summary>
     [Fact]
     public void Sixteen_lane_conversions_match_the_scalar_conversions()
     {
-        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
         {
             return;
         }
@@ -230,10 +231,21 @@ public class BFloat16VectorsTests
                 floats[j] = BitConverter.UInt32BitsToSingle(((upper + (uint)(j / 8)) << 16) | tails[j % 8]);
             }
 
-            DepthwiseSharp.Kernels.BFloat16Lanes.Narrow(System.Runtime.Intrinsics.Vector512.Create(floats)).CopyTo(lanes);
+            var low = System.Runtime.Intrinsics.Vector512.Create(floats);
+            DepthwiseSharp.Kernels.BFloat16Lanes.Narrow(low).CopyTo(lanes);
             for (int j = 0; j < 16; j++)
             {
                 Assert.Equal(((BFloat16)floats[j]).ToBits(), lanes[j]);
+            }
+
+            // The line: these 16 values, then the same under the sign bit.
+            var high = System.Runtime.Intrinsics.Vector512.Negate(low);
+            var line = DepthwiseSharp.Kernels.BFloat16Lanes.PackHigh(DepthwiseSharp.Kernels.BFloat16Lanes.RoundHigh(low),
+                DepthwiseSharp.Kernels.BFloat16Lanes.RoundHigh(high));
+            for (int j = 0; j < 32; j++)
+            {
+                float value = j < 16 ? floats[j] : -floats[j - 16];
+                Assert.Equal(((BFloat16)value).ToBits(), line[j]);
             }
         }
     }

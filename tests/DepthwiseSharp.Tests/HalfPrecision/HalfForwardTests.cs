@@ -208,6 +208,68 @@ public class HalfForwardTests
         CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast), rng, true, false);
     }
 
+    /// <summary>
+    /// The fused bfloat16 kernel's line stores, streaming forced whatever the size and forced off: the output starting at
+    /// every 16-bit offset within a 64-byte line (streaming then starts at each row's first line boundary; with stride 1 the
+    /// kernel and bias are wrapped so that each step's last line runs on into the next step's first channels, otherwise
+    /// the channels around the lines go step by step), channel counts of one, two and three lines, taps 1 to 12, strides
+    /// 1 and 2, dilations 1, 2 and 4 (column phases), lengths that leave steps after the last block, bias or none, 1 and 2
+    /// threads: always the float32 reference on the widened values, rounded once.
+    /// </summary>
+    [Fact]
+    public void Bfloat16_fused_line_stores_at_every_output_alignment_match_the_reference()
+    {
+        if (!DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(
+            Conv1DGeometry.ForPadding(1, 8, 32, 1, 1, 1, 1, Padding.Valid, DataFormat.ChannelsLast), DepthwiseSharp.Kernels.KernelVariant.Vector512, null))
+        {
+            return;
+        }
+
+        var rng = new Random(77);
+        var pads = (Padding[])[Padding.Same, Padding.Valid, Padding.Causal];
+        for (int offset = 0; offset < 32; offset++)
+        {
+            int c = 32 * (1 + offset % 3), k = 1 + offset * 5 % 12, s = 1 + offset / 3 % 2, d = (offset % 4) switch { 0 => 1, 1 => 2, 2 => 4, _ => 1 };
+            if (s == 2 && d == 1 && k > 4)
+            {
+                d = 2;
+            }
+
+            var g = Conv1DGeometry.ForPadding(2, 45 + offset, c, 1, k, s, d, pads[offset % 3], DataFormat.ChannelsLast);
+            CheckFusedLines(g, offset, rng, withBias: offset % 5 != 4);
+        }
+    }
+
+    private static void CheckFusedLines(in Conv1DGeometry g, int offset, Random rng, bool withBias)
+    {
+        BFloat16[] x = [.. Enumerable.Range(0, g.InputCount).Select(_ => (BFloat16)(float)(rng.NextDouble() * 4 - 2))];
+        BFloat16[] k = [.. Enumerable.Range(0, g.KernelCount).Select(_ => (BFloat16)(float)(rng.NextDouble() - 0.5))];
+        float[] b = withBias ? [.. Enumerable.Range(0, g.OutputChannels).Select(_ => (float)(BFloat16)(float)(rng.NextDouble() - 0.5))] : [];
+        var z = new float[g.OutputCount];
+        DepthwiseSharp.Kernels.ReferenceKernel.Forward<float>(g, x.Select(v => (float)v).ToArray(), k.Select(v => (float)v).ToArray(), b, z);
+        ushort[] expected = [.. z.Select(v => BFloat16Bits((BFloat16)v))];
+
+        // A pinned buffer whose slice starts `offset` values past a 64-byte boundary.
+        var buffer = GC.AllocateArray<BFloat16>(g.OutputCount + 64, pinned: true);
+        var handle = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+        int misalignment = (int)(handle.AddrOfPinnedObject() % 64) / 2;
+        handle.Free();
+
+        var y = buffer.AsSpan(((offset - misalignment) % 32 + 32) % 32, g.OutputCount);
+        var k16 = MemoryMarshal.Cast<BFloat16, ushort>(k);
+        foreach (bool streaming in (bool[])[true, false])
+        {
+            foreach (int threads in (int[])[1, 2])
+            {
+                y.Fill(BFloat16.NaN);
+                DepthwiseSharp.Kernels.HalfForward.Fused<BFloat16>(g, x, k16, b, y, threads, streaming);
+                ushort[] actual = [.. y.ToArray().Select(BFloat16Bits)];
+                Assert.True(expected.AsSpan().SequenceEqual(actual),
+                    $"{g}, offset {offset}, streaming={streaming}, threads={threads}, bias={withBias}: differs from the float32 reference rounded once");
+            }
+        }
+    }
+
     private static void CheckBfloat16Rounding(in Conv1DGeometry g, Random rng, bool withBias, bool specials)
     {
         float[] values = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e-40f, -3e-39f];

@@ -222,7 +222,7 @@ internal static class ForwardPolicy
         where TH : unmanaged =>
         typeof(TH) == typeof(BFloat16) && (!CacheResident<TH>(g) || CallBytes<TH>(g) <= HalfTileBytes)
         && g.DataFormat == DataFormat.ChannelsLast && g.DepthMultiplier == 1 && epilogue is null && variant == KernelVariant.Vector512
-        && System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
+        && System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported;
 
     /// <summary>
     /// The float32 bytes (input rows plus output rows) one tile of the 16-bit pass (HalfForward) aims at: a quarter of a Zen 4/5 core's 1 MiB L2 (and half

@@ -28,11 +28,16 @@ internal static partial class HalfChannelsLastKernel
     /// Output steps [t0, t1) of batch element b. x, y and the kernel (k, C) are 16-bit bits, the bias (C, or a null ref) float32.
     /// The interior (every tap inside the sequence) takes the column kernel (<see cref="Columns"/>) where it walks the
     /// stride and dilation; the rest goes step by step. <paramref name="prefetch"/>: request input rows ahead (calls from
-    /// memory).
+    /// memory). <paramref name="streamFrom"/>: -1, or the first channel the column kernel stores non-temporally in whole
+    /// lines (<see cref="ForwardPolicy.StreamingStart{T}"/>; y pinned). With stride 1 and a <paramref name="wrapped"/>
+    /// kernel (<see cref="ChannelsLastKernel.Wrap{T}"/>: k rows of C + streamFrom taps, taken modulo C; its bias row in
+    /// <paramref name="wrappedBias"/>), every interior step but the last covers channels [streamFrom, C + streamFrom), its
+    /// last line running on into the next step's first channels, whose inputs follow in memory (stride 1): every line
+    /// is then written whole by one step. The first step's head and the last step (unwrapped) take ordinary stores.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int t0,
-        int t1, bool prefetch)
+        int t1, bool prefetch, int streamFrom, ref ushort wrapped, ref float wrappedBias)
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft, lout = g.OutputLength;
         ref ushort xb = ref Unsafe.Add(ref x, (nint)b * l * c);
@@ -44,7 +49,27 @@ internal static partial class HalfChannelsLastKernel
         if (z > a && d % s == 0 && k <= ColumnKernel.MaxTaps && c >= Lanes)
         {
             Steps(g, ref xb, ref kernel, ref bias, hasBias, ref yb, t0, a, prefetch);
-            Columns(g, ref xb, ref kernel, ref bias, hasBias, ref yb, a, z, prefetch);
+            nint tapStep = (nint)d * c;
+            if (streamFrom > 0 && s == 1 && !Unsafe.IsNullRef(ref wrapped) && z - a >= 2)
+            {
+                // Interior step t reads from row t - pl.
+                Step(ref Unsafe.Add(ref xb, (nint)(a - pl) * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)a * c), 0, streamFrom, c, k,
+                    tapStep);
+                Columns<StreamingStores>(g, ref xb, ref wrapped, c + streamFrom, ref wrappedBias, hasBias, ref yb, a, z - 1, prefetch, streamFrom, true);
+                StoreModes.Fence();
+                Step(ref Unsafe.Add(ref xb, (nint)(z - 1 - pl) * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)(z - 1) * c), streamFrom,
+                    c, c, k, tapStep);
+            }
+            else if (streamFrom >= 0)
+            {
+                Columns<StreamingStores>(g, ref xb, ref kernel, c, ref bias, hasBias, ref yb, a, z, prefetch, streamFrom, false);
+                StoreModes.Fence();
+            }
+            else
+            {
+                Columns<CachedStores>(g, ref xb, ref kernel, c, ref bias, hasBias, ref yb, a, z, prefetch, 0, false);
+            }
+
             Steps(g, ref xb, ref kernel, ref bias, hasBias, ref yb, z, t1, prefetch);
         }
         else
@@ -61,28 +86,39 @@ internal static partial class HalfChannelsLastKernel
 
     /// <summary>
     /// Interior steps [t0, t1) of one batch element (xb, yb at its start) by the column kernel, as the float32
-    /// <see cref="ColumnKernel.Tiles{T, TV, TS}"/> walks them: tiles of <see cref="ForwardPolicy.ColumnTile{T}"/> steps (by the 16-bit rows' bytes), each
-    /// split into p = d / s phases of outputs p apart (whose windows are one dilation apart), each phase swept 16 channels at
-    /// a time in blocks of <see cref="BlockSteps"/> outputs; a phase's last outputs and the channels left over go step by
-    /// step. From memory the next tile's new rows are requested while a tile is computed, a slice per sweep, on the walks
-    /// where the float32 column kernel requests them (<see cref="ColumnKernel.PrefetchesTiles"/>).
+    /// <see cref="ColumnKernel.Tiles{T, TV, TS}"/> walks them: tiles of <see cref="ForwardPolicy.ColumnTile{T}"/> steps (by
+    /// the 16-bit rows' bytes), each split into p = d / s phases of outputs p apart (whose windows are one dilation apart),
+    /// each phase swept a 64-byte line (32 channels, <see cref="ColumnLine{TK, TS}"/>) at a time from channel
+    /// <paramref name="ca"/> in blocks of <see cref="BlockSteps"/> outputs, then 16 channels left over
+    /// (<see cref="Column{TK}"/>); a phase's last outputs and the channels before <paramref name="ca"/> and after the
+    /// sweeps go step by step. The lines are stored the <typeparamref name="TS"/> way (streaming: <paramref name="ca"/> is
+    /// the first line boundary of every output row); the rest takes ordinary stores. <paramref name="wrap"/> (stride 1, a
+    /// wrapped kernel of <paramref name="kernelStride"/> = C + ca taps a row, see <see cref="Rows"/>): each step covers
+    /// [ca, C + ca) in whole lines, leftover steps included, and nothing else. From memory the next tile's new rows
+    /// are requested while a tile is computed, a slice per sweep, on the walks where the float32 column kernel requests
+    /// them (<see cref="ColumnKernel.PrefetchesTiles"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Columns(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, ref float bias, bool hasBias, ref ushort yb, int t0,
-        int t1, bool prefetch)
+    private static void Columns<TS>(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+        ref ushort yb, int t0, int t1, bool prefetch, int ca, bool wrap)
+        where TS : struct, IStoreMode
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int p = d / s;
         int tile = ForwardPolicy.ColumnTile<BFloat16>(g, BlockSteps);
-        int vectors = c / Lanes, c1 = vectors * Lanes;
+        int end = wrap ? c + ca : c;
+        int lines = (end - ca) / (2 * Lanes), cl = ca + lines * 2 * Lanes;
+        bool half = cl + Lanes <= end;
+        int ce = half ? cl + Lanes : cl, sweeps = lines + (half ? 1 : 0);
+        int first0 = wrap ? ca : 0;
         nint tapStep = (nint)d * c;
         bool prefetchTiles = prefetch && ColumnKernel.PrefetchesTiles(p, tapStep * sizeof(ushort));
         for (int ta = t0; ta < t1; ta += tile)
         {
             int tb = Math.Min(t1, ta + tile);
 
-            // The next tile's new input rows, a slice per (phase, vector) sweep.
-            var inputs = prefetchTiles ? SweepSlices.NextInputRows(g, tb, tile, l, p * vectors) : default;
+            // The next tile's new input rows, a slice per (phase, sweep).
+            var inputs = prefetchTiles ? SweepSlices.NextInputRows(g, tb, tile, l, p * sweeps) : default;
             for (int phase = 0; phase < p && ta + phase < tb; phase++)
             {
                 int first = ta + phase;
@@ -93,25 +129,33 @@ internal static partial class HalfChannelsLastKernel
                 ref ushort ys = ref Unsafe.Add(ref yb, (nint)first * c);
                 if (done > 0)
                 {
-                    for (int v = 0; v < vectors; v++)
+                    for (int v = 0; v < lines; v++)
                     {
-                        inputs.Request(ref xb, 0, c, phase * vectors + v);
+                        inputs.Request(ref xb, 0, c, phase * sweeps + v);
+                        ColumnLineDispatch<TS>(k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, ca + (nint)v * 2 * Lanes,
+                            blocks);
+                    }
 
-                        ColumnDispatch(k, ref xs, tapStep, ref kernel, c, ref bias, hasBias, ref ys, (nint)p * c, (nint)v * Lanes, blocks);
+                    if (half)
+                    {
+                        inputs.Request(ref xb, 0, c, phase * sweeps + lines);
+                        ColumnDispatch(k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, cl, blocks);
                     }
 
                     // Output i of the phase reads from row first * s - pl + i * d: i dilations on.
-                    for (int i = 0; c1 < c && i < done; i++)
+                    for (int i = 0; (first0 < ca || ce < end) && i < done; i++)
                     {
-                        Step(ref Unsafe.Add(ref xs, i * tapStep), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), c1, c, c, k,
-                            tapStep);
+                        ref ushort xi = ref Unsafe.Add(ref xs, i * tapStep);
+                        ref ushort yi = ref Unsafe.Add(ref ys, (nint)i * p * c);
+                        Step(ref xi, ref kernel, ref bias, hasBias, ref yi, first0, ca, (int)kernelStride, k, tapStep);
+                        Step(ref xi, ref kernel, ref bias, hasBias, ref yi, ce, end, (int)kernelStride, k, tapStep);
                     }
                 }
 
                 for (int i = done; i < n; i++)
                 {
-                    Step(ref Unsafe.Add(ref xs, i * tapStep), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), 0, c, c, k,
-                        tapStep);
+                    Step(ref Unsafe.Add(ref xs, i * tapStep), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), first0, end,
+                        (int)kernelStride, k, tapStep);
                 }
             }
         }

@@ -34,7 +34,7 @@ internal static partial class HalfChannelsLastKernel
     }
 
     /// <summary>
-    /// <paramref name="blocks"/> blocks of 8 outputs for the 16 channels at <paramref name="c"/>, all
+    /// <paramref name="blocks"/> blocks of 8 outputs for the 16 channels at <paramref name="c"/>, the
     /// <typeparamref name="TK"/> kernel taps widened into registers once. Output q of a block reads rows q .. q + TK - 1
     /// (row r at <c>x + r * rowStride</c>); each row is loaded and widened once, in ascending order, and feeds every output
     /// of the block that uses it: 8 + TK - 1 loads for 8 * TK multiply-adds. Output q goes to
@@ -47,25 +47,28 @@ internal static partial class HalfChannelsLastKernel
         ref ushort y, nint outStride, nint c, int blocks)
         where TK : struct, IConstant
     {
-        Vector512<float> k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 * kernelStride))) : default;
-        Vector512<float> k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 1 * kernelStride))) : default;
-        Vector512<float> k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 2 * kernelStride))) : default;
-        Vector512<float> k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 3 * kernelStride))) : default;
-        Vector512<float> k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 4 * kernelStride))) : default;
-        Vector512<float> k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 5 * kernelStride))) : default;
-        Vector512<float> k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 6 * kernelStride))) : default;
-        Vector512<float> k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 7 * kernelStride))) : default;
-        Vector512<float> k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 8 * kernelStride))) : default;
-        Vector512<float> k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 9 * kernelStride))) : default;
-        Vector512<float> k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 10 * kernelStride))) : default;
-        Vector512<float> k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 11 * kernelStride))) : default;
+        Vector512<float> k0; Vector512<float> k1; Vector512<float> k2; Vector512<float> k3; Vector512<float> k4; Vector512<float> k5; Vector512<float> k6; Vector512<float> k7; Vector512<float> k8; Vector512<float> k9; Vector512<float> k10; Vector512<float> k11;
+        Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
+        Vector512<float> b, v;
+        nint xi;
+        k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
+        k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
+        k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
+        k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
+        k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
+        k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
+        k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
+        k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
+        k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
+        k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
+        k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
+        k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
         nint xo = c, yo = c;
         for (int blk = 0; blk < blocks; blk++)
         {
-            Vector512<float> b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)c) : default;
-            Vector512<float> a0 = b; Vector512<float> a1 = b; Vector512<float> a2 = b; Vector512<float> a3 = b; Vector512<float> a4 = b; Vector512<float> a5 = b; Vector512<float> a6 = b; Vector512<float> a7 = b;
-            Vector512<float> v;
-            nint xi = xo;
+            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + 0)) : default;
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
+            xi = xo + 0;
             if (7 + TK.Value > 0)
             {
                 v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
@@ -292,6 +295,529 @@ internal static partial class HalfChannelsLastKernel
             BFloat16Lanes.Narrow(a6).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
             BFloat16Lanes.Narrow(a7).StoreUnsafe(ref y, (nuint)yi);
+            xo += 8 * rowStride;
+            yo += 8 * outStride;
+        }
+    }
+
+    /// <summary>
+    /// Calls <see cref="ColumnLine{TK, TS}"/> with <paramref name="taps"/> (1 to 12) as a constant.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnLineDispatch<TS>(int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias,
+        bool hasBias, ref ushort y, nint outStride, nint c, int blocks)
+        where TS : struct, IStoreMode
+    {
+        switch (taps)
+        {
+            case 1: ColumnLine<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 2: ColumnLine<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 3: ColumnLine<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 4: ColumnLine<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 5: ColumnLine<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 6: ColumnLine<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 7: ColumnLine<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 8: ColumnLine<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 9: ColumnLine<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 10: ColumnLine<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 11: ColumnLine<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            case 12: ColumnLine<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(taps), taps, "16-bit column kernel: taps 1 to 12");
+    }
+
+    /// <summary>
+    /// <paramref name="blocks"/> blocks of 8 outputs for the 32 channels at <paramref name="c"/> (64 bytes of
+    /// 16-bit values): per block, channels c .. c + 15 as <see cref="Column{TK}"/> computes them, rounded and held in
+    /// registers, then channels c + 16 .. c + 31 the same way, then each output's two halves stored as one 64-byte vector
+    /// the <typeparamref name="TS"/> way (streaming: <c>y + c</c> of every output must be 64-byte aligned). Storing the
+    /// line whole lets it bypass the cache from memory; two 32-byte stores from two sweeps would read it first. The taps
+    /// are widened per block and half (from L1); the held halves, the block's sums and its taps take 17 + TK registers.
+    /// Same operations per output as
+    /// <see cref="Column{TK}"/>, so identical bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnLine<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+        ref ushort y, nint outStride, nint c, int blocks)
+        where TK : struct, IConstant
+        where TS : struct, IStoreMode
+    {
+        Vector512<float> k0; Vector512<float> k1; Vector512<float> k2; Vector512<float> k3; Vector512<float> k4; Vector512<float> k5; Vector512<float> k6; Vector512<float> k7; Vector512<float> k8; Vector512<float> k9; Vector512<float> k10; Vector512<float> k11;
+        Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
+        Vector512<float> b, v;
+        nint xi;
+        nint xo = c, yo = c;
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
+            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + 0)) : default;
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
+            xi = xo + 0;
+            if (7 + TK.Value > 0)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
+            }
+
+            if (7 + TK.Value > 1)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
+                a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
+            }
+
+            if (7 + TK.Value > 2)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
+                if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
+                a2 = Vector512.FusedMultiplyAdd(v, k0, a2);
+            }
+
+            if (7 + TK.Value > 3)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
+                if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
+                if (TK.Value > 1) { a2 = Vector512.FusedMultiplyAdd(v, k1, a2); }
+                a3 = Vector512.FusedMultiplyAdd(v, k0, a3);
+            }
+
+            if (7 + TK.Value > 4)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
+                if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
+                if (TK.Value > 2) { a2 = Vector512.FusedMultiplyAdd(v, k2, a2); }
+                if (TK.Value > 1) { a3 = Vector512.FusedMultiplyAdd(v, k1, a3); }
+                a4 = Vector512.FusedMultiplyAdd(v, k0, a4);
+            }
+
+            if (7 + TK.Value > 5)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
+                if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
+                if (TK.Value > 3) { a2 = Vector512.FusedMultiplyAdd(v, k3, a2); }
+                if (TK.Value > 2) { a3 = Vector512.FusedMultiplyAdd(v, k2, a3); }
+                if (TK.Value > 1) { a4 = Vector512.FusedMultiplyAdd(v, k1, a4); }
+                a5 = Vector512.FusedMultiplyAdd(v, k0, a5);
+            }
+
+            if (7 + TK.Value > 6)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
+                if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
+                if (TK.Value > 4) { a2 = Vector512.FusedMultiplyAdd(v, k4, a2); }
+                if (TK.Value > 3) { a3 = Vector512.FusedMultiplyAdd(v, k3, a3); }
+                if (TK.Value > 2) { a4 = Vector512.FusedMultiplyAdd(v, k2, a4); }
+                if (TK.Value > 1) { a5 = Vector512.FusedMultiplyAdd(v, k1, a5); }
+                a6 = Vector512.FusedMultiplyAdd(v, k0, a6);
+            }
+
+            if (7 + TK.Value > 7)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
+                if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
+                if (TK.Value > 5) { a2 = Vector512.FusedMultiplyAdd(v, k5, a2); }
+                if (TK.Value > 4) { a3 = Vector512.FusedMultiplyAdd(v, k4, a3); }
+                if (TK.Value > 3) { a4 = Vector512.FusedMultiplyAdd(v, k3, a4); }
+                if (TK.Value > 2) { a5 = Vector512.FusedMultiplyAdd(v, k2, a5); }
+                if (TK.Value > 1) { a6 = Vector512.FusedMultiplyAdd(v, k1, a6); }
+                a7 = Vector512.FusedMultiplyAdd(v, k0, a7);
+            }
+
+            if (7 + TK.Value > 8)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
+                if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
+                if (TK.Value > 6) { a2 = Vector512.FusedMultiplyAdd(v, k6, a2); }
+                if (TK.Value > 5) { a3 = Vector512.FusedMultiplyAdd(v, k5, a3); }
+                if (TK.Value > 4) { a4 = Vector512.FusedMultiplyAdd(v, k4, a4); }
+                if (TK.Value > 3) { a5 = Vector512.FusedMultiplyAdd(v, k3, a5); }
+                if (TK.Value > 2) { a6 = Vector512.FusedMultiplyAdd(v, k2, a6); }
+                if (TK.Value > 1) { a7 = Vector512.FusedMultiplyAdd(v, k1, a7); }
+            }
+
+            if (7 + TK.Value > 9)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
+                if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
+                if (TK.Value > 7) { a2 = Vector512.FusedMultiplyAdd(v, k7, a2); }
+                if (TK.Value > 6) { a3 = Vector512.FusedMultiplyAdd(v, k6, a3); }
+                if (TK.Value > 5) { a4 = Vector512.FusedMultiplyAdd(v, k5, a4); }
+                if (TK.Value > 4) { a5 = Vector512.FusedMultiplyAdd(v, k4, a5); }
+                if (TK.Value > 3) { a6 = Vector512.FusedMultiplyAdd(v, k3, a6); }
+                if (TK.Value > 2) { a7 = Vector512.FusedMultiplyAdd(v, k2, a7); }
+            }
+
+            if (7 + TK.Value > 10)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
+                if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
+                if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
+                if (TK.Value > 7) { a3 = Vector512.FusedMultiplyAdd(v, k7, a3); }
+                if (TK.Value > 6) { a4 = Vector512.FusedMultiplyAdd(v, k6, a4); }
+                if (TK.Value > 5) { a5 = Vector512.FusedMultiplyAdd(v, k5, a5); }
+                if (TK.Value > 4) { a6 = Vector512.FusedMultiplyAdd(v, k4, a6); }
+                if (TK.Value > 3) { a7 = Vector512.FusedMultiplyAdd(v, k3, a7); }
+            }
+
+            if (7 + TK.Value > 11)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
+                if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
+                if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
+                if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
+                if (TK.Value > 7) { a4 = Vector512.FusedMultiplyAdd(v, k7, a4); }
+                if (TK.Value > 6) { a5 = Vector512.FusedMultiplyAdd(v, k6, a5); }
+                if (TK.Value > 5) { a6 = Vector512.FusedMultiplyAdd(v, k5, a6); }
+                if (TK.Value > 4) { a7 = Vector512.FusedMultiplyAdd(v, k4, a7); }
+            }
+
+            if (7 + TK.Value > 12)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
+                if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
+                if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
+                if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
+                if (TK.Value > 7) { a5 = Vector512.FusedMultiplyAdd(v, k7, a5); }
+                if (TK.Value > 6) { a6 = Vector512.FusedMultiplyAdd(v, k6, a6); }
+                if (TK.Value > 5) { a7 = Vector512.FusedMultiplyAdd(v, k5, a7); }
+            }
+
+            if (7 + TK.Value > 13)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
+                if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
+                if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
+                if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
+                if (TK.Value > 7) { a6 = Vector512.FusedMultiplyAdd(v, k7, a6); }
+                if (TK.Value > 6) { a7 = Vector512.FusedMultiplyAdd(v, k6, a7); }
+            }
+
+            if (7 + TK.Value > 14)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
+                if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
+                if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
+                if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
+                if (TK.Value > 7) { a7 = Vector512.FusedMultiplyAdd(v, k7, a7); }
+            }
+
+            if (7 + TK.Value > 15)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
+                if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
+                if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
+                if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
+            }
+
+            if (7 + TK.Value > 16)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
+                if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
+                if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
+            }
+
+            if (7 + TK.Value > 17)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
+                if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
+            }
+
+            if (7 + TK.Value > 18)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
+            }
+
+            Vector512<uint> l0 = BFloat16Lanes.RoundHigh(a0); Vector512<uint> l1 = BFloat16Lanes.RoundHigh(a1); Vector512<uint> l2 = BFloat16Lanes.RoundHigh(a2); Vector512<uint> l3 = BFloat16Lanes.RoundHigh(a3); Vector512<uint> l4 = BFloat16Lanes.RoundHigh(a4); Vector512<uint> l5 = BFloat16Lanes.RoundHigh(a5); Vector512<uint> l6 = BFloat16Lanes.RoundHigh(a6); Vector512<uint> l7 = BFloat16Lanes.RoundHigh(a7);
+
+            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 11 * kernelStride))) : default;
+            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + 16)) : default;
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
+            xi = xo + 16;
+            if (7 + TK.Value > 0)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
+            }
+
+            if (7 + TK.Value > 1)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
+                a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
+            }
+
+            if (7 + TK.Value > 2)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
+                if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
+                a2 = Vector512.FusedMultiplyAdd(v, k0, a2);
+            }
+
+            if (7 + TK.Value > 3)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
+                if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
+                if (TK.Value > 1) { a2 = Vector512.FusedMultiplyAdd(v, k1, a2); }
+                a3 = Vector512.FusedMultiplyAdd(v, k0, a3);
+            }
+
+            if (7 + TK.Value > 4)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
+                if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
+                if (TK.Value > 2) { a2 = Vector512.FusedMultiplyAdd(v, k2, a2); }
+                if (TK.Value > 1) { a3 = Vector512.FusedMultiplyAdd(v, k1, a3); }
+                a4 = Vector512.FusedMultiplyAdd(v, k0, a4);
+            }
+
+            if (7 + TK.Value > 5)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
+                if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
+                if (TK.Value > 3) { a2 = Vector512.FusedMultiplyAdd(v, k3, a2); }
+                if (TK.Value > 2) { a3 = Vector512.FusedMultiplyAdd(v, k2, a3); }
+                if (TK.Value > 1) { a4 = Vector512.FusedMultiplyAdd(v, k1, a4); }
+                a5 = Vector512.FusedMultiplyAdd(v, k0, a5);
+            }
+
+            if (7 + TK.Value > 6)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
+                if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
+                if (TK.Value > 4) { a2 = Vector512.FusedMultiplyAdd(v, k4, a2); }
+                if (TK.Value > 3) { a3 = Vector512.FusedMultiplyAdd(v, k3, a3); }
+                if (TK.Value > 2) { a4 = Vector512.FusedMultiplyAdd(v, k2, a4); }
+                if (TK.Value > 1) { a5 = Vector512.FusedMultiplyAdd(v, k1, a5); }
+                a6 = Vector512.FusedMultiplyAdd(v, k0, a6);
+            }
+
+            if (7 + TK.Value > 7)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
+                if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
+                if (TK.Value > 5) { a2 = Vector512.FusedMultiplyAdd(v, k5, a2); }
+                if (TK.Value > 4) { a3 = Vector512.FusedMultiplyAdd(v, k4, a3); }
+                if (TK.Value > 3) { a4 = Vector512.FusedMultiplyAdd(v, k3, a4); }
+                if (TK.Value > 2) { a5 = Vector512.FusedMultiplyAdd(v, k2, a5); }
+                if (TK.Value > 1) { a6 = Vector512.FusedMultiplyAdd(v, k1, a6); }
+                a7 = Vector512.FusedMultiplyAdd(v, k0, a7);
+            }
+
+            if (7 + TK.Value > 8)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
+                if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
+                if (TK.Value > 6) { a2 = Vector512.FusedMultiplyAdd(v, k6, a2); }
+                if (TK.Value > 5) { a3 = Vector512.FusedMultiplyAdd(v, k5, a3); }
+                if (TK.Value > 4) { a4 = Vector512.FusedMultiplyAdd(v, k4, a4); }
+                if (TK.Value > 3) { a5 = Vector512.FusedMultiplyAdd(v, k3, a5); }
+                if (TK.Value > 2) { a6 = Vector512.FusedMultiplyAdd(v, k2, a6); }
+                if (TK.Value > 1) { a7 = Vector512.FusedMultiplyAdd(v, k1, a7); }
+            }
+
+            if (7 + TK.Value > 9)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
+                if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
+                if (TK.Value > 7) { a2 = Vector512.FusedMultiplyAdd(v, k7, a2); }
+                if (TK.Value > 6) { a3 = Vector512.FusedMultiplyAdd(v, k6, a3); }
+                if (TK.Value > 5) { a4 = Vector512.FusedMultiplyAdd(v, k5, a4); }
+                if (TK.Value > 4) { a5 = Vector512.FusedMultiplyAdd(v, k4, a5); }
+                if (TK.Value > 3) { a6 = Vector512.FusedMultiplyAdd(v, k3, a6); }
+                if (TK.Value > 2) { a7 = Vector512.FusedMultiplyAdd(v, k2, a7); }
+            }
+
+            if (7 + TK.Value > 10)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
+                if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
+                if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
+                if (TK.Value > 7) { a3 = Vector512.FusedMultiplyAdd(v, k7, a3); }
+                if (TK.Value > 6) { a4 = Vector512.FusedMultiplyAdd(v, k6, a4); }
+                if (TK.Value > 5) { a5 = Vector512.FusedMultiplyAdd(v, k5, a5); }
+                if (TK.Value > 4) { a6 = Vector512.FusedMultiplyAdd(v, k4, a6); }
+                if (TK.Value > 3) { a7 = Vector512.FusedMultiplyAdd(v, k3, a7); }
+            }
+
+            if (7 + TK.Value > 11)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
+                if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
+                if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
+                if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
+                if (TK.Value > 7) { a4 = Vector512.FusedMultiplyAdd(v, k7, a4); }
+                if (TK.Value > 6) { a5 = Vector512.FusedMultiplyAdd(v, k6, a5); }
+                if (TK.Value > 5) { a6 = Vector512.FusedMultiplyAdd(v, k5, a6); }
+                if (TK.Value > 4) { a7 = Vector512.FusedMultiplyAdd(v, k4, a7); }
+            }
+
+            if (7 + TK.Value > 12)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
+                if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
+                if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
+                if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
+                if (TK.Value > 7) { a5 = Vector512.FusedMultiplyAdd(v, k7, a5); }
+                if (TK.Value > 6) { a6 = Vector512.FusedMultiplyAdd(v, k6, a6); }
+                if (TK.Value > 5) { a7 = Vector512.FusedMultiplyAdd(v, k5, a7); }
+            }
+
+            if (7 + TK.Value > 13)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
+                if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
+                if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
+                if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
+                if (TK.Value > 7) { a6 = Vector512.FusedMultiplyAdd(v, k7, a6); }
+                if (TK.Value > 6) { a7 = Vector512.FusedMultiplyAdd(v, k6, a7); }
+            }
+
+            if (7 + TK.Value > 14)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
+                if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
+                if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
+                if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
+                if (TK.Value > 7) { a7 = Vector512.FusedMultiplyAdd(v, k7, a7); }
+            }
+
+            if (7 + TK.Value > 15)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
+                if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
+                if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
+                if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
+            }
+
+            if (7 + TK.Value > 16)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
+                if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
+                if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
+            }
+
+            if (7 + TK.Value > 17)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
+                if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
+            }
+
+            if (7 + TK.Value > 18)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
+            }
+
+            nint yi = yo;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l0, BFloat16Lanes.RoundHigh(a0)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l1, BFloat16Lanes.RoundHigh(a1)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l2, BFloat16Lanes.RoundHigh(a2)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l3, BFloat16Lanes.RoundHigh(a3)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l4, BFloat16Lanes.RoundHigh(a4)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l5, BFloat16Lanes.RoundHigh(a5)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l6, BFloat16Lanes.RoundHigh(a6)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l7, BFloat16Lanes.RoundHigh(a7)), ref y, yi);
             xo += 8 * rowStride;
             yo += 8 * outStride;
         }

@@ -146,27 +146,53 @@ internal static class HalfForward
     /// <summary>
     /// The fused path (<see cref="HalfChannelsLastKernel"/>): items of (batch element, block of output steps), split as
     /// <see cref="ForwardExecutor"/> splits channels_last calls; each output is computed the same way whichever item holds it.
+    /// The column kernel's whole lines are stored non-temporally where <see cref="ForwardPolicy.StreamingStart{T}"/> says so
+    /// (<paramref name="streaming"/>: null decides so, true streams whatever the size where the rows allow it, false never;
+    /// tests force both).
     /// </summary>
-    private static unsafe void Fused<TH>(in Conv1DGeometry g, ReadOnlySpan<TH> x, ReadOnlySpan<ushort> kernel, ReadOnlySpan<float> bias, Span<TH> y,
-        int maxDegree)
+    internal static unsafe void Fused<TH>(in Conv1DGeometry g, ReadOnlySpan<TH> x, ReadOnlySpan<ushort> kernel, ReadOnlySpan<float> bias, Span<TH> y,
+        int maxDegree, bool? streaming = null)
         where TH : unmanaged
     {
         long work = (long)g.OutputCount * g.KernelSize;
         var (blockSize, blocksPerBatch) = ForwardExecutor.Items(work, g.Batch, g.OutputLength, ParallelChunks.Degree(maxDegree), int.MaxValue);
         fixed (TH* px = x)
         fixed (TH* py = y)
-        fixed (ushort* pk = kernel)
-        fixed (float* pb = bias)
         {
+            int streamFrom = streaming == false ? -1 : ForwardPolicy.StreamingStart<TH>(g, (nint)py, false, KernelVariant.Vector512, streaming == true);
+
+            // Stride 1 streaming from a channel past the row's start: the kernel and bias wrapped (HalfChannelsLastKernel.Rows).
+            int wl = g.Channels + streamFrom;
+            bool wrap = streamFrom > 0 && g.Stride == 1;
+            ushort[]? wk = wrap ? ArrayPool<ushort>.Shared.Rent((g.KernelSize + 1) * wl) : null;
+            float[]? wb = wrap ? ArrayPool<float>.Shared.Rent(wl) : null;
+            if (wrap)
+            {
+                ChannelsLastKernel.Wrap(kernel, [], wk, g.Channels, g.KernelSize, streamFrom);
+                ChannelsLastKernel.Wrap(ReadOnlySpan<float>.Empty, bias, wb, g.Channels, 0, streamFrom);
+            }
+
             var job = JobPool<FusedJob>.Rent();
-            job.Set(g, (ushort*)px, (ushort*)py, pk, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, ForwardPolicy.Prefetches<TH>(g));
             try
             {
-                ParallelChunks.Run(job, g.Batch * blocksPerBatch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
+                fixed (ushort* pk = kernel)
+                fixed (float* pb = bias)
+                fixed (ushort* pwk = wk)
+                fixed (float* pwb = wb)
+                {
+                    job.Set(g, (ushort*)px, (ushort*)py, pk, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, ForwardPolicy.Prefetches<TH>(g), streamFrom,
+                        pwk, pwb);
+                    ParallelChunks.Run(job, g.Batch * blocksPerBatch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
+                }
             }
             finally
             {
                 JobPool<FusedJob>.Return(job);
+                if (wrap)
+                {
+                    ArrayPool<ushort>.Shared.Return(wk!);
+                    ArrayPool<float>.Shared.Return(wb!);
+                }
             }
         }
     }
@@ -221,9 +247,16 @@ internal static class HalfForward
         private float* _b;
         private int _blockSize, _blocksPerBatch;
         private bool _prefetch;
+        private int _streamFrom;
+        private ushort* _wrapped;
+        private float* _wrappedBias;
 
-        public void Set(in Conv1DGeometry g, ushort* x, ushort* y, ushort* k, float* b, int blockSize, int blocksPerBatch, bool prefetch)
+        public void Set(in Conv1DGeometry g, ushort* x, ushort* y, ushort* k, float* b, int blockSize, int blocksPerBatch, bool prefetch, int streamFrom,
+            ushort* wrapped, float* wrappedBias)
         {
+            _streamFrom = streamFrom;
+            _wrapped = wrapped;
+            _wrappedBias = wrappedBias;
             _g = g;
             _x = x;
             _y = y;
@@ -243,7 +276,9 @@ internal static class HalfForward
             ref ushort y = ref Unsafe.AsRef<ushort>(_y);
             ref ushort k = ref Unsafe.AsRef<ushort>(_k);
             ref float bias = ref _b is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_b);
-            HalfChannelsLastKernel.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch);
+            HalfChannelsLastKernel.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
+                ref _wrapped is null ? ref Unsafe.NullRef<ushort>() : ref Unsafe.AsRef<ushort>(_wrapped),
+                ref _wrappedBias is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_wrappedBias));
         }
     }
 

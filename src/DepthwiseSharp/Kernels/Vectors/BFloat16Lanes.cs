@@ -21,7 +21,56 @@ internal static class BFloat16Lanes
 
     /// <summary>16 float32 values to the nearest bfloat16 values, ties to even, NaN quieted (as <see cref="BFloat16.Round(uint)"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<ushort> Narrow(Vector512<float> value) => Avx512F.ConvertToVector256UInt16(BFloat16Vectors.Round(value.AsUInt32()));
+    public static Vector256<ushort> Narrow(Vector512<float> value) =>
+        Avx512F.ConvertToVector256UInt16(Vector512.ShiftRightLogical(RoundHigh(value), 16));
+
+    /// <summary>
+    /// 16 float32 values rounded to bfloat16 (ties to even, NaN quieted), each lane's result in its upper 16 bits (the
+    /// lower 16 are left over): adding 0x7FFF plus the kept part's lowest bit carries into the kept part exactly when
+    /// rounding up is due; a NaN (an unordered compare, one instruction) keeps its bits with the quiet bit set instead,
+    /// since the addition could carry it into an infinity. <see cref="PackHigh"/> then takes the upper halves of two.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<uint> RoundHigh(Vector512<float> value)
+    {
+        var bits = value.AsUInt32();
+        var rounded = bits + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(bits, 16) & Vector512<uint>.One);
+        return Vector512.ConditionalSelect(Avx512F.CompareUnordered(value, value).AsUInt32(), bits | Vector512.Create(0x0040_0000u), rounded);
+    }
+
+    /// <summary>
+    /// The upper 16 bits of every lane of <paramref name="low"/> then of <paramref name="high"/> (as <see cref="RoundHigh"/>
+    /// leaves them): 32 bfloat16 values, one 64-byte line, in one two-source word permute.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ushort> PackHigh(Vector512<uint> low, Vector512<uint> high) =>
+        Avx512BW.PermuteVar32x16x2(low.AsUInt16(), OddWords, high.AsUInt16());
+
+    /// <summary>Word indices 1, 3, ..., 63 into the two sources of <see cref="PackHigh"/>'s permute.</summary>
+    private static Vector512<ushort> OddWords
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector512.Create((ushort)1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 33, 35, 37, 39, 41, 43, 45, 47, 49, 51, 53, 55, 57, 59,
+            61, 63);
+    }
+
+    /// <summary>
+    /// Stores a 64-byte line (32 values, <see cref="PackHigh"/>) at <c>y + index</c>, the
+    /// <typeparamref name="TS"/> way: streaming needs the address 64-byte aligned and <paramref name="y"/> pinned.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreLine<TS>(Vector512<ushort> line, ref ushort y, nint index)
+        where TS : struct, IStoreMode
+    {
+        if (TS.Streaming)
+        {
+            line.StoreAlignedNonTemporal((ushort*)Unsafe.AsPointer(ref Unsafe.Add(ref y, index)));
+        }
+        else
+        {
+            line.StoreUnsafe(ref y, (nuint)index);
+        }
+    }
 
     /// <summary>One value (bits) to float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
