@@ -197,7 +197,8 @@ public class BFloat16VectorsTests
     /// The fused kernel's 16-lane conversions (AVX-512) give the scalar conversions' bits: every bfloat16 pattern widened,
     /// and every float32 whose low 16 bits sit at a rounding boundary (0, just below, at and just above the midpoint, all
     /// ones) under every upper half, so each tie, each carry into the exponent, infinity and NaN; the same values rounded
-    /// in place and packed two vectors to a 64-byte line (the line kernel's narrowing) in lane order.
+    /// in place and packed two vectors to a 64-byte line (the line kernel's narrowing) in lane order; the 8-lane
+    /// conversions for channels left over likewise.
     /// </summary>
     [Fact]
     public void Sixteen_lane_conversions_match_the_scalar_conversions()
@@ -221,6 +222,12 @@ public class BFloat16VectorsTests
             {
                 Assert.Equal(BitConverter.SingleToUInt32Bits((float)BFloat16.FromBits(lanes[j])), BitConverter.SingleToUInt32Bits(floats[j]));
             }
+
+            var eight = DepthwiseSharp.Kernels.BFloat16Lanes.Widen(System.Runtime.Intrinsics.Vector128.Create(lanes.AsSpan(8, 8)));
+            for (int j = 0; j < 8; j++)
+            {
+                Assert.Equal(BitConverter.SingleToUInt32Bits((float)BFloat16.FromBits(lanes[8 + j])), BitConverter.SingleToUInt32Bits(eight[j]));
+            }
         }
 
         uint[] tails = [0, 0x7FFF, 0x8000, 0x8001, 0xFFFF, 0x1234, 0xC000, 0x0001];
@@ -236,6 +243,12 @@ public class BFloat16VectorsTests
             for (int j = 0; j < 16; j++)
             {
                 Assert.Equal(((BFloat16)floats[j]).ToBits(), lanes[j]);
+            }
+
+            var half = DepthwiseSharp.Kernels.BFloat16Lanes.Narrow(System.Runtime.Intrinsics.Vector256.Create(floats.AsSpan(4, 8)));
+            for (int j = 0; j < 8; j++)
+            {
+                Assert.Equal(((BFloat16)floats[4 + j]).ToBits(), half[j]);
             }
 
             // The line: these 16 values, then the same under the sign bit.

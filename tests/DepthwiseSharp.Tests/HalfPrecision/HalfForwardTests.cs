@@ -293,15 +293,19 @@ public class HalfForwardTests
 
     /// <summary>Which bfloat16 calls take the fused kernel: the rule stated on <c>ForwardPolicy.HalfFusedPays</c>.</summary>
     [Fact]
-    public void Bfloat16_channels_last_fuses_from_memory_and_in_one_tile_only()
+    public void Bfloat16_channels_last_fuses_from_memory_in_one_tile_or_on_whole_line_rows()
     {
         var best = DepthwiseSharp.Kernels.KernelVariant.Vector512;
         var small = Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
         var cached = Conv1DGeometry.ForPadding(32, 1000, 128, 1, 9, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        var cachedStraddling = Conv1DGeometry.ForPadding(8, 2000, 100, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast);
         var memory = Conv1DGeometry.ForPadding(8, 4099, 1536, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
-        bool avx512 = System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
+        var memoryStraddling = Conv1DGeometry.ForPadding(8, 4099, 1500, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        bool avx512 = System.Runtime.Intrinsics.X86.Avx512BW.IsSupported;
         Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(small, best, null));
-        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(cached, best, null));
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(cached, best, null));
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(cachedStraddling, best, null));
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memoryStraddling, best, null));
         Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memory, best, null));
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(memory, best, null));
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memory, DepthwiseSharp.Kernels.KernelVariant.Vector256, null));

@@ -206,21 +206,21 @@ internal static class ForwardPolicy
 
     /// <summary>
     /// Whether a 16-bit call takes the fused channels_last kernel (<see cref="HalfChannelsLastKernel"/>) instead of the
-    /// tiled path: bfloat16, channels_last with M = 1 and no fused activation, at the 512-bit width (the kernel widens 16
-    /// values of 2 bytes into one 512-bit vector), on calls that are not cache-resident (input plus output above
-    /// <see cref="CacheResidentBytes"/>: the bytes the fusion saves are what such calls wait for) or that fit one tile
-    /// (<see cref="HalfTileBytes"/>: the tiled path's fixed costs dominate). In between, from the cache, the tiled path
-    /// runs the float32 column kernel on each tile, which loads each input once per block where the fused step loop
-    /// loads it once per tap (32x1000x128 k9, measured before the fused kernel had its column path: bfloat16 at 1.38x
-    /// of float32 tiled, 1.78x fused; bench/README.md).
-    /// The fused kernel widens an input value once per tap that reads it,
-    /// which costs bfloat16 two instructions per vector and float16 about a dozen (no conversion instruction is
-    /// exposed to .NET 10), more than the tiled path's single widening: float16 keeps the tiled path (64x8192x256 k7
-    /// channels_last, 1 thread: 3.0x of float32 fused against 2.7x tiled; bench/README.md). Both give the same bits.
+    /// tiled path: bfloat16, channels_last with M = 1 and no fused activation, at the 512-bit width with AVX-512 BW (the
+    /// kernel widens 16 values of 2 bytes into one 512-bit vector and packs rounded lines with a word permute), on calls
+    /// that are not cache-resident (input plus output above <see cref="CacheResidentBytes"/>: the bytes the fusion saves
+    /// are what such calls wait for), that fit one tile (<see cref="HalfTileBytes"/>: the tiled path's fixed costs
+    /// dominate), or whose rows are whole 64-byte lines (C a multiple of 32): from the cache its line sweeps then beat
+    /// widening tiles for the float32 column kernel (32x1000x128 k9, 1 thread: 1.15 ms fused, 1.77 ms tiled, float32
+    /// 1.11 ms; 4x1024x512 k5: 0.37, 1.2 and 0.95 ms), while rows that straddle lines do not (8x2000x100 k5: 0.93 fused,
+    /// 0.76 tiled; bench/README.md). The fused kernel widens an input value once per block that reads it, which costs
+    /// bfloat16 two instructions per vector and float16 about a dozen (no conversion instruction is exposed to .NET 10),
+    /// more than the tiled path's single widening: float16 keeps the tiled path (64x8192x256 k7 channels_last, 1 thread:
+    /// 3.0x of float32 fused against 2.7x tiled; bench/README.md). Both give the same bits.
     /// </summary>
     public static bool HalfFusedPays<TH>(in Conv1DGeometry g, KernelVariant variant, Activation? epilogue)
         where TH : unmanaged =>
-        typeof(TH) == typeof(BFloat16) && (!CacheResident<TH>(g) || CallBytes<TH>(g) <= HalfTileBytes)
+        typeof(TH) == typeof(BFloat16) && (!CacheResident<TH>(g) || CallBytes<TH>(g) <= HalfTileBytes || (long)g.Channels * 2 % 64 == 0)
         && g.DataFormat == DataFormat.ChannelsLast && g.DepthMultiplier == 1 && epilogue is null && variant == KernelVariant.Vector512
         && System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported;
 

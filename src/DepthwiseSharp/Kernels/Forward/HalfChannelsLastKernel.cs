@@ -194,7 +194,8 @@ internal static partial class HalfChannelsLastKernel
     }
 
     /// <summary>
-    /// One step: channels [c0, c1) of c over <paramref name="taps"/> taps (x and kernel refs at the first), bias first.
+    /// One step: channels [c0, c1) of c over <paramref name="taps"/> taps (x and kernel refs at the first), bias first; 4 and 1
+    /// vectors of 16 lanes, then 8 lanes, then one channel at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step(ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int c0, int c1, int c, int taps,
@@ -231,6 +232,20 @@ internal static partial class HalfChannelsLastKernel
             for (int j = 0; j < taps; j++)
             {
                 a = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a);
+                xo += tapStep;
+                ko += c;
+            }
+
+            BFloat16Lanes.Narrow(a).StoreUnsafe(ref y, (nuint)c0);
+        }
+
+        for (; c0 + W / 2 <= c1; c0 += W / 2)
+        {
+            Vector256<float> a = hasBias ? Vector256.LoadUnsafe(ref bias, (nuint)c0) : default;
+            nint xo = c0, ko = c0;
+            for (int j = 0; j < taps; j++)
+            {
+                a = Vector256.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector128.LoadUnsafe(ref x, (nuint)xo)), BFloat16Lanes.Widen(Vector128.LoadUnsafe(ref kernel, (nuint)ko)), a);
                 xo += tapStep;
                 ko += c;
             }

@@ -72,6 +72,21 @@ internal static class BFloat16Lanes
         }
     }
 
+    /// <summary>8 values (bits) to float32, exactly: a row's channels left over after the 16-lane vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Widen(Vector128<ushort> bits) =>
+        Vector256.ShiftLeft(Avx2.ConvertToVector256Int32(bits).AsUInt32(), 16).AsSingle();
+
+    /// <summary>8 float32 values to the nearest bfloat16 values, as <see cref="Narrow(Vector512{float})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<ushort> Narrow(Vector256<float> value)
+    {
+        var bits = value.AsUInt32();
+        var rounded = bits + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(bits, 16) & Vector256<uint>.One);
+        var high = Vector256.ConditionalSelect(Avx.CompareUnordered(value, value).AsUInt32(), bits | Vector256.Create(0x0040_0000u), rounded);
+        return Avx512F.VL.ConvertToVector128UInt16(Vector256.ShiftRightLogical(high, 16));
+    }
+
     /// <summary>One value (bits) to float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Widen(ushort bits) => BitConverter.UInt32BitsToSingle((uint)bits << 16);

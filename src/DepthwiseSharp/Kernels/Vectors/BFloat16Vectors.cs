@@ -13,6 +13,8 @@ namespace DepthwiseSharp.Kernels;
 internal static class BFloat16Vectors
 {
     /// <summary>bfloat16 to float32: the 16 bits become a float's upper half (exact).</summary>
+    /// <remarks>Optimized from the first call, as the kernels are: unoptimized, the vector helpers are calls.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Widen(ReadOnlySpan<BFloat16> source, Span<float> destination)
     {
         ref ushort src = ref Unsafe.As<BFloat16, ushort>(ref MemoryMarshal.GetReference(source));
@@ -55,6 +57,8 @@ internal static class BFloat16Vectors
     }
 
     /// <summary>float32 to bfloat16, round to nearest even, NaN kept quiet (as <see cref="BFloat16.Round(uint)"/>).</summary>
+    /// <remarks>Optimized from the first call, as the kernels are: unoptimized, the vector helpers are calls.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Narrow(ReadOnlySpan<float> source, Span<BFloat16> destination)
     {
         ref uint src = ref Unsafe.As<float, uint>(ref MemoryMarshal.GetReference(source));
