@@ -209,6 +209,39 @@ public class HalfForwardTests
     }
 
     /// <summary>
+    /// bfloat16 channels_first calls (the fused kernel for stride 1, where <c>ForwardPolicy.HalfFusedPays</c> says so, the
+    /// tiled path for larger strides) give exactly the float32 reference kernel's result on the widened values, rounded
+    /// once: rows shorter than a group of 32 outputs, of one group, of a pair and an overlapping last group, long rows;
+    /// taps 1 to 9, dilations 1 to 4, every padding, multipliers 1 and 3, bias or none, 1 and 2 threads, and inputs with
+    /// NaN, infinities and subnormals.
+    /// </summary>
+    [Fact]
+    public void Bfloat16_channels_first_is_the_float32_reference_rounded_once()
+    {
+        var rng = new Random(43);
+        var pads = (Padding[])[Padding.Same, Padding.Valid, Padding.Causal];
+        int i = 0;
+        foreach (int l in (int[])[5, 31, 33, 40, 66, 97, 130, 300])
+        {
+            foreach (int k in (int[])[1, 3, 4, 9])
+            {
+                int d = 1 + i % 4, m = i % 5 == 2 ? 3 : 1, s = i % 7 == 6 ? 2 : 1;
+                if ((long)(k - 1) * d + 1 > l)
+                {
+                    d = 1;
+                }
+
+                var g = Conv1DGeometry.ForPadding(2, l, 3 + i % 4, m, k, s, d, pads[i % 3], DataFormat.ChannelsFirst);
+                CheckBfloat16Rounding(g, rng, withBias: i % 4 != 3, specials: i % 3 == 0);
+                i++;
+            }
+        }
+
+        // Input plus output above 16 MiB of bfloat16.
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsFirst), rng, true, false);
+    }
+
+    /// <summary>
     /// The fused bfloat16 kernel's line stores, streaming forced whatever the size and forced off: the output starting at
     /// every 16-bit offset within a 64-byte line (streaming then starts at each row's first line boundary; with stride 1 the
     /// kernel and bias are wrapped so that each step's last line runs on into the next step's first channels, otherwise
@@ -291,9 +324,9 @@ public class HalfForwardTests
 
     private static ushort BFloat16Bits(BFloat16 v) => MemoryMarshal.Cast<BFloat16, ushort>(new[] { v })[0];
 
-    /// <summary>Which bfloat16 calls take the fused kernel: the rule stated on <c>ForwardPolicy.HalfFusedPays</c>.</summary>
+    /// <summary>Which bfloat16 calls take a fused kernel: the rule stated on <c>ForwardPolicy.HalfFusedPays</c>.</summary>
     [Fact]
-    public void Bfloat16_channels_last_fuses_from_memory_in_one_tile_or_on_whole_line_rows()
+    public void Bfloat16_fuses_channels_last_from_memory_in_one_tile_or_on_whole_line_rows_and_channels_first_at_stride_1()
     {
         var best = DepthwiseSharp.Kernels.KernelVariant.Vector512;
         var small = Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
@@ -311,8 +344,14 @@ public class HalfForwardTests
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memory, DepthwiseSharp.Kernels.KernelVariant.Vector256, null));
         var multiplier = Conv1DGeometry.ForPadding(8, 4099, 1536, 2, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(multiplier, best, null));
+        // channels_first: stride 1, any multiplier, from memory or the cache; strides above 1 take the tiled path.
         var first = Conv1DGeometry.ForPadding(8, 4099, 1536, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsFirst);
-        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(first, best, null));
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(first, best, null));
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(
+            Conv1DGeometry.ForPadding(16, 2048, 64, 4, 5, 1, 1, Padding.Same, DataFormat.ChannelsFirst), best, null));
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(
+            Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 2, 1, Padding.Valid, DataFormat.ChannelsFirst), best, null));
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(first, best, null));
     }
 
     /// <summary>Each SIMD width, forced in this process, gives the same bits, for the span call and a layer with a fused activation.</summary>
@@ -359,6 +398,8 @@ public class HalfForwardTests
         var fused = Conv1DGeometry.ForPadding(4, 600, 32, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast);
         var kf = new BFloat16[fused.KernelCount];
         var yf = new BFloat16[fused.OutputCount];
+        // channels_first, stride 1: the fused channels_first kernel (its taps in a stack buffer).
+        var first = Conv1DGeometry.ForPadding(4, 600, 32, 2, 5, 1, 1, Padding.Same, DataFormat.ChannelsFirst);
         var layer = new DepthwiseConv1D(5, 1, "same", depthMultiplier: 2, activation: "gelu", dtype: "mixed_bfloat16") { MaxDegreeOfParallelism = 1 };
         var rows = new DepthwiseConv1D(5, 1, "same", depthMultiplier: 2, activation: "softmax", dtype: "mixed_bfloat16") { MaxDegreeOfParallelism = 1 };
         int[] shape = [4, 600, 32];
@@ -366,6 +407,7 @@ public class HalfForwardTests
         {
             DepthwiseConvolution.Forward(g, (ReadOnlySpan<BFloat16>)x, k, ReadOnlySpan<BFloat16>.Empty, y, 1);
             DepthwiseConvolution.Forward(fused, x.AsSpan(0, fused.InputCount), kf, ReadOnlySpan<BFloat16>.Empty, yf, 1);
+            DepthwiseConvolution.Forward(first, (ReadOnlySpan<BFloat16>)x, k, ReadOnlySpan<BFloat16>.Empty, y, 1);
             layer.Call(x, shape, y);
             rows.Call(x, shape, y);
         }
@@ -381,6 +423,7 @@ public class HalfForwardTests
             {
                 DepthwiseConvolution.Forward(g, (ReadOnlySpan<BFloat16>)x, k, ReadOnlySpan<BFloat16>.Empty, y, 1);
                 DepthwiseConvolution.Forward(fused, x.AsSpan(0, fused.InputCount), kf, ReadOnlySpan<BFloat16>.Empty, yf, 1);
+                DepthwiseConvolution.Forward(first, (ReadOnlySpan<BFloat16>)x, k, ReadOnlySpan<BFloat16>.Empty, y, 1);
                 layer.Call(x, shape, y);
                 rows.Call(x, shape, y);
             }

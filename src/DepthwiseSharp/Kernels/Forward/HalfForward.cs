@@ -155,11 +155,13 @@ internal static class HalfForward
         where TH : unmanaged
     {
         long work = (long)g.OutputCount * g.KernelSize;
-        var (blockSize, blocksPerBatch) = ForwardExecutor.Items(work, g.Batch, g.OutputLength, ParallelChunks.Degree(maxDegree), int.MaxValue);
+        bool last = g.DataFormat == DataFormat.ChannelsLast;
+        var (blockSize, blocksPerBatch) = ForwardExecutor.Items(work, g.Batch, last ? g.OutputLength : g.OutputChannels, ParallelChunks.Degree(maxDegree),
+            int.MaxValue);
         fixed (TH* px = x)
         fixed (TH* py = y)
         {
-            int streamFrom = streaming == false ? -1 : ForwardPolicy.StreamingStart<TH>(g, (nint)py, false, KernelVariant.Vector512, streaming == true);
+            int streamFrom = streaming == false || !last ? -1 : ForwardPolicy.StreamingStart<TH>(g, (nint)py, false, KernelVariant.Vector512, streaming == true);
 
             // Stride 1 streaming from a channel past the row's start: the kernel and bias wrapped (HalfChannelsLastKernel.Rows).
             int wl = g.Channels + streamFrom;
@@ -269,13 +271,20 @@ internal static class HalfForward
 
         public void Run(int chunk)
         {
+            // Items: channels_last = (batch, block of output steps); channels_first = (batch, block of output channels).
             int b = chunk / _blocksPerBatch;
             int t0 = chunk % _blocksPerBatch * _blockSize;
-            int t1 = Math.Min(t0 + _blockSize, _g.OutputLength);
             ref ushort x = ref Unsafe.AsRef<ushort>(_x);
             ref ushort y = ref Unsafe.AsRef<ushort>(_y);
             ref ushort k = ref Unsafe.AsRef<ushort>(_k);
             ref float bias = ref _b is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_b);
+            if (_g.DataFormat == DataFormat.ChannelsFirst)
+            {
+                HalfChannelsFirstKernel.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, Math.Min(t0 + _blockSize, _g.OutputChannels));
+                return;
+            }
+
+            int t1 = Math.Min(t0 + _blockSize, _g.OutputLength);
             HalfChannelsLastKernel.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
                 ref _wrapped is null ? ref Unsafe.NullRef<ushort>() : ref Unsafe.AsRef<ushort>(_wrapped),
                 ref _wrappedBias is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_wrappedBias));

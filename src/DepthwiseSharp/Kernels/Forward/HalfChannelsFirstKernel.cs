@@ -1,0 +1,180 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DepthwiseSharp.Kernels;
+
+/// <summary>
+/// The fused bfloat16 channels_first kernel (stride 1): reads 16-bit input rows and writes 16-bit output rows with every
+/// product and sum in float32, widening in registers and rounding each output once, with no float32 copy of either.
+/// <para>Lane layout: a group is 32 consecutive outputs of one row, held as two float32 vectors, E (outputs t, t + 2, ...,
+/// t + 30) and O (t + 1, ..., t + 31). A bfloat16 value is the upper half of a float32, so one 64-byte load of 32 input
+/// values starting one value early, viewed as 16 32-bit lanes with each lane's lower half cleared, is 16 floats at even
+/// positions (E's inputs for one tap), and the load starting at the value itself gives the odd ones (O's): two loads and
+/// two masks widen 32 inputs per tap, for any dilation (with dilation 1, O's load for a tap is E's for the next, so
+/// k + 1 loads serve k taps). The results are rounded in place and interleaved back into one
+/// 64-byte store (E's upper halves to the even values, O's to the odd). Groups go two at a time (a tap's broadcast
+/// weight shared by 4 vectors), then one; the row's last whole group may overlap the one before it (recomputing a few
+/// outputs with the same operations). Remainder: outputs whose taps reach the padding, the first interior output (the
+/// early load must stay inside the row) and rows too short for a group go one at a time over their valid taps.</para>
+/// <para>Per output: bias (or zero), then the valid taps ascending, each a fused multiply-add in float32, then one
+/// rounding: the operations of <see cref="ReferenceKernel"/> on the widened values, so the bits equal the tiled path's
+/// for every width and thread count.</para>
+/// </summary>
+internal static class HalfChannelsFirstKernel
+{
+    /// <summary>Outputs per group: one 64-byte line of 16-bit values.</summary>
+    private const int Group = 32;
+
+    /// <summary>
+    /// Output rows [o0, o1) of batch element b (row = one output channel, reading input channel o / M). x, y and the kernel
+    /// (k, C, M) are 16-bit bits, the bias (C*M, or a null ref) float32. Stride 1 only (see <see cref="ForwardPolicy.HalfFusedPays{TH}"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int o0, int o1)
+    {
+        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, d = g.Dilation, pl = g.PadLeft;
+        int cm = g.OutputChannels, lout = g.OutputLength;
+
+        // Outputs whose taps are all inside the row: [lo, hi). The vector groups also need the value before each load's
+        // first one inside the row: they start at lo + 1 at the earliest when pl is 0.
+        int lo = Math.Min(lout, pl), hi = Math.Clamp(l + pl - (k - 1) * d, lo, lout);
+        int a = Math.Min(hi, Math.Max(lo, pl + 1));
+        Span<float> w = k <= 64 ? stackalloc float[k] : new float[k];
+        for (int o = o0; o < o1; o++)
+        {
+            ref ushort xr = ref Unsafe.Add(ref x, ((nint)b * c + o / m) * l);
+            ref ushort yr = ref Unsafe.Add(ref y, ((nint)b * cm + o) * lout);
+            for (int j = 0; j < k; j++)
+            {
+                w[j] = BFloat16Lanes.Widen(Unsafe.Add(ref kernel, (nint)j * cm + o));
+            }
+
+            float b0 = hasBias ? Unsafe.Add(ref bias, o) : 0f;
+            Scalars(ref xr, l, w, b0, ref yr, 0, a, d, pl);
+            int t = Groups(ref xr, w, b0, ref yr, a, hi, d, pl);
+            Scalars(ref xr, l, w, b0, ref yr, t, lout, d, pl);
+        }
+    }
+
+    /// <summary>
+    /// Outputs [a, hi) of one row (all taps inside the row, a &gt; pl) in groups of <see cref="Group"/>; returns the first
+    /// output it did not compute (hi when at least one group fits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Groups(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int a, int hi, int d, int pl)
+    {
+        if (hi - a < Group)
+        {
+            return a;
+        }
+
+        int t = a;
+        for (; t + 2 * Group <= hi; t += 2 * Group)
+        {
+            Block<Const2>(ref xr, w, bias, ref yr, t, d, pl);
+        }
+
+        if (t + Group <= hi)
+        {
+            Block<Const1>(ref xr, w, bias, ref yr, t, d, pl);
+            t += Group;
+        }
+
+        if (t < hi)
+        {
+            Block<Const1>(ref xr, w, bias, ref yr, hi - Group, d, pl);
+        }
+
+        return hi;
+    }
+
+    /// <summary>
+    /// Outputs [t, t + 32 * TN) of one row (<typeparamref name="TN"/>: 1 or 2 groups), every tap inside it. Two groups
+    /// share each tap's broadcast weight.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block<TN>(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int t, int d, int pl)
+        where TN : struct, IConstant
+    {
+        var e0 = Vector512.Create(bias);
+        Vector512<float> o0 = e0, e1 = e0, o1 = e0;
+        var mask = Vector512.Create(0xFFFF_0000u);
+        ref ushort x0 = ref Unsafe.Add(ref xr, t - pl - 1);
+        if (d == 1)
+        {
+            // O's inputs for tap j are E's for tap j + 1: k + 1 loads per group instead of 2k.
+            Vector512<float> p0 = Even(ref x0, 0, mask), p1 = TN.Value > 1 ? Even(ref x0, Group, mask) : default;
+            for (int j = 0; j < w.Length; j++)
+            {
+                var wj = Vector512.Create(w[j]);
+                ref ushort xj = ref Unsafe.Add(ref x0, j + 1);
+                var n0 = Even(ref xj, 0, mask);
+                e0 = Vector512.FusedMultiplyAdd(p0, wj, e0);
+                o0 = Vector512.FusedMultiplyAdd(n0, wj, o0);
+                p0 = n0;
+                if (TN.Value > 1)
+                {
+                    var n1 = Even(ref xj, Group, mask);
+                    e1 = Vector512.FusedMultiplyAdd(p1, wj, e1);
+                    o1 = Vector512.FusedMultiplyAdd(n1, wj, o1);
+                    p1 = n1;
+                }
+            }
+        }
+        else
+        {
+            for (int j = 0; j < w.Length; j++)
+            {
+                var wj = Vector512.Create(w[j]);
+                ref ushort xj = ref Unsafe.Add(ref x0, (nint)j * d);
+                e0 = Vector512.FusedMultiplyAdd(Even(ref xj, 0, mask), wj, e0);
+                o0 = Vector512.FusedMultiplyAdd(Even(ref xj, 1, mask), wj, o0);
+                if (TN.Value > 1)
+                {
+                    e1 = Vector512.FusedMultiplyAdd(Even(ref xj, Group, mask), wj, e1);
+                    o1 = Vector512.FusedMultiplyAdd(Even(ref xj, Group + 1, mask), wj, o1);
+                }
+            }
+        }
+
+        Interleave(e0, o0).StoreUnsafe(ref yr, (nuint)t);
+        if (TN.Value > 1)
+        {
+            Interleave(e1, o1).StoreUnsafe(ref yr, (nuint)(t + Group));
+        }
+    }
+
+    /// <summary>
+    /// The 16 values at <c>x + offset + 1</c>, <c>+ 3</c>, ..., <c>+ 31</c> as float32: 32 values loaded from
+    /// <c>x + offset</c>, each 32-bit lane keeping its upper value.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Even(ref ushort x, nint offset, Vector512<uint> mask) =>
+        (Vector512.LoadUnsafe(ref Unsafe.As<ushort, uint>(ref Unsafe.Add(ref x, offset))) & mask).AsSingle();
+
+    /// <summary>Rounds E (the even outputs) and O (the odd ones) to bfloat16 and interleaves them: E's lane i to value 2i, O's to 2i + 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ushort> Interleave(Vector512<float> even, Vector512<float> odd) =>
+        Vector512.ConditionalSelect(Vector512.Create(0xFFFF_0000u), BFloat16Lanes.RoundHigh(odd),
+            Vector512.ShiftRightLogical(BFloat16Lanes.RoundHigh(even), 16)).AsUInt16();
+
+    /// <summary>Outputs [t0, t1) of one row one at a time over their valid taps.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Scalars(ref ushort xr, int l, ReadOnlySpan<float> w, float bias, ref ushort yr, int t0, int t1, int d, int pl)
+    {
+        for (int t = t0; t < t1; t++)
+        {
+            float acc = bias;
+            for (int j = 0; j < w.Length; j++)
+            {
+                int src = t - pl + j * d;
+                if ((uint)src < (uint)l)
+                {
+                    acc = MathF.FusedMultiplyAdd(BFloat16Lanes.Widen(Unsafe.Add(ref xr, src)), w[j], acc);
+                }
+            }
+
+            Unsafe.Add(ref yr, t) = BFloat16Lanes.Narrow(acc);
+        }
+    }
+}
