@@ -209,8 +209,8 @@ public class HalfForwardTests
     }
 
     /// <summary>
-    /// bfloat16 channels_first calls (the fused kernel for stride 1, where <c>ForwardPolicy.HalfFusedPays</c> says so, the
-    /// tiled path for larger strides) give exactly the float32 reference kernel's result on the widened values, rounded
+    /// bfloat16 channels_first calls (the fused kernel for strides 1 and 2, where <c>ForwardPolicy.HalfFusedPays</c> says
+    /// so, the tiled path for stride 3) give exactly the float32 reference kernel's result on the widened values, rounded
     /// once: rows shorter than a group of 32 outputs, of one group, of a pair and an overlapping last group, long rows;
     /// taps 1 to 9, dilations 1 to 4, every padding, multipliers 1 and 3, bias or none, 1 and 2 threads, and inputs with
     /// NaN, infinities and subnormals.
@@ -225,7 +225,7 @@ public class HalfForwardTests
         {
             foreach (int k in (int[])[1, 3, 4, 9])
             {
-                int d = 1 + i % 4, m = i % 5 == 2 ? 3 : 1, s = i % 7 == 6 ? 2 : 1;
+                int d = 1 + i % 4, m = i % 5 == 2 ? 3 : 1, s = i % 3 == 1 ? 2 : i % 11 == 10 ? 3 : 1;
                 if ((long)(k - 1) * d + 1 > l)
                 {
                     d = 1;
@@ -237,7 +237,8 @@ public class HalfForwardTests
             }
         }
 
-        // Input plus output above 16 MiB of bfloat16.
+        // Long strided rows (pairs of groups, then one, then an overlapping one), and input plus output above 16 MiB.
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 415, 5, 1, 7, 2, 3, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
         CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsFirst), rng, true, false);
     }
 
@@ -344,13 +345,15 @@ public class HalfForwardTests
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memory, DepthwiseSharp.Kernels.KernelVariant.Vector256, null));
         var multiplier = Conv1DGeometry.ForPadding(8, 4099, 1536, 2, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(multiplier, best, null));
-        // channels_first: stride 1, any multiplier, from memory or the cache; strides above 1 take the tiled path.
+        // channels_first: strides 1 and 2, any multiplier, from memory or the cache; larger strides take the tiled path.
         var first = Conv1DGeometry.ForPadding(8, 4099, 1536, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsFirst);
         Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(first, best, null));
         Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(
             Conv1DGeometry.ForPadding(16, 2048, 64, 4, 5, 1, 1, Padding.Same, DataFormat.ChannelsFirst), best, null));
-        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(
             Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 2, 1, Padding.Valid, DataFormat.ChannelsFirst), best, null));
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(
+            Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 3, 1, Padding.Valid, DataFormat.ChannelsFirst), best, null));
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(first, best, null));
     }
 

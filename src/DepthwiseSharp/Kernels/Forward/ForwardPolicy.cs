@@ -217,15 +217,15 @@ internal static class ForwardPolicy
     /// bfloat16 two instructions per vector and float16 about a dozen (no conversion instruction is exposed to .NET 10),
     /// more than the tiled path's single widening: float16 keeps the tiled path (64x8192x256 k7 channels_last, 1 thread:
     /// 3.0x of float32 fused against 2.7x tiled; bench/README.md). Both give the same bits.
-    /// <para>channels_first bfloat16 calls take <see cref="HalfChannelsFirstKernel"/> at stride 1 (any multiplier, from memory
-    /// or the cache: its two masked loads per tap widen 32 values, and it beat the tiled path on every shape measured,
+    /// <para>channels_first bfloat16 calls take <see cref="HalfChannelsFirstKernel"/> at strides 1 and 2 (any multiplier, from
+    /// memory or the cache: its masked loads widen 16 values each, and it beat the tiled path on every shape measured,
     /// 1x128x64 k3 to 64x8192x256 k7; bench/README.md); larger strides take the tiled path, whose float32 kernel splits
     /// the row into phases.</para>
     /// </summary>
     public static bool HalfFusedPays<TH>(in Conv1DGeometry g, KernelVariant variant, Activation? epilogue)
         where TH : unmanaged =>
         typeof(TH) == typeof(BFloat16) && epilogue is null && variant == KernelVariant.Vector512
-        && (g.DataFormat == DataFormat.ChannelsFirst ? g.Stride == 1
+        && (g.DataFormat == DataFormat.ChannelsFirst ? g.Stride <= 2
             : g.DepthMultiplier == 1 && (!CacheResident<TH>(g) || CallBytes<TH>(g) <= HalfTileBytes || (long)g.Channels * 2 % 64 == 0))
         && System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported;
 

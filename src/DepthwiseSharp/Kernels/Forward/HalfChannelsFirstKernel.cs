@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>
-/// The fused bfloat16 channels_first kernel (stride 1): reads 16-bit input rows and writes 16-bit output rows with every
+/// The fused bfloat16 channels_first kernel (strides 1 and 2): reads 16-bit input rows and writes 16-bit output rows with every
 /// product and sum in float32, widening in registers and rounding each output once, with no float32 copy of either.
 /// <para>Lane layout: a group is 32 consecutive outputs of one row, held as two float32 vectors, E (outputs t, t + 2, ...,
 /// t + 30) and O (t + 1, ..., t + 31). A bfloat16 value is the upper half of a float32, so one 64-byte load of 32 input
@@ -14,7 +14,8 @@ namespace DepthwiseSharp.Kernels;
 /// k + 1 loads serve k taps). The results are rounded in place and interleaved back into one
 /// 64-byte store (E's upper halves to the even values, O's to the odd). Groups go two at a time (a tap's broadcast
 /// weight shared by 4 vectors), then one; the row's last whole group may overlap the one before it (recomputing a few
-/// outputs with the same operations). Remainder: outputs whose taps reach the padding, the first interior output (the
+/// outputs with the same operations). Stride 2 needs no split: the upper values of a load's lanes are every other input,
+/// one output's per lane (<see cref="StridedBlock{TN}"/>). Remainder: outputs whose taps reach the padding, the first interior output (the
 /// early load must stay inside the row) and rows too short for a group go one at a time over their valid taps.</para>
 /// <para>Per output: bias (or zero), then the valid taps ascending, each a fused multiply-add in float32, then one
 /// rounding: the operations of <see cref="ReferenceKernel"/> on the widened values, so the bits equal the tiled path's
@@ -27,18 +28,20 @@ internal static class HalfChannelsFirstKernel
 
     /// <summary>
     /// Output rows [o0, o1) of batch element b (row = one output channel, reading input channel o / M). x, y and the kernel
-    /// (k, C, M) are 16-bit bits, the bias (C*M, or a null ref) float32. Stride 1 only (see <see cref="ForwardPolicy.HalfFusedPays{TH}"/>).
+    /// (k, C, M) are 16-bit bits, the bias (C*M, or a null ref) float32. Strides 1 and 2 (see <see cref="ForwardPolicy.HalfFusedPays{TH}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int o0, int o1)
     {
-        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, d = g.Dilation, pl = g.PadLeft;
+        int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int cm = g.OutputChannels, lout = g.OutputLength;
 
         // Outputs whose taps are all inside the row: [lo, hi). The vector groups also need the value before each load's
-        // first one inside the row: they start at lo + 1 at the earliest when pl is 0.
-        int lo = Math.Min(lout, pl), hi = Math.Clamp(l + pl - (k - 1) * d, lo, lout);
-        int a = Math.Min(hi, Math.Max(lo, pl + 1));
+        // first one inside the row: they start where t * s > pl.
+        int lo = Math.Min(lout, (pl + s - 1) / s);
+        int last = l - 1 + pl - (k - 1) * d;
+        int hi = last < 0 ? lo : Math.Clamp(last / s + 1, lo, lout);
+        int a = Math.Min(hi, Math.Max(lo, pl / s + 1));
         Span<float> w = k <= 64 ? stackalloc float[k] : new float[k];
         for (int o = o0; o < o1; o++)
         {
@@ -50,42 +53,95 @@ internal static class HalfChannelsFirstKernel
             }
 
             float b0 = hasBias ? Unsafe.Add(ref bias, o) : 0f;
-            Scalars(ref xr, l, w, b0, ref yr, 0, a, d, pl);
-            int t = Groups(ref xr, w, b0, ref yr, a, hi, d, pl);
-            Scalars(ref xr, l, w, b0, ref yr, t, lout, d, pl);
+            Scalars(ref xr, l, w, b0, ref yr, 0, a, s, d, pl);
+            int t = hi - a < Group ? a : s == 1 ? Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl) : Groups<Strided>(ref xr, w, b0, ref yr, a, hi, d, pl);
+            Scalars(ref xr, l, w, b0, ref yr, t, lout, s, d, pl);
         }
     }
 
     /// <summary>
-    /// Outputs [a, hi) of one row (all taps inside the row, a &gt; pl) in groups of <see cref="Group"/>; returns the first
-    /// output it did not compute (hi when at least one group fits).
+    /// Outputs [a, hi) of one row (all taps inside the row, a * s &gt; pl, at least one group) in groups of
+    /// <see cref="Group"/>, two at a time, then one, then one more ending at hi; returns hi.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Groups(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int a, int hi, int d, int pl)
+    private static int Groups<TB>(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int a, int hi, int d, int pl)
+        where TB : struct, IGroupBlock
     {
-        if (hi - a < Group)
-        {
-            return a;
-        }
-
         int t = a;
         for (; t + 2 * Group <= hi; t += 2 * Group)
         {
-            Block<Const2>(ref xr, w, bias, ref yr, t, d, pl);
+            TB.Run<Const2>(ref xr, w, bias, ref yr, t, d, pl);
         }
 
         if (t + Group <= hi)
         {
-            Block<Const1>(ref xr, w, bias, ref yr, t, d, pl);
+            TB.Run<Const1>(ref xr, w, bias, ref yr, t, d, pl);
             t += Group;
         }
 
         if (t < hi)
         {
-            Block<Const1>(ref xr, w, bias, ref yr, hi - Group, d, pl);
+            TB.Run<Const1>(ref xr, w, bias, ref yr, hi - Group, d, pl);
         }
 
         return hi;
+    }
+
+    /// <summary>A block of one or two groups for one stride, as a type so that the JIT specializes <see cref="Groups{TB}"/> per stride.</summary>
+    private interface IGroupBlock
+    {
+        /// <summary>Outputs [t, t + 32 * TN) of one row, every tap inside it.</summary>
+        static abstract void Run<TN>(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int t, int d, int pl)
+            where TN : struct, IConstant;
+    }
+
+    /// <summary>Stride 1: <see cref="Block{TN}"/>.</summary>
+    private readonly struct Unstrided : IGroupBlock
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Run<TN>(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int t, int d, int pl)
+            where TN : struct, IConstant => Block<TN>(ref xr, w, bias, ref yr, t, d, pl);
+    }
+
+    /// <summary>Stride 2: <see cref="StridedBlock{TN}"/>.</summary>
+    private readonly struct Strided : IGroupBlock
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Run<TN>(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int t, int d, int pl)
+            where TN : struct, IConstant => StridedBlock<TN>(ref xr, w, bias, ref yr, t, d, pl);
+    }
+
+    /// <summary>
+    /// Stride 2: outputs [t, t + 32 * TN) of one row, every tap inside it. Output t + i of a tap reads input 2t + 2i + jd
+    /// - pl, the upper value of 32-bit lane i of a load starting one value earlier: one masked load widens 16 outputs'
+    /// inputs, in output order, so vector q holds outputs t + 16q .. t + 16q + 15 and two vectors pack into one line.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StridedBlock<TN>(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int t, int d, int pl)
+        where TN : struct, IConstant
+    {
+        var a0 = Vector512.Create(bias);
+        Vector512<float> a1 = a0, a2 = a0, a3 = a0;
+        var mask = Vector512.Create(0xFFFF_0000u);
+        ref ushort x0 = ref Unsafe.Add(ref xr, 2 * t - pl - 1);
+        for (int j = 0; j < w.Length; j++)
+        {
+            var wj = Vector512.Create(w[j]);
+            ref ushort xj = ref Unsafe.Add(ref x0, (nint)j * d);
+            a0 = Vector512.FusedMultiplyAdd(Even(ref xj, 0, mask), wj, a0);
+            a1 = Vector512.FusedMultiplyAdd(Even(ref xj, Group, mask), wj, a1);
+            if (TN.Value > 1)
+            {
+                a2 = Vector512.FusedMultiplyAdd(Even(ref xj, 2 * Group, mask), wj, a2);
+                a3 = Vector512.FusedMultiplyAdd(Even(ref xj, 3 * Group, mask), wj, a3);
+            }
+        }
+
+        BFloat16Lanes.PackHigh(BFloat16Lanes.RoundHigh(a0), BFloat16Lanes.RoundHigh(a1)).StoreUnsafe(ref yr, (nuint)t);
+        if (TN.Value > 1)
+        {
+            BFloat16Lanes.PackHigh(BFloat16Lanes.RoundHigh(a2), BFloat16Lanes.RoundHigh(a3)).StoreUnsafe(ref yr, (nuint)(t + Group));
+        }
     }
 
     /// <summary>
@@ -160,14 +216,14 @@ internal static class HalfChannelsFirstKernel
 
     /// <summary>Outputs [t0, t1) of one row one at a time over their valid taps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Scalars(ref ushort xr, int l, ReadOnlySpan<float> w, float bias, ref ushort yr, int t0, int t1, int d, int pl)
+    private static void Scalars(ref ushort xr, int l, ReadOnlySpan<float> w, float bias, ref ushort yr, int t0, int t1, int s, int d, int pl)
     {
         for (int t = t0; t < t1; t++)
         {
             float acc = bias;
             for (int j = 0; j < w.Length; j++)
             {
-                int src = t - pl + j * d;
+                int src = t * s - pl + j * d;
                 if ((uint)src < (uint)l)
                 {
                     acc = MathF.FusedMultiplyAdd(BFloat16Lanes.Widen(Unsafe.Add(ref xr, src)), w[j], acc);
