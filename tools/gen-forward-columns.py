@@ -53,7 +53,7 @@ w(f"    /// (1 to {MAX_TAPS}) and <paramref name=\"rowSteps\"/> ({' or '.join(ma
 w("    /// </summary>")
 w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
 w("    internal static void Dispatch<T, TV, TS>(int steps, int taps, int rowSteps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,")
-w("        bool hasBias, ref T y, nint outStride, nint c, int blocks)")
+w("        bool hasBias, ref T y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)")
 w("        where T : unmanaged, IFloatingPointIeee754<T>")
 w("        where TV : struct, IVec<TV, T>")
 w("        where TS : struct, IStoreMode")
@@ -65,7 +65,7 @@ for r in ROW_STEPS:
         w("            switch (taps)")
         w("            {")
         for k in range(1, MAX_TAPS + 1):
-            w(f"                case {k}: ColumnStep{r}<T, TV, TS, Const{steps}, Const{k}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;")
+            w(f"                case {k}: ColumnStep{r}<T, TV, TS, Const{steps}, Const{k}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;")
         w("            }")
         w("        }")
         w("")
@@ -74,20 +74,22 @@ w("    }")
 w("")
 for r in ROW_STEPS:
     w("    /// <summary>")
-    w("    /// <paramref name=\"blocks\"/> blocks of <typeparamref name=\"TB\"/> outputs for the channel vector at <paramref name=\"c\"/>,")
-    w("    /// with all <typeparamref name=\"TK\"/> kernel taps held in registers for every block. Output q of a block reads rows")
+    w("    /// <paramref name=\"count\"/> blocks of <typeparamref name=\"TB\"/> outputs, the first for the channel vector at")
+    w("    /// <paramref name=\"c\"/>, with all <typeparamref name=\"TK\"/> kernel taps held in registers. Output q of a block reads rows")
     w(f"    /// q * {r} .. q * {r} + TK - 1 of a window (row r at <c>x + r * rowStride</c>): rows are loaded once each in ascending")
     w(f"    /// order, and each row feeds every output of the block that uses it, so a block of TB outputs costs (TB - 1) * {r} + TK")
-    w(f"    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>; the next block starts TB * {r} rows and TB")
-    w("    /// outputs on. One method per row step: with every row step's statements in one body the method grows past the size")
-    w("    /// the JIT optimizes at all.")
+    w("    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>. Each next block starts")
+    w("    /// <paramref name=\"xStep\"/> inputs, <paramref name=\"yStep\"/> outputs and <paramref name=\"kStep\"/> taps on: down the")
+    w(f"    /// time axis (TB * {r} rows, TB outputs, the same taps, held from block to block) or across the channels (a vector")
+    w("    /// each, the next vector's taps loaded per block). One method per row step: with every row step's statements in one")
+    w("    /// body the method grows past the size the JIT optimizes at all.")
     w("    /// Lane layout: lanes run across channels c .. c + TV.Count - 1 of one row. Per output: bias, then taps ascending")
     w(f"    /// (row q * {r} + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.")
     w("    /// <typeparamref name=\"TS\"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     w(f"    private static void ColumnStep{r}<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,")
-    w("        ref T y, nint outStride, nint c, int blocks)")
+    w("        ref T y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)")
     w("        where T : unmanaged, IFloatingPointIeee754<T>")
     w("        where TV : struct, IVec<TV, T>")
     w("        where TS : struct, IStoreMode")
@@ -96,11 +98,17 @@ for r in ROW_STEPS:
     w("    {")
     for j in range(MAX_TAPS):
         w(f"        TV k{j} = TK.Value > {j} ? TV.Load(ref kernel, c + {j} * kernelStride) : default;")
-    w("        nint xo = c, yo = c;")
-    w("        for (int blk = 0; blk < blocks; blk++)")
+    w("        nint xo = c, yo = c, ko = c;")
+    w("        for (int blk = 0; blk < count; blk++)")
     w("        {")
+    w("            if (kStep != 0 && blk > 0)")
+    w("            {")
+    for j in range(MAX_TAPS):
+        w(f"                k{j} = TK.Value > {j} ? TV.Load(ref kernel, ko + {j} * kernelStride) : default;")
+    w("            }")
+    w("")
     w("            // Bias is reloaded per block (one load) so that it does not hold a register through the block.")
-    w("            TV b = hasBias ? TV.Load(ref bias, c) : TV.Create(T.Zero);")
+    w("            TV b = hasBias ? TV.Load(ref bias, ko) : TV.Create(T.Zero);")
     w("            " + " ".join(f"TV a{q} = b;" for q in range(MAX_STEPS)))
     w("            TV v;")
     w("            nint xi = xo;")
@@ -130,8 +138,9 @@ for r in ROW_STEPS:
             w("            StoreModes.Put<T, TV, TS>(a0, ref y, yi);")
         else:
             w(f"            if (TB.Value > {q}) {{ yi += outStride; StoreModes.Put<T, TV, TS>(a{q}, ref y, yi); }}")
-    w(f"            xo += TB.Value * {r} * rowStride;")
-    w("            yo += TB.Value * outStride;")
+    w("            xo += xStep;")
+    w("            yo += yStep;")
+    w("            ko += kStep;")
     w("        }")
     w("    }")
     if r != ROW_STEPS[-1]:
@@ -142,34 +151,38 @@ path = pathlib.Path(__file__).resolve().parent.parent / "src/DepthwiseSharp/Kern
 path.write_text("\n".join(out) + "\n")
 print(f"wrote {path}")
 
-# The 16-bit family (HalfChannelsLastKernel): the same straight-line block of 8 outputs, row step 1: rows and kernel taps
-# are 16-bit values widened in registers, outputs rounded once and stored as 16-bit values. Two kernels: Column, 16
-# channels (half a 64-byte line of 16-bit values; for a line's worth left over), and ColumnLine, 32 channels (a whole
-# line: its two halves one after the other per block, stored together, so a line is written once, and from memory
-# without being read first).
+# The 16-bit family (HalfChannelsLastKernel): the same straight-line block of 8 outputs, one method per row step: rows
+# and kernel taps are 16-bit values widened in registers, outputs rounded once and stored as 16-bit values. Two kernels:
+# Column, 16 channels (half a 64-byte line of 16-bit values; for a line's worth left over), and ColumnLine, 32 channels
+# (a whole line: its two halves one after the other per block, stored together, so a line is written once, and from
+# memory without being read first).
 out, w = start("System.Runtime.CompilerServices", "System.Runtime.Intrinsics")
 w("internal static partial class HalfChannelsLastKernel")
 w("{")
 
 
-def dispatch(name, generic, summary, extra_params="", extra_args=""):
+def dispatch(name, generic, summary):
     w("    /// <summary>")
     w(f"    /// {summary}")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void {name}Dispatch{generic}(int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias,")
-    w("        bool hasBias, ref ushort y, nint outStride, nint c, int blocks)")
+    w(f"    private static void {name}Dispatch{generic}(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,")
+    w("        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int blocks)")
     if generic:
         w("        where TS : struct, IStoreMode")
     w("    {")
-    w("        switch (taps)")
-    w("        {")
     targs = ", TS" if generic else ""
-    for k in range(1, MAX_TAPS + 1):
-        w(f"            case {k}: {name}<Const{k}{targs}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;")
-    w("        }")
-    w("")
-    w(f"        throw new ArgumentOutOfRangeException(nameof(taps), taps, \"16-bit column kernel: taps 1 to {MAX_TAPS}\");")
+    for r in ROW_STEPS:
+        w(f"        if (rowSteps == {r})")
+        w("        {")
+        w("            switch (taps)")
+        w("            {")
+        for k in range(1, MAX_TAPS + 1):
+            w(f"                case {k}: {name}{r}<Const{k}{targs}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;")
+        w("            }")
+        w("        }")
+        w("")
+    w(f"        throw new ArgumentOutOfRangeException(nameof(taps), taps, \"16-bit column kernel: row steps {' or '.join(map(str, ROW_STEPS))}, taps 1 to {MAX_TAPS}\");")
     w("    }")
     w("")
 
@@ -179,20 +192,20 @@ def widen_taps(indent, offset):
         w(f"{indent}k{j} = TK.Value > {j} ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + {offset} + {j} * kernelStride))) : default;")
 
 
-def half_block(indent, offset, taps=True):
-    """(Widens the taps at channel c + offset,) runs a block of outputs over the rows, leaves the sums in a0.."""
+def half_block(indent, offset, r, taps=True):
+    """(Widens the taps at channel c + offset,) runs a block of outputs over the rows (row step r), leaves the sums in a0.."""
     if taps:
         widen_taps(indent, offset)
     w(f"{indent}b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + {offset})) : default;")
     w(indent + " ".join(f"a{q} = b;" for q in range(MAX_STEPS)))
     w(f"{indent}xi = xo + {offset};")
-    for i in range(MAX_STEPS + MAX_TAPS - 1):
-        w(f"{indent}if ({MAX_STEPS - 1} + TK.Value > {i})")
+    for i in range(r * (MAX_STEPS - 1) + MAX_TAPS):
+        w(f"{indent}if ({r * (MAX_STEPS - 1)} + TK.Value > {i})")
         w(indent + "{")
         w(f"{indent}    v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));")
         w(f"{indent}    xi += rowStride;")
         for q in range(MAX_STEPS):
-            j = i - q
+            j = i - q * r
             if 0 <= j < MAX_TAPS:
                 stmt = f"a{q} = Vector512.FusedMultiplyAdd(v, k{j}, a{q});"
                 if j > 0:
@@ -203,14 +216,14 @@ def half_block(indent, offset, taps=True):
         w("")
 
 
-def store_block(store):
+def store_block(store, r):
     """Stores the block's outputs (store: a format string of q, output q at y + yi), moves on a block, ends the method."""
     w("            nint yi = yo;")
     for q in range(MAX_STEPS):
         w("            " + store.format(q=q))
         if q < MAX_STEPS - 1:
             w("            yi += outStride;")
-    w(f"            xo += {MAX_STEPS} * rowStride;")
+    w(f"            xo += {MAX_STEPS * r} * rowStride;")
     w(f"            yo += {MAX_STEPS} * outStride;")
     w("        }")
     w("    }")
@@ -223,55 +236,60 @@ def declare(indent):
     w(f"{indent}nint xi;")
 
 
-dispatch("Column", "", f"Calls <see cref=\"Column{{TK}}\"/> with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.")
-w("    /// <summary>")
-w(f"    /// <paramref name=\"blocks\"/> blocks of {MAX_STEPS} outputs for the 16 channels at <paramref name=\"c\"/>, the")
-w("    /// <typeparamref name=\"TK\"/> kernel taps widened into registers once. Output q of a block reads rows q .. q + TK - 1")
-w("    /// (row r at <c>x + r * rowStride</c>); each row is loaded and widened once, in ascending order, and feeds every output")
-w(f"    /// of the block that uses it: {MAX_STEPS} + TK - 1 loads for {MAX_STEPS} * TK multiply-adds. Output q goes to")
-w(f"    /// <c>y + q * outStride</c>; the next block starts {MAX_STEPS} rows and {MAX_STEPS} outputs on. Lane layout: 16")
-w("    /// channels of one row. Per output: bias, then taps ascending, each fused, then one rounding: the float32 executor's")
-w("    /// operations on the widened values, so identical bits.")
-w("    /// </summary>")
-w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-w("    private static void Column<TK>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,")
-w("        ref ushort y, nint outStride, nint c, int blocks)")
-w("        where TK : struct, IConstant")
-w("    {")
-declare("        ")
-widen_taps("        ", 0)
-w("        nint xo = c, yo = c;")
-w("        for (int blk = 0; blk < blocks; blk++)")
-w("        {")
-half_block("            ", 0, taps=False)
-store_block("BFloat16Lanes.Narrow(a{q}).StoreUnsafe(ref y, (nuint)yi);")
-w("")
-dispatch("ColumnLine", "<TS>", f"Calls <see cref=\"ColumnLine{{TK, TS}}\"/> with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.")
-w("    /// <summary>")
-w(f"    /// <paramref name=\"blocks\"/> blocks of {MAX_STEPS} outputs for the 32 channels at <paramref name=\"c\"/> (64 bytes of")
-w("    /// 16-bit values): per block, channels c .. c + 15 as <see cref=\"Column{TK}\"/> computes them, rounded and held in")
-w("    /// registers, then channels c + 16 .. c + 31 the same way, then each output's two halves stored as one 64-byte vector")
-w("    /// the <typeparamref name=\"TS\"/> way (streaming: <c>y + c</c> of every output must be 64-byte aligned). Storing the")
-w("    /// line whole lets it bypass the cache from memory; two 32-byte stores from two sweeps would read it first. The taps")
-w("    /// are widened per block and half (from L1); the held halves, the block's sums and its taps take 17 + TK registers.")
-w("    /// Same operations per output as")
-w("    /// <see cref=\"Column{TK}\"/>, so identical bits.")
-w("    /// </summary>")
-w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-w("    private static void ColumnLine<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,")
-w("        ref ushort y, nint outStride, nint c, int blocks)")
-w("        where TK : struct, IConstant")
-w("        where TS : struct, IStoreMode")
-w("    {")
-declare("        ")
-w("        nint xo = c, yo = c;")
-w("        for (int blk = 0; blk < blocks; blk++)")
-w("        {")
-half_block("            ", 0)
-w("            " + " ".join(f"Vector512<uint> l{q} = BFloat16Lanes.RoundHigh(a{q});" for q in range(MAX_STEPS)))
-w("")
-half_block("            ", 16)
-store_block("BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l{q}, BFloat16Lanes.RoundHigh(a{q})), ref y, yi);")
+dispatch("Column", "", f"Calls <see cref=\"Column1{{TK}}\"/> or its row-step sibling with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.")
+for r in ROW_STEPS:
+    w("    /// <summary>")
+    w(f"    /// <paramref name=\"blocks\"/> blocks of {MAX_STEPS} outputs for the 16 channels at <paramref name=\"c\"/>, the")
+    w("    /// <typeparamref name=\"TK\"/> kernel taps widened into registers once. Output q of a block reads rows")
+    w(f"    /// q * {r} .. q * {r} + TK - 1 (row i at <c>x + i * rowStride</c>); each row is loaded and widened once, in ascending")
+    w(f"    /// order, and feeds every output of the block that uses it: {r * (MAX_STEPS - 1)} + TK loads for {MAX_STEPS} * TK multiply-adds.")
+    w(f"    /// Output q goes to <c>y + q * outStride</c>; the next block starts {MAX_STEPS * r} rows and {MAX_STEPS} outputs on. One")
+    w("    /// method per row step (one body for both grows past the size the JIT optimizes). Lane layout: 16 channels of one")
+    w("    /// row. Per output: bias, then taps ascending, each fused, then one rounding: the float32 executor's operations on")
+    w("    /// the widened values, so identical bits.")
+    w("    /// </summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
+    w(f"    private static void Column{r}<TK>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,")
+    w("        ref ushort y, nint outStride, nint c, int blocks)")
+    w("        where TK : struct, IConstant")
+    w("    {")
+    declare("        ")
+    widen_taps("        ", 0)
+    w("        nint xo = c, yo = c;")
+    w("        for (int blk = 0; blk < blocks; blk++)")
+    w("        {")
+    half_block("            ", 0, r, taps=False)
+    store_block("BFloat16Lanes.Narrow(a{q}).StoreUnsafe(ref y, (nuint)yi);", r)
+    w("")
+dispatch("ColumnLine", "<TS>", f"Calls <see cref=\"ColumnLine1{{TK, TS}}\"/> or its row-step sibling with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.")
+for r in ROW_STEPS:
+    w("    /// <summary>")
+    w(f"    /// <paramref name=\"blocks\"/> blocks of {MAX_STEPS} outputs (row step {r}) for the 32 channels at <paramref name=\"c\"/>")
+    w(f"    /// (64 bytes of 16-bit values): per block, channels c .. c + 15 as <see cref=\"Column{r}{{TK}}\"/> computes them,")
+    w("    /// rounded in place and held in registers, then channels c + 16 .. c + 31 the same way, then each output's two halves")
+    w("    /// packed into one 64-byte vector and stored the <typeparamref name=\"TS\"/> way (streaming: <c>y + c</c> of every")
+    w("    /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores")
+    w("    /// from two sweeps would read it first. The taps are widened per block and half (from L1); the held halves, the")
+    w("    /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so")
+    w("    /// identical bits.")
+    w("    /// </summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
+    w(f"    private static void ColumnLine{r}<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,")
+    w("        ref ushort y, nint outStride, nint c, int blocks)")
+    w("        where TK : struct, IConstant")
+    w("        where TS : struct, IStoreMode")
+    w("    {")
+    declare("        ")
+    w("        nint xo = c, yo = c;")
+    w("        for (int blk = 0; blk < blocks; blk++)")
+    w("        {")
+    half_block("            ", 0, r)
+    w("            " + " ".join(f"Vector512<uint> l{q} = BFloat16Lanes.RoundHigh(a{q});" for q in range(MAX_STEPS)))
+    w("")
+    half_block("            ", 16, r)
+    store_block("BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l{q}, BFloat16Lanes.RoundHigh(a{q})), ref y, yi);", r)
+    if r != ROW_STEPS[-1]:
+        w("")
 w("}")
 
 path = pathlib.Path(__file__).resolve().parent.parent / "src/DepthwiseSharp/Kernels/Forward/HalfColumnKernel.Generated.cs"

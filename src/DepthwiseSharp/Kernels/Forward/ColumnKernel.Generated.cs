@@ -107,7 +107,7 @@ internal static partial class ColumnKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Dispatch<T, TV, TS>(int steps, int taps, int rowSteps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,
-        bool hasBias, ref T y, nint outStride, nint c, int blocks)
+        bool hasBias, ref T y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
@@ -116,18 +116,18 @@ internal static partial class ColumnKernel
         {
             switch (taps)
             {
-                case 1: ColumnStep1<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: ColumnStep1<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: ColumnStep1<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: ColumnStep1<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: ColumnStep1<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: ColumnStep1<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: ColumnStep1<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: ColumnStep1<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: ColumnStep1<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: ColumnStep1<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: ColumnStep1<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: ColumnStep1<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: ColumnStep1<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 2: ColumnStep1<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 3: ColumnStep1<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 4: ColumnStep1<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 5: ColumnStep1<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 6: ColumnStep1<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 7: ColumnStep1<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 8: ColumnStep1<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 9: ColumnStep1<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 10: ColumnStep1<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 11: ColumnStep1<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 12: ColumnStep1<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
             }
         }
 
@@ -135,18 +135,18 @@ internal static partial class ColumnKernel
         {
             switch (taps)
             {
-                case 1: ColumnStep1<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: ColumnStep1<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: ColumnStep1<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: ColumnStep1<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: ColumnStep1<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: ColumnStep1<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: ColumnStep1<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: ColumnStep1<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: ColumnStep1<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: ColumnStep1<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: ColumnStep1<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: ColumnStep1<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: ColumnStep1<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 2: ColumnStep1<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 3: ColumnStep1<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 4: ColumnStep1<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 5: ColumnStep1<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 6: ColumnStep1<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 7: ColumnStep1<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 8: ColumnStep1<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 9: ColumnStep1<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 10: ColumnStep1<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 11: ColumnStep1<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 12: ColumnStep1<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
             }
         }
 
@@ -154,18 +154,18 @@ internal static partial class ColumnKernel
         {
             switch (taps)
             {
-                case 1: ColumnStep2<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: ColumnStep2<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: ColumnStep2<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: ColumnStep2<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: ColumnStep2<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: ColumnStep2<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: ColumnStep2<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: ColumnStep2<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: ColumnStep2<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: ColumnStep2<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: ColumnStep2<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: ColumnStep2<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: ColumnStep2<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 2: ColumnStep2<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 3: ColumnStep2<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 4: ColumnStep2<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 5: ColumnStep2<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 6: ColumnStep2<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 7: ColumnStep2<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 8: ColumnStep2<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 9: ColumnStep2<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 10: ColumnStep2<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 11: ColumnStep2<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 12: ColumnStep2<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
             }
         }
 
@@ -173,18 +173,18 @@ internal static partial class ColumnKernel
         {
             switch (taps)
             {
-                case 1: ColumnStep2<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: ColumnStep2<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: ColumnStep2<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: ColumnStep2<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: ColumnStep2<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: ColumnStep2<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: ColumnStep2<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: ColumnStep2<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: ColumnStep2<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: ColumnStep2<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: ColumnStep2<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: ColumnStep2<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: ColumnStep2<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 2: ColumnStep2<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 3: ColumnStep2<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 4: ColumnStep2<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 5: ColumnStep2<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 6: ColumnStep2<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 7: ColumnStep2<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 8: ColumnStep2<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 9: ColumnStep2<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 10: ColumnStep2<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 11: ColumnStep2<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 12: ColumnStep2<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
             }
         }
 
@@ -192,20 +192,22 @@ internal static partial class ColumnKernel
     }
 
     /// <summary>
-    /// <paramref name="blocks"/> blocks of <typeparamref name="TB"/> outputs for the channel vector at <paramref name="c"/>,
-    /// with all <typeparamref name="TK"/> kernel taps held in registers for every block. Output q of a block reads rows
+    /// <paramref name="count"/> blocks of <typeparamref name="TB"/> outputs, the first for the channel vector at
+    /// <paramref name="c"/>, with all <typeparamref name="TK"/> kernel taps held in registers. Output q of a block reads rows
     /// q * 1 .. q * 1 + TK - 1 of a window (row r at <c>x + r * rowStride</c>): rows are loaded once each in ascending
     /// order, and each row feeds every output of the block that uses it, so a block of TB outputs costs (TB - 1) * 1 + TK
-    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>; the next block starts TB * 1 rows and TB
-    /// outputs on. One method per row step: with every row step's statements in one body the method grows past the size
-    /// the JIT optimizes at all.
+    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>. Each next block starts
+    /// <paramref name="xStep"/> inputs, <paramref name="yStep"/> outputs and <paramref name="kStep"/> taps on: down the
+    /// time axis (TB * 1 rows, TB outputs, the same taps, held from block to block) or across the channels (a vector
+    /// each, the next vector's taps loaded per block). One method per row step: with every row step's statements in one
+    /// body the method grows past the size the JIT optimizes at all.
     /// Lane layout: lanes run across channels c .. c + TV.Count - 1 of one row. Per output: bias, then taps ascending
     /// (row q * 1 + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.
     /// <typeparamref name="TS"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnStep1<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
-        ref T y, nint outStride, nint c, int blocks)
+        ref T y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
@@ -224,11 +226,27 @@ internal static partial class ColumnKernel
         TV k9 = TK.Value > 9 ? TV.Load(ref kernel, c + 9 * kernelStride) : default;
         TV k10 = TK.Value > 10 ? TV.Load(ref kernel, c + 10 * kernelStride) : default;
         TV k11 = TK.Value > 11 ? TV.Load(ref kernel, c + 11 * kernelStride) : default;
-        nint xo = c, yo = c;
-        for (int blk = 0; blk < blocks; blk++)
+        nint xo = c, yo = c, ko = c;
+        for (int blk = 0; blk < count; blk++)
         {
+            if (kStep != 0 && blk > 0)
+            {
+                k0 = TK.Value > 0 ? TV.Load(ref kernel, ko + 0 * kernelStride) : default;
+                k1 = TK.Value > 1 ? TV.Load(ref kernel, ko + 1 * kernelStride) : default;
+                k2 = TK.Value > 2 ? TV.Load(ref kernel, ko + 2 * kernelStride) : default;
+                k3 = TK.Value > 3 ? TV.Load(ref kernel, ko + 3 * kernelStride) : default;
+                k4 = TK.Value > 4 ? TV.Load(ref kernel, ko + 4 * kernelStride) : default;
+                k5 = TK.Value > 5 ? TV.Load(ref kernel, ko + 5 * kernelStride) : default;
+                k6 = TK.Value > 6 ? TV.Load(ref kernel, ko + 6 * kernelStride) : default;
+                k7 = TK.Value > 7 ? TV.Load(ref kernel, ko + 7 * kernelStride) : default;
+                k8 = TK.Value > 8 ? TV.Load(ref kernel, ko + 8 * kernelStride) : default;
+                k9 = TK.Value > 9 ? TV.Load(ref kernel, ko + 9 * kernelStride) : default;
+                k10 = TK.Value > 10 ? TV.Load(ref kernel, ko + 10 * kernelStride) : default;
+                k11 = TK.Value > 11 ? TV.Load(ref kernel, ko + 11 * kernelStride) : default;
+            }
+
             // Bias is reloaded per block (one load) so that it does not hold a register through the block.
-            TV b = hasBias ? TV.Load(ref bias, c) : TV.Create(T.Zero);
+            TV b = hasBias ? TV.Load(ref bias, ko) : TV.Create(T.Zero);
             TV a0 = b; TV a1 = b; TV a2 = b; TV a3 = b; TV a4 = b; TV a5 = b; TV a6 = b; TV a7 = b;
             TV v;
             nint xi = xo;
@@ -451,26 +469,29 @@ internal static partial class ColumnKernel
             if (TB.Value > 5) { yi += outStride; StoreModes.Put<T, TV, TS>(a5, ref y, yi); }
             if (TB.Value > 6) { yi += outStride; StoreModes.Put<T, TV, TS>(a6, ref y, yi); }
             if (TB.Value > 7) { yi += outStride; StoreModes.Put<T, TV, TS>(a7, ref y, yi); }
-            xo += TB.Value * 1 * rowStride;
-            yo += TB.Value * outStride;
+            xo += xStep;
+            yo += yStep;
+            ko += kStep;
         }
     }
 
     /// <summary>
-    /// <paramref name="blocks"/> blocks of <typeparamref name="TB"/> outputs for the channel vector at <paramref name="c"/>,
-    /// with all <typeparamref name="TK"/> kernel taps held in registers for every block. Output q of a block reads rows
+    /// <paramref name="count"/> blocks of <typeparamref name="TB"/> outputs, the first for the channel vector at
+    /// <paramref name="c"/>, with all <typeparamref name="TK"/> kernel taps held in registers. Output q of a block reads rows
     /// q * 2 .. q * 2 + TK - 1 of a window (row r at <c>x + r * rowStride</c>): rows are loaded once each in ascending
     /// order, and each row feeds every output of the block that uses it, so a block of TB outputs costs (TB - 1) * 2 + TK
-    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>; the next block starts TB * 2 rows and TB
-    /// outputs on. One method per row step: with every row step's statements in one body the method grows past the size
-    /// the JIT optimizes at all.
+    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>. Each next block starts
+    /// <paramref name="xStep"/> inputs, <paramref name="yStep"/> outputs and <paramref name="kStep"/> taps on: down the
+    /// time axis (TB * 2 rows, TB outputs, the same taps, held from block to block) or across the channels (a vector
+    /// each, the next vector's taps loaded per block). One method per row step: with every row step's statements in one
+    /// body the method grows past the size the JIT optimizes at all.
     /// Lane layout: lanes run across channels c .. c + TV.Count - 1 of one row. Per output: bias, then taps ascending
     /// (row q * 2 + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.
     /// <typeparamref name="TS"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnStep2<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
-        ref T y, nint outStride, nint c, int blocks)
+        ref T y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
@@ -489,11 +510,27 @@ internal static partial class ColumnKernel
         TV k9 = TK.Value > 9 ? TV.Load(ref kernel, c + 9 * kernelStride) : default;
         TV k10 = TK.Value > 10 ? TV.Load(ref kernel, c + 10 * kernelStride) : default;
         TV k11 = TK.Value > 11 ? TV.Load(ref kernel, c + 11 * kernelStride) : default;
-        nint xo = c, yo = c;
-        for (int blk = 0; blk < blocks; blk++)
+        nint xo = c, yo = c, ko = c;
+        for (int blk = 0; blk < count; blk++)
         {
+            if (kStep != 0 && blk > 0)
+            {
+                k0 = TK.Value > 0 ? TV.Load(ref kernel, ko + 0 * kernelStride) : default;
+                k1 = TK.Value > 1 ? TV.Load(ref kernel, ko + 1 * kernelStride) : default;
+                k2 = TK.Value > 2 ? TV.Load(ref kernel, ko + 2 * kernelStride) : default;
+                k3 = TK.Value > 3 ? TV.Load(ref kernel, ko + 3 * kernelStride) : default;
+                k4 = TK.Value > 4 ? TV.Load(ref kernel, ko + 4 * kernelStride) : default;
+                k5 = TK.Value > 5 ? TV.Load(ref kernel, ko + 5 * kernelStride) : default;
+                k6 = TK.Value > 6 ? TV.Load(ref kernel, ko + 6 * kernelStride) : default;
+                k7 = TK.Value > 7 ? TV.Load(ref kernel, ko + 7 * kernelStride) : default;
+                k8 = TK.Value > 8 ? TV.Load(ref kernel, ko + 8 * kernelStride) : default;
+                k9 = TK.Value > 9 ? TV.Load(ref kernel, ko + 9 * kernelStride) : default;
+                k10 = TK.Value > 10 ? TV.Load(ref kernel, ko + 10 * kernelStride) : default;
+                k11 = TK.Value > 11 ? TV.Load(ref kernel, ko + 11 * kernelStride) : default;
+            }
+
             // Bias is reloaded per block (one load) so that it does not hold a register through the block.
-            TV b = hasBias ? TV.Load(ref bias, c) : TV.Create(T.Zero);
+            TV b = hasBias ? TV.Load(ref bias, ko) : TV.Create(T.Zero);
             TV a0 = b; TV a1 = b; TV a2 = b; TV a3 = b; TV a4 = b; TV a5 = b; TV a6 = b; TV a7 = b;
             TV v;
             nint xi = xo;
@@ -758,8 +795,9 @@ internal static partial class ColumnKernel
             if (TB.Value > 5) { yi += outStride; StoreModes.Put<T, TV, TS>(a5, ref y, yi); }
             if (TB.Value > 6) { yi += outStride; StoreModes.Put<T, TV, TS>(a6, ref y, yi); }
             if (TB.Value > 7) { yi += outStride; StoreModes.Put<T, TV, TS>(a7, ref y, yi); }
-            xo += TB.Value * 2 * rowStride;
-            yo += TB.Value * outStride;
+            xo += xStep;
+            yo += yStep;
+            ko += kStep;
         }
     }
 }

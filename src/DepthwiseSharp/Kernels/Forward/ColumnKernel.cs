@@ -47,13 +47,16 @@ internal static partial class ColumnKernel
 
         // A wrapped kernel covers [ca, cm + ca) whole; the caller does the run's two ends.
         bool edges = !wrappedKernel && (ca > 0 || c1 < cm);
+
+        // Sweeps per phase: one per channel vector, or with one block per tile one per run of ChannelRun vectors.
+        int runs = (vectors + ChannelRun - 1) / ChannelRun, sweeps = tile == steps ? runs : vectors;
         for (int ta = t0; ta < t1; ta += tile)
         {
             int tb = Math.Min(t1, ta + tile);
 
-            // The next tile's new input rows and output rows, a slice of each per (phase, channel vector) sweep.
-            var inputs = prefetchTiles ? SweepSlices.NextInputRows(g, tb, tile, prefetchEnd, p * vectors) : default;
-            var outputs = prefetchOutputs && !TS.Streaming ? new SweepSlices(tb, Math.Min(t1, tb + tile), p * vectors) : default;
+            // The next tile's new input rows and output rows, a slice of each per (phase, sweep).
+            var inputs = prefetchTiles ? SweepSlices.NextInputRows(g, tb, tile, prefetchEnd, p * sweeps) : default;
+            var outputs = prefetchOutputs && !TS.Streaming ? new SweepSlices(tb, Math.Min(t1, tb + tile), p * sweeps) : default;
             for (int phase = 0; phase < p && ta + phase < tb; phase++)
             {
                 int first = ta + phase;
@@ -64,13 +67,24 @@ internal static partial class ColumnKernel
                 ref T ys = ref Unsafe.Add(ref yb, (nint)first * cm);
                 if (done > 0)
                 {
-                    for (int v = 0; v < vectors; v++)
+                    // One block per tile (walks that alias in L1): each call walks the block across a run of channel
+                    // vectors, so the calls and the requests ahead are per run, not per vector.
+                    for (int v = 0; tile == steps && v < vectors; v += ChannelRun)
+                    {
+                        int run = Math.Min(ChannelRun, vectors - v), sweep = phase * runs + v / ChannelRun;
+                        inputs.Request(ref rows, r0, cm, sweep);
+                        outputs.Request(ref yb, 0, cm, sweep);
+                        Dispatch<T, TV, TS>(steps, k, rowSteps, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * cm,
+                            ca + (nint)v * w, run, w, w, w);
+                    }
+
+                    for (int v = 0; tile != steps && v < vectors; v++)
                     {
                         inputs.Request(ref rows, r0, cm, phase * vectors + v);
                         outputs.Request(ref yb, 0, cm, phase * vectors + v);
 
                         Dispatch<T, TV, TS>(steps, k, rowSteps, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * cm,
-                            ca + (nint)v * w, blocks);
+                            ca + (nint)v * w, blocks, steps * rowSteps * tapStep, steps * (nint)p * cm, 0);
                     }
 
                     if (edges)
@@ -93,6 +107,13 @@ internal static partial class ColumnKernel
             }
         }
     }
+
+    /// <summary>
+    /// Channel vectors one call walks when a tile is one block (<see cref="ForwardPolicy.ColumnTile{T}"/>): enough that the
+    /// call and its taps' loads are small against the run's work, few enough that the next tile's rows are requested in
+    /// slices spread over the tile.
+    /// </summary>
+    private const int ChannelRun = 8;
 
     /// <summary>
     /// Whether a tile's sweeps request the next tile's input rows: with one phase, or on column walks shorter than

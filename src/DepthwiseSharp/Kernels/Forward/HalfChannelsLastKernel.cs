@@ -27,7 +27,7 @@ internal static partial class HalfChannelsLastKernel
     /// <summary>
     /// Output steps [t0, t1) of batch element b. x, y and the kernel (k, C) are 16-bit bits, the bias (C, or a null ref) float32.
     /// The interior (every tap inside the sequence) takes the column kernel (<see cref="Columns"/>) where it walks the
-    /// stride and dilation; the rest goes step by step. <paramref name="prefetch"/>: request input rows ahead (calls from
+    /// stride and dilation (<see cref="ColumnKernel.Walks"/>); the rest goes step by step. <paramref name="prefetch"/>: request input rows ahead (calls from
     /// memory). <paramref name="streamFrom"/>: -1, or the first channel the column kernel stores non-temporally in whole
     /// lines (<see cref="ForwardPolicy.StreamingStart{T}"/>; y pinned). With stride 1 and a <paramref name="wrapped"/>
     /// kernel (<see cref="ChannelsLastKernel.Wrap{T}"/>: k rows of C + streamFrom taps, taken modulo C; its bias row in
@@ -46,7 +46,7 @@ internal static partial class HalfChannelsLastKernel
         int lastStart = l - 1 - (k - 1) * d + pl;
         int inHi = lastStart < 0 ? -1 : lastStart / s;
         int a = Math.Clamp(inLo, t0, t1), z = Math.Clamp(inHi + 1, a, t1);
-        if (z > a && d % s == 0 && k <= ColumnKernel.MaxTaps && c >= Lanes)
+        if (z > a && ColumnKernel.Walks(s, d) && k <= ColumnKernel.MaxTaps && c >= Lanes)
         {
             Steps(g, ref xb, ref kernel, ref bias, hasBias, ref yb, t0, a, prefetch);
             nint tapStep = (nint)d * c;
@@ -81,16 +81,17 @@ internal static partial class HalfChannelsLastKernel
     /// <summary>16-bit values per 512-bit float32 vector.</summary>
     private const int Lanes = 16;
 
-    /// <summary>Output steps per block of the column kernel (<see cref="Column{TK}"/>).</summary>
+    /// <summary>Output steps per block of the column kernel (<see cref="Column1{TK}"/> and its siblings).</summary>
     private const int BlockSteps = 8;
 
     /// <summary>
     /// Interior steps [t0, t1) of one batch element (xb, yb at its start) by the column kernel, as the float32
     /// <see cref="ColumnKernel.Tiles{T, TV, TS}"/> walks them: tiles of <see cref="ForwardPolicy.ColumnTile{T}"/> steps (by
-    /// the 16-bit rows' bytes), each split into p = d / s phases of outputs p apart (whose windows are one dilation apart),
-    /// each phase swept a 64-byte line (32 channels, <see cref="ColumnLine{TK, TS}"/>) at a time from channel
+    /// the 16-bit rows' bytes), each split into p = d / s phases of outputs p apart (whose windows are one dilation apart;
+    /// one phase with rows two units apart when s = 2 d, <see cref="ColumnKernel.RowSteps"/>), each phase swept a 64-byte
+    /// line (32 channels, <see cref="ColumnLine1{TK, TS}"/> and its row-step sibling) at a time from channel
     /// <paramref name="ca"/> in blocks of <see cref="BlockSteps"/> outputs, then 16 channels left over
-    /// (<see cref="Column{TK}"/>); a phase's last outputs and the channels before <paramref name="ca"/> and after the
+    /// (<see cref="Column1{TK}"/>); a phase's last outputs and the channels before <paramref name="ca"/> and after the
     /// sweeps go step by step. The lines are stored the <typeparamref name="TS"/> way (streaming: <paramref name="ca"/> is
     /// the first line boundary of every output row); the rest takes ordinary stores. <paramref name="wrap"/> (stride 1, a
     /// wrapped kernel of <paramref name="kernelStride"/> = C + ca taps a row, see <see cref="Rows"/>): each step covers
@@ -104,14 +105,14 @@ internal static partial class HalfChannelsLastKernel
         where TS : struct, IStoreMode
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
-        int p = d / s;
+        int p = Math.Max(1, d / s), rowSteps = ColumnKernel.RowSteps(s, d);
         int tile = ForwardPolicy.ColumnTile<BFloat16>(g, BlockSteps);
         int end = wrap ? c + ca : c;
         int lines = (end - ca) / (2 * Lanes), cl = ca + lines * 2 * Lanes;
         bool half = cl + Lanes <= end;
         int ce = half ? cl + Lanes : cl, sweeps = lines + (half ? 1 : 0);
         int first0 = wrap ? ca : 0;
-        nint tapStep = (nint)d * c;
+        nint tapStep = (nint)d * c, outputRows = (nint)p * s * c;
         bool prefetchTiles = prefetch && ColumnKernel.PrefetchesTiles(p, tapStep * sizeof(ushort));
         for (int ta = t0; ta < t1; ta += tile)
         {
@@ -132,20 +133,20 @@ internal static partial class HalfChannelsLastKernel
                     for (int v = 0; v < lines; v++)
                     {
                         inputs.Request(ref xb, 0, c, phase * sweeps + v);
-                        ColumnLineDispatch<TS>(k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, ca + (nint)v * 2 * Lanes,
+                        ColumnLineDispatch<TS>(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, ca + (nint)v * 2 * Lanes,
                             blocks);
                     }
 
                     if (half)
                     {
                         inputs.Request(ref xb, 0, c, phase * sweeps + lines);
-                        ColumnDispatch(k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, cl, blocks);
+                        ColumnDispatch(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, cl, blocks);
                     }
 
-                    // Output i of the phase reads from row first * s - pl + i * d: i dilations on.
+                    // Output i of the phase reads from row first * s - pl + i * p * s.
                     for (int i = 0; (first0 < ca || ce < end) && i < done; i++)
                     {
-                        ref ushort xi = ref Unsafe.Add(ref xs, i * tapStep);
+                        ref ushort xi = ref Unsafe.Add(ref xs, i * outputRows);
                         ref ushort yi = ref Unsafe.Add(ref ys, (nint)i * p * c);
                         Step(ref xi, ref kernel, ref bias, hasBias, ref yi, first0, ca, (int)kernelStride, k, tapStep);
                         Step(ref xi, ref kernel, ref bias, hasBias, ref yi, ce, end, (int)kernelStride, k, tapStep);
@@ -154,7 +155,7 @@ internal static partial class HalfChannelsLastKernel
 
                 for (int i = done; i < n; i++)
                 {
-                    Step(ref Unsafe.Add(ref xs, i * tapStep), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), first0, end,
+                    Step(ref Unsafe.Add(ref xs, i * outputRows), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), first0, end,
                         (int)kernelStride, k, tapStep);
                 }
             }

@@ -8,42 +8,65 @@ namespace DepthwiseSharp.Kernels;
 internal static partial class HalfChannelsLastKernel
 {
     /// <summary>
-    /// Calls <see cref="Column{TK}"/> with <paramref name="taps"/> (1 to 12) as a constant.
+    /// Calls <see cref="Column1{TK}"/> or its row-step sibling with <paramref name="taps"/> (1 to 12) as a constant.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnDispatch(int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias,
-        bool hasBias, ref ushort y, nint outStride, nint c, int blocks)
+    private static void ColumnDispatch(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,
+        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int blocks)
     {
-        switch (taps)
+        if (rowSteps == 1)
         {
-            case 1: Column<Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 2: Column<Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 3: Column<Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 4: Column<Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 5: Column<Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 6: Column<Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 7: Column<Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 8: Column<Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 9: Column<Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 10: Column<Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 11: Column<Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 12: Column<Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            switch (taps)
+            {
+                case 1: Column1<Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: Column1<Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: Column1<Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: Column1<Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: Column1<Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: Column1<Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: Column1<Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: Column1<Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: Column1<Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: Column1<Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: Column1<Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: Column1<Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            }
         }
 
-        throw new ArgumentOutOfRangeException(nameof(taps), taps, "16-bit column kernel: taps 1 to 12");
+        if (rowSteps == 2)
+        {
+            switch (taps)
+            {
+                case 1: Column2<Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: Column2<Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: Column2<Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: Column2<Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: Column2<Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: Column2<Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: Column2<Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: Column2<Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: Column2<Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: Column2<Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: Column2<Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: Column2<Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(taps), taps, "16-bit column kernel: row steps 1 or 2, taps 1 to 12");
     }
 
     /// <summary>
     /// <paramref name="blocks"/> blocks of 8 outputs for the 16 channels at <paramref name="c"/>, the
-    /// <typeparamref name="TK"/> kernel taps widened into registers once. Output q of a block reads rows q .. q + TK - 1
-    /// (row r at <c>x + r * rowStride</c>); each row is loaded and widened once, in ascending order, and feeds every output
-    /// of the block that uses it: 8 + TK - 1 loads for 8 * TK multiply-adds. Output q goes to
-    /// <c>y + q * outStride</c>; the next block starts 8 rows and 8 outputs on. Lane layout: 16
-    /// channels of one row. Per output: bias, then taps ascending, each fused, then one rounding: the float32 executor's
-    /// operations on the widened values, so identical bits.
+    /// <typeparamref name="TK"/> kernel taps widened into registers once. Output q of a block reads rows
+    /// q * 1 .. q * 1 + TK - 1 (row i at <c>x + i * rowStride</c>); each row is loaded and widened once, in ascending
+    /// order, and feeds every output of the block that uses it: 7 + TK loads for 8 * TK multiply-adds.
+    /// Output q goes to <c>y + q * outStride</c>; the next block starts 8 rows and 8 outputs on. One
+    /// method per row step (one body for both grows past the size the JIT optimizes). Lane layout: 16 channels of one
+    /// row. Per output: bias, then taps ascending, each fused, then one rounding: the float32 executor's operations on
+    /// the widened values, so identical bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Column<TK>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static void Column1<TK>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int blocks)
         where TK : struct, IConstant
     {
@@ -301,44 +324,376 @@ internal static partial class HalfChannelsLastKernel
     }
 
     /// <summary>
-    /// Calls <see cref="ColumnLine{TK, TS}"/> with <paramref name="taps"/> (1 to 12) as a constant.
+    /// <paramref name="blocks"/> blocks of 8 outputs for the 16 channels at <paramref name="c"/>, the
+    /// <typeparamref name="TK"/> kernel taps widened into registers once. Output q of a block reads rows
+    /// q * 2 .. q * 2 + TK - 1 (row i at <c>x + i * rowStride</c>); each row is loaded and widened once, in ascending
+    /// order, and feeds every output of the block that uses it: 14 + TK loads for 8 * TK multiply-adds.
+    /// Output q goes to <c>y + q * outStride</c>; the next block starts 16 rows and 8 outputs on. One
+    /// method per row step (one body for both grows past the size the JIT optimizes). Lane layout: 16 channels of one
+    /// row. Per output: bias, then taps ascending, each fused, then one rounding: the float32 executor's operations on
+    /// the widened values, so identical bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnLineDispatch<TS>(int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias,
-        bool hasBias, ref ushort y, nint outStride, nint c, int blocks)
-        where TS : struct, IStoreMode
+    private static void Column2<TK>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+        ref ushort y, nint outStride, nint c, int blocks)
+        where TK : struct, IConstant
     {
-        switch (taps)
+        Vector512<float> k0; Vector512<float> k1; Vector512<float> k2; Vector512<float> k3; Vector512<float> k4; Vector512<float> k5; Vector512<float> k6; Vector512<float> k7; Vector512<float> k8; Vector512<float> k9; Vector512<float> k10; Vector512<float> k11;
+        Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
+        Vector512<float> b, v;
+        nint xi;
+        k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
+        k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
+        k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
+        k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
+        k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
+        k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
+        k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
+        k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
+        k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
+        k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
+        k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
+        k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
+        nint xo = c, yo = c;
+        for (int blk = 0; blk < blocks; blk++)
         {
-            case 1: ColumnLine<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 2: ColumnLine<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 3: ColumnLine<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 4: ColumnLine<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 5: ColumnLine<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 6: ColumnLine<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 7: ColumnLine<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 8: ColumnLine<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 9: ColumnLine<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 10: ColumnLine<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 11: ColumnLine<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-            case 12: ColumnLine<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-        }
+            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + 0)) : default;
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
+            xi = xo + 0;
+            if (14 + TK.Value > 0)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
+            }
 
-        throw new ArgumentOutOfRangeException(nameof(taps), taps, "16-bit column kernel: taps 1 to 12");
+            if (14 + TK.Value > 1)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
+            }
+
+            if (14 + TK.Value > 2)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
+                a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
+            }
+
+            if (14 + TK.Value > 3)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
+                if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
+            }
+
+            if (14 + TK.Value > 4)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
+                if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
+                a2 = Vector512.FusedMultiplyAdd(v, k0, a2);
+            }
+
+            if (14 + TK.Value > 5)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
+                if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
+                if (TK.Value > 1) { a2 = Vector512.FusedMultiplyAdd(v, k1, a2); }
+            }
+
+            if (14 + TK.Value > 6)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
+                if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
+                if (TK.Value > 2) { a2 = Vector512.FusedMultiplyAdd(v, k2, a2); }
+                a3 = Vector512.FusedMultiplyAdd(v, k0, a3);
+            }
+
+            if (14 + TK.Value > 7)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
+                if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
+                if (TK.Value > 3) { a2 = Vector512.FusedMultiplyAdd(v, k3, a2); }
+                if (TK.Value > 1) { a3 = Vector512.FusedMultiplyAdd(v, k1, a3); }
+            }
+
+            if (14 + TK.Value > 8)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
+                if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
+                if (TK.Value > 4) { a2 = Vector512.FusedMultiplyAdd(v, k4, a2); }
+                if (TK.Value > 2) { a3 = Vector512.FusedMultiplyAdd(v, k2, a3); }
+                a4 = Vector512.FusedMultiplyAdd(v, k0, a4);
+            }
+
+            if (14 + TK.Value > 9)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
+                if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
+                if (TK.Value > 5) { a2 = Vector512.FusedMultiplyAdd(v, k5, a2); }
+                if (TK.Value > 3) { a3 = Vector512.FusedMultiplyAdd(v, k3, a3); }
+                if (TK.Value > 1) { a4 = Vector512.FusedMultiplyAdd(v, k1, a4); }
+            }
+
+            if (14 + TK.Value > 10)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
+                if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
+                if (TK.Value > 6) { a2 = Vector512.FusedMultiplyAdd(v, k6, a2); }
+                if (TK.Value > 4) { a3 = Vector512.FusedMultiplyAdd(v, k4, a3); }
+                if (TK.Value > 2) { a4 = Vector512.FusedMultiplyAdd(v, k2, a4); }
+                a5 = Vector512.FusedMultiplyAdd(v, k0, a5);
+            }
+
+            if (14 + TK.Value > 11)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
+                if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
+                if (TK.Value > 7) { a2 = Vector512.FusedMultiplyAdd(v, k7, a2); }
+                if (TK.Value > 5) { a3 = Vector512.FusedMultiplyAdd(v, k5, a3); }
+                if (TK.Value > 3) { a4 = Vector512.FusedMultiplyAdd(v, k3, a4); }
+                if (TK.Value > 1) { a5 = Vector512.FusedMultiplyAdd(v, k1, a5); }
+            }
+
+            if (14 + TK.Value > 12)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
+                if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
+                if (TK.Value > 6) { a3 = Vector512.FusedMultiplyAdd(v, k6, a3); }
+                if (TK.Value > 4) { a4 = Vector512.FusedMultiplyAdd(v, k4, a4); }
+                if (TK.Value > 2) { a5 = Vector512.FusedMultiplyAdd(v, k2, a5); }
+                a6 = Vector512.FusedMultiplyAdd(v, k0, a6);
+            }
+
+            if (14 + TK.Value > 13)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
+                if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
+                if (TK.Value > 7) { a3 = Vector512.FusedMultiplyAdd(v, k7, a3); }
+                if (TK.Value > 5) { a4 = Vector512.FusedMultiplyAdd(v, k5, a4); }
+                if (TK.Value > 3) { a5 = Vector512.FusedMultiplyAdd(v, k3, a5); }
+                if (TK.Value > 1) { a6 = Vector512.FusedMultiplyAdd(v, k1, a6); }
+            }
+
+            if (14 + TK.Value > 14)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
+                if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
+                if (TK.Value > 6) { a4 = Vector512.FusedMultiplyAdd(v, k6, a4); }
+                if (TK.Value > 4) { a5 = Vector512.FusedMultiplyAdd(v, k4, a5); }
+                if (TK.Value > 2) { a6 = Vector512.FusedMultiplyAdd(v, k2, a6); }
+                a7 = Vector512.FusedMultiplyAdd(v, k0, a7);
+            }
+
+            if (14 + TK.Value > 15)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
+                if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
+                if (TK.Value > 7) { a4 = Vector512.FusedMultiplyAdd(v, k7, a4); }
+                if (TK.Value > 5) { a5 = Vector512.FusedMultiplyAdd(v, k5, a5); }
+                if (TK.Value > 3) { a6 = Vector512.FusedMultiplyAdd(v, k3, a6); }
+                if (TK.Value > 1) { a7 = Vector512.FusedMultiplyAdd(v, k1, a7); }
+            }
+
+            if (14 + TK.Value > 16)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
+                if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
+                if (TK.Value > 6) { a5 = Vector512.FusedMultiplyAdd(v, k6, a5); }
+                if (TK.Value > 4) { a6 = Vector512.FusedMultiplyAdd(v, k4, a6); }
+                if (TK.Value > 2) { a7 = Vector512.FusedMultiplyAdd(v, k2, a7); }
+            }
+
+            if (14 + TK.Value > 17)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
+                if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
+                if (TK.Value > 7) { a5 = Vector512.FusedMultiplyAdd(v, k7, a5); }
+                if (TK.Value > 5) { a6 = Vector512.FusedMultiplyAdd(v, k5, a6); }
+                if (TK.Value > 3) { a7 = Vector512.FusedMultiplyAdd(v, k3, a7); }
+            }
+
+            if (14 + TK.Value > 18)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
+                if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
+                if (TK.Value > 6) { a6 = Vector512.FusedMultiplyAdd(v, k6, a6); }
+                if (TK.Value > 4) { a7 = Vector512.FusedMultiplyAdd(v, k4, a7); }
+            }
+
+            if (14 + TK.Value > 19)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
+                if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
+                if (TK.Value > 7) { a6 = Vector512.FusedMultiplyAdd(v, k7, a6); }
+                if (TK.Value > 5) { a7 = Vector512.FusedMultiplyAdd(v, k5, a7); }
+            }
+
+            if (14 + TK.Value > 20)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
+                if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
+                if (TK.Value > 6) { a7 = Vector512.FusedMultiplyAdd(v, k6, a7); }
+            }
+
+            if (14 + TK.Value > 21)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
+                if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
+                if (TK.Value > 7) { a7 = Vector512.FusedMultiplyAdd(v, k7, a7); }
+            }
+
+            if (14 + TK.Value > 22)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
+                if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
+            }
+
+            if (14 + TK.Value > 23)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
+                if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
+            }
+
+            if (14 + TK.Value > 24)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
+            }
+
+            if (14 + TK.Value > 25)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
+            }
+
+            nint yi = yo;
+            BFloat16Lanes.Narrow(a0).StoreUnsafe(ref y, (nuint)yi);
+            yi += outStride;
+            BFloat16Lanes.Narrow(a1).StoreUnsafe(ref y, (nuint)yi);
+            yi += outStride;
+            BFloat16Lanes.Narrow(a2).StoreUnsafe(ref y, (nuint)yi);
+            yi += outStride;
+            BFloat16Lanes.Narrow(a3).StoreUnsafe(ref y, (nuint)yi);
+            yi += outStride;
+            BFloat16Lanes.Narrow(a4).StoreUnsafe(ref y, (nuint)yi);
+            yi += outStride;
+            BFloat16Lanes.Narrow(a5).StoreUnsafe(ref y, (nuint)yi);
+            yi += outStride;
+            BFloat16Lanes.Narrow(a6).StoreUnsafe(ref y, (nuint)yi);
+            yi += outStride;
+            BFloat16Lanes.Narrow(a7).StoreUnsafe(ref y, (nuint)yi);
+            xo += 16 * rowStride;
+            yo += 8 * outStride;
+        }
     }
 
     /// <summary>
-    /// <paramref name="blocks"/> blocks of 8 outputs for the 32 channels at <paramref name="c"/> (64 bytes of
-    /// 16-bit values): per block, channels c .. c + 15 as <see cref="Column{TK}"/> computes them, rounded and held in
-    /// registers, then channels c + 16 .. c + 31 the same way, then each output's two halves stored as one 64-byte vector
-    /// the <typeparamref name="TS"/> way (streaming: <c>y + c</c> of every output must be 64-byte aligned). Storing the
-    /// line whole lets it bypass the cache from memory; two 32-byte stores from two sweeps would read it first. The taps
-    /// are widened per block and half (from L1); the held halves, the block's sums and its taps take 17 + TK registers.
-    /// Same operations per output as
-    /// <see cref="Column{TK}"/>, so identical bits.
+    /// Calls <see cref="ColumnLine1{TK, TS}"/> or its row-step sibling with <paramref name="taps"/> (1 to 12) as a constant.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnLine<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static void ColumnLineDispatch<TS>(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,
+        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int blocks)
+        where TS : struct, IStoreMode
+    {
+        if (rowSteps == 1)
+        {
+            switch (taps)
+            {
+                case 1: ColumnLine1<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: ColumnLine1<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: ColumnLine1<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: ColumnLine1<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: ColumnLine1<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: ColumnLine1<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: ColumnLine1<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: ColumnLine1<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: ColumnLine1<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: ColumnLine1<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: ColumnLine1<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: ColumnLine1<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            }
+        }
+
+        if (rowSteps == 2)
+        {
+            switch (taps)
+            {
+                case 1: ColumnLine2<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 2: ColumnLine2<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 3: ColumnLine2<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 4: ColumnLine2<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 5: ColumnLine2<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 6: ColumnLine2<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 7: ColumnLine2<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 8: ColumnLine2<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 9: ColumnLine2<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 10: ColumnLine2<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 11: ColumnLine2<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 12: ColumnLine2<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(taps), taps, "16-bit column kernel: row steps 1 or 2, taps 1 to 12");
+    }
+
+    /// <summary>
+    /// <paramref name="blocks"/> blocks of 8 outputs (row step 1) for the 32 channels at <paramref name="c"/>
+    /// (64 bytes of 16-bit values): per block, channels c .. c + 15 as <see cref="Column1{TK}"/> computes them,
+    /// rounded in place and held in registers, then channels c + 16 .. c + 31 the same way, then each output's two halves
+    /// packed into one 64-byte vector and stored the <typeparamref name="TS"/> way (streaming: <c>y + c</c> of every
+    /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores
+    /// from two sweeps would read it first. The taps are widened per block and half (from L1); the held halves, the
+    /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so
+    /// identical bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnLine1<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int blocks)
         where TK : struct, IConstant
         where TS : struct, IStoreMode
@@ -819,6 +1174,586 @@ internal static partial class HalfChannelsLastKernel
             yi += outStride;
             BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l7, BFloat16Lanes.RoundHigh(a7)), ref y, yi);
             xo += 8 * rowStride;
+            yo += 8 * outStride;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="blocks"/> blocks of 8 outputs (row step 2) for the 32 channels at <paramref name="c"/>
+    /// (64 bytes of 16-bit values): per block, channels c .. c + 15 as <see cref="Column2{TK}"/> computes them,
+    /// rounded in place and held in registers, then channels c + 16 .. c + 31 the same way, then each output's two halves
+    /// packed into one 64-byte vector and stored the <typeparamref name="TS"/> way (streaming: <c>y + c</c> of every
+    /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores
+    /// from two sweeps would read it first. The taps are widened per block and half (from L1); the held halves, the
+    /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so
+    /// identical bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnLine2<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+        ref ushort y, nint outStride, nint c, int blocks)
+        where TK : struct, IConstant
+        where TS : struct, IStoreMode
+    {
+        Vector512<float> k0; Vector512<float> k1; Vector512<float> k2; Vector512<float> k3; Vector512<float> k4; Vector512<float> k5; Vector512<float> k6; Vector512<float> k7; Vector512<float> k8; Vector512<float> k9; Vector512<float> k10; Vector512<float> k11;
+        Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
+        Vector512<float> b, v;
+        nint xi;
+        nint xo = c, yo = c;
+        for (int blk = 0; blk < blocks; blk++)
+        {
+            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
+            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + 0)) : default;
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
+            xi = xo + 0;
+            if (14 + TK.Value > 0)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
+            }
+
+            if (14 + TK.Value > 1)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
+            }
+
+            if (14 + TK.Value > 2)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
+                a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
+            }
+
+            if (14 + TK.Value > 3)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
+                if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
+            }
+
+            if (14 + TK.Value > 4)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
+                if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
+                a2 = Vector512.FusedMultiplyAdd(v, k0, a2);
+            }
+
+            if (14 + TK.Value > 5)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
+                if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
+                if (TK.Value > 1) { a2 = Vector512.FusedMultiplyAdd(v, k1, a2); }
+            }
+
+            if (14 + TK.Value > 6)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
+                if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
+                if (TK.Value > 2) { a2 = Vector512.FusedMultiplyAdd(v, k2, a2); }
+                a3 = Vector512.FusedMultiplyAdd(v, k0, a3);
+            }
+
+            if (14 + TK.Value > 7)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
+                if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
+                if (TK.Value > 3) { a2 = Vector512.FusedMultiplyAdd(v, k3, a2); }
+                if (TK.Value > 1) { a3 = Vector512.FusedMultiplyAdd(v, k1, a3); }
+            }
+
+            if (14 + TK.Value > 8)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
+                if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
+                if (TK.Value > 4) { a2 = Vector512.FusedMultiplyAdd(v, k4, a2); }
+                if (TK.Value > 2) { a3 = Vector512.FusedMultiplyAdd(v, k2, a3); }
+                a4 = Vector512.FusedMultiplyAdd(v, k0, a4);
+            }
+
+            if (14 + TK.Value > 9)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
+                if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
+                if (TK.Value > 5) { a2 = Vector512.FusedMultiplyAdd(v, k5, a2); }
+                if (TK.Value > 3) { a3 = Vector512.FusedMultiplyAdd(v, k3, a3); }
+                if (TK.Value > 1) { a4 = Vector512.FusedMultiplyAdd(v, k1, a4); }
+            }
+
+            if (14 + TK.Value > 10)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
+                if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
+                if (TK.Value > 6) { a2 = Vector512.FusedMultiplyAdd(v, k6, a2); }
+                if (TK.Value > 4) { a3 = Vector512.FusedMultiplyAdd(v, k4, a3); }
+                if (TK.Value > 2) { a4 = Vector512.FusedMultiplyAdd(v, k2, a4); }
+                a5 = Vector512.FusedMultiplyAdd(v, k0, a5);
+            }
+
+            if (14 + TK.Value > 11)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
+                if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
+                if (TK.Value > 7) { a2 = Vector512.FusedMultiplyAdd(v, k7, a2); }
+                if (TK.Value > 5) { a3 = Vector512.FusedMultiplyAdd(v, k5, a3); }
+                if (TK.Value > 3) { a4 = Vector512.FusedMultiplyAdd(v, k3, a4); }
+                if (TK.Value > 1) { a5 = Vector512.FusedMultiplyAdd(v, k1, a5); }
+            }
+
+            if (14 + TK.Value > 12)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
+                if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
+                if (TK.Value > 6) { a3 = Vector512.FusedMultiplyAdd(v, k6, a3); }
+                if (TK.Value > 4) { a4 = Vector512.FusedMultiplyAdd(v, k4, a4); }
+                if (TK.Value > 2) { a5 = Vector512.FusedMultiplyAdd(v, k2, a5); }
+                a6 = Vector512.FusedMultiplyAdd(v, k0, a6);
+            }
+
+            if (14 + TK.Value > 13)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
+                if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
+                if (TK.Value > 7) { a3 = Vector512.FusedMultiplyAdd(v, k7, a3); }
+                if (TK.Value > 5) { a4 = Vector512.FusedMultiplyAdd(v, k5, a4); }
+                if (TK.Value > 3) { a5 = Vector512.FusedMultiplyAdd(v, k3, a5); }
+                if (TK.Value > 1) { a6 = Vector512.FusedMultiplyAdd(v, k1, a6); }
+            }
+
+            if (14 + TK.Value > 14)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
+                if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
+                if (TK.Value > 6) { a4 = Vector512.FusedMultiplyAdd(v, k6, a4); }
+                if (TK.Value > 4) { a5 = Vector512.FusedMultiplyAdd(v, k4, a5); }
+                if (TK.Value > 2) { a6 = Vector512.FusedMultiplyAdd(v, k2, a6); }
+                a7 = Vector512.FusedMultiplyAdd(v, k0, a7);
+            }
+
+            if (14 + TK.Value > 15)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
+                if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
+                if (TK.Value > 7) { a4 = Vector512.FusedMultiplyAdd(v, k7, a4); }
+                if (TK.Value > 5) { a5 = Vector512.FusedMultiplyAdd(v, k5, a5); }
+                if (TK.Value > 3) { a6 = Vector512.FusedMultiplyAdd(v, k3, a6); }
+                if (TK.Value > 1) { a7 = Vector512.FusedMultiplyAdd(v, k1, a7); }
+            }
+
+            if (14 + TK.Value > 16)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
+                if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
+                if (TK.Value > 6) { a5 = Vector512.FusedMultiplyAdd(v, k6, a5); }
+                if (TK.Value > 4) { a6 = Vector512.FusedMultiplyAdd(v, k4, a6); }
+                if (TK.Value > 2) { a7 = Vector512.FusedMultiplyAdd(v, k2, a7); }
+            }
+
+            if (14 + TK.Value > 17)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
+                if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
+                if (TK.Value > 7) { a5 = Vector512.FusedMultiplyAdd(v, k7, a5); }
+                if (TK.Value > 5) { a6 = Vector512.FusedMultiplyAdd(v, k5, a6); }
+                if (TK.Value > 3) { a7 = Vector512.FusedMultiplyAdd(v, k3, a7); }
+            }
+
+            if (14 + TK.Value > 18)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
+                if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
+                if (TK.Value > 6) { a6 = Vector512.FusedMultiplyAdd(v, k6, a6); }
+                if (TK.Value > 4) { a7 = Vector512.FusedMultiplyAdd(v, k4, a7); }
+            }
+
+            if (14 + TK.Value > 19)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
+                if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
+                if (TK.Value > 7) { a6 = Vector512.FusedMultiplyAdd(v, k7, a6); }
+                if (TK.Value > 5) { a7 = Vector512.FusedMultiplyAdd(v, k5, a7); }
+            }
+
+            if (14 + TK.Value > 20)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
+                if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
+                if (TK.Value > 6) { a7 = Vector512.FusedMultiplyAdd(v, k6, a7); }
+            }
+
+            if (14 + TK.Value > 21)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
+                if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
+                if (TK.Value > 7) { a7 = Vector512.FusedMultiplyAdd(v, k7, a7); }
+            }
+
+            if (14 + TK.Value > 22)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
+                if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
+            }
+
+            if (14 + TK.Value > 23)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
+                if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
+            }
+
+            if (14 + TK.Value > 24)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
+            }
+
+            if (14 + TK.Value > 25)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
+            }
+
+            Vector512<uint> l0 = BFloat16Lanes.RoundHigh(a0); Vector512<uint> l1 = BFloat16Lanes.RoundHigh(a1); Vector512<uint> l2 = BFloat16Lanes.RoundHigh(a2); Vector512<uint> l3 = BFloat16Lanes.RoundHigh(a3); Vector512<uint> l4 = BFloat16Lanes.RoundHigh(a4); Vector512<uint> l5 = BFloat16Lanes.RoundHigh(a5); Vector512<uint> l6 = BFloat16Lanes.RoundHigh(a6); Vector512<uint> l7 = BFloat16Lanes.RoundHigh(a7);
+
+            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 11 * kernelStride))) : default;
+            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + 16)) : default;
+            a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
+            xi = xo + 16;
+            if (14 + TK.Value > 0)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
+            }
+
+            if (14 + TK.Value > 1)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
+            }
+
+            if (14 + TK.Value > 2)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
+                a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
+            }
+
+            if (14 + TK.Value > 3)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
+                if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
+            }
+
+            if (14 + TK.Value > 4)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
+                if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
+                a2 = Vector512.FusedMultiplyAdd(v, k0, a2);
+            }
+
+            if (14 + TK.Value > 5)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
+                if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
+                if (TK.Value > 1) { a2 = Vector512.FusedMultiplyAdd(v, k1, a2); }
+            }
+
+            if (14 + TK.Value > 6)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
+                if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
+                if (TK.Value > 2) { a2 = Vector512.FusedMultiplyAdd(v, k2, a2); }
+                a3 = Vector512.FusedMultiplyAdd(v, k0, a3);
+            }
+
+            if (14 + TK.Value > 7)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
+                if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
+                if (TK.Value > 3) { a2 = Vector512.FusedMultiplyAdd(v, k3, a2); }
+                if (TK.Value > 1) { a3 = Vector512.FusedMultiplyAdd(v, k1, a3); }
+            }
+
+            if (14 + TK.Value > 8)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
+                if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
+                if (TK.Value > 4) { a2 = Vector512.FusedMultiplyAdd(v, k4, a2); }
+                if (TK.Value > 2) { a3 = Vector512.FusedMultiplyAdd(v, k2, a3); }
+                a4 = Vector512.FusedMultiplyAdd(v, k0, a4);
+            }
+
+            if (14 + TK.Value > 9)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
+                if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
+                if (TK.Value > 5) { a2 = Vector512.FusedMultiplyAdd(v, k5, a2); }
+                if (TK.Value > 3) { a3 = Vector512.FusedMultiplyAdd(v, k3, a3); }
+                if (TK.Value > 1) { a4 = Vector512.FusedMultiplyAdd(v, k1, a4); }
+            }
+
+            if (14 + TK.Value > 10)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
+                if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
+                if (TK.Value > 6) { a2 = Vector512.FusedMultiplyAdd(v, k6, a2); }
+                if (TK.Value > 4) { a3 = Vector512.FusedMultiplyAdd(v, k4, a3); }
+                if (TK.Value > 2) { a4 = Vector512.FusedMultiplyAdd(v, k2, a4); }
+                a5 = Vector512.FusedMultiplyAdd(v, k0, a5);
+            }
+
+            if (14 + TK.Value > 11)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
+                if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
+                if (TK.Value > 7) { a2 = Vector512.FusedMultiplyAdd(v, k7, a2); }
+                if (TK.Value > 5) { a3 = Vector512.FusedMultiplyAdd(v, k5, a3); }
+                if (TK.Value > 3) { a4 = Vector512.FusedMultiplyAdd(v, k3, a4); }
+                if (TK.Value > 1) { a5 = Vector512.FusedMultiplyAdd(v, k1, a5); }
+            }
+
+            if (14 + TK.Value > 12)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
+                if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
+                if (TK.Value > 6) { a3 = Vector512.FusedMultiplyAdd(v, k6, a3); }
+                if (TK.Value > 4) { a4 = Vector512.FusedMultiplyAdd(v, k4, a4); }
+                if (TK.Value > 2) { a5 = Vector512.FusedMultiplyAdd(v, k2, a5); }
+                a6 = Vector512.FusedMultiplyAdd(v, k0, a6);
+            }
+
+            if (14 + TK.Value > 13)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
+                if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
+                if (TK.Value > 7) { a3 = Vector512.FusedMultiplyAdd(v, k7, a3); }
+                if (TK.Value > 5) { a4 = Vector512.FusedMultiplyAdd(v, k5, a4); }
+                if (TK.Value > 3) { a5 = Vector512.FusedMultiplyAdd(v, k3, a5); }
+                if (TK.Value > 1) { a6 = Vector512.FusedMultiplyAdd(v, k1, a6); }
+            }
+
+            if (14 + TK.Value > 14)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
+                if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
+                if (TK.Value > 6) { a4 = Vector512.FusedMultiplyAdd(v, k6, a4); }
+                if (TK.Value > 4) { a5 = Vector512.FusedMultiplyAdd(v, k4, a5); }
+                if (TK.Value > 2) { a6 = Vector512.FusedMultiplyAdd(v, k2, a6); }
+                a7 = Vector512.FusedMultiplyAdd(v, k0, a7);
+            }
+
+            if (14 + TK.Value > 15)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
+                if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
+                if (TK.Value > 7) { a4 = Vector512.FusedMultiplyAdd(v, k7, a4); }
+                if (TK.Value > 5) { a5 = Vector512.FusedMultiplyAdd(v, k5, a5); }
+                if (TK.Value > 3) { a6 = Vector512.FusedMultiplyAdd(v, k3, a6); }
+                if (TK.Value > 1) { a7 = Vector512.FusedMultiplyAdd(v, k1, a7); }
+            }
+
+            if (14 + TK.Value > 16)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
+                if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
+                if (TK.Value > 6) { a5 = Vector512.FusedMultiplyAdd(v, k6, a5); }
+                if (TK.Value > 4) { a6 = Vector512.FusedMultiplyAdd(v, k4, a6); }
+                if (TK.Value > 2) { a7 = Vector512.FusedMultiplyAdd(v, k2, a7); }
+            }
+
+            if (14 + TK.Value > 17)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
+                if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
+                if (TK.Value > 7) { a5 = Vector512.FusedMultiplyAdd(v, k7, a5); }
+                if (TK.Value > 5) { a6 = Vector512.FusedMultiplyAdd(v, k5, a6); }
+                if (TK.Value > 3) { a7 = Vector512.FusedMultiplyAdd(v, k3, a7); }
+            }
+
+            if (14 + TK.Value > 18)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
+                if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
+                if (TK.Value > 6) { a6 = Vector512.FusedMultiplyAdd(v, k6, a6); }
+                if (TK.Value > 4) { a7 = Vector512.FusedMultiplyAdd(v, k4, a7); }
+            }
+
+            if (14 + TK.Value > 19)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
+                if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
+                if (TK.Value > 7) { a6 = Vector512.FusedMultiplyAdd(v, k7, a6); }
+                if (TK.Value > 5) { a7 = Vector512.FusedMultiplyAdd(v, k5, a7); }
+            }
+
+            if (14 + TK.Value > 20)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
+                if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
+                if (TK.Value > 6) { a7 = Vector512.FusedMultiplyAdd(v, k6, a7); }
+            }
+
+            if (14 + TK.Value > 21)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
+                if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
+                if (TK.Value > 7) { a7 = Vector512.FusedMultiplyAdd(v, k7, a7); }
+            }
+
+            if (14 + TK.Value > 22)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
+                if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
+            }
+
+            if (14 + TK.Value > 23)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
+                if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
+            }
+
+            if (14 + TK.Value > 24)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
+            }
+
+            if (14 + TK.Value > 25)
+            {
+                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                xi += rowStride;
+                if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
+            }
+
+            nint yi = yo;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l0, BFloat16Lanes.RoundHigh(a0)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l1, BFloat16Lanes.RoundHigh(a1)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l2, BFloat16Lanes.RoundHigh(a2)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l3, BFloat16Lanes.RoundHigh(a3)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l4, BFloat16Lanes.RoundHigh(a4)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l5, BFloat16Lanes.RoundHigh(a5)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l6, BFloat16Lanes.RoundHigh(a6)), ref y, yi);
+            yi += outStride;
+            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l7, BFloat16Lanes.RoundHigh(a7)), ref y, yi);
+            xo += 16 * rowStride;
             yo += 8 * outStride;
         }
     }
