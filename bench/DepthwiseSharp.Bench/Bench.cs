@@ -153,36 +153,23 @@ internal static class Bench
     /// the lowest over its blocks.
     /// </summary>
     private static double MemoryFloor(BenchBuffer src, BenchBuffer dst, int threads, TimeSpan budget) =>
-        Math.Min(Timing.Fastest(() => FloorPass(src, dst, threads, streaming: true), budget),
-            Math.Min(Timing.Fastest(() => FloorCopy(src, dst, threads, streaming: false), budget),
-                Timing.Fastest(() => FloorCopy(src, dst, threads, streaming: true), budget)));
+        Math.Min(Timing.Fastest(() => OnThreads(threads, p => FloorPart(src, dst, p, threads, streaming: true)), budget),
+            Math.Min(Timing.Fastest(() => OnThreads(threads, p => CopyPart(src, dst, p, threads, streaming: false)), budget),
+                Timing.Fastest(() => OnThreads(threads, p => CopyPart(src, dst, p, threads, streaming: true)), budget)));
 
-    // Optimized from the first call: the small shapes finish their 200 timed runs before tiered compilation would.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void FloorPass(BenchBuffer src, BenchBuffer dst, int threads, bool streaming)
+    /// <summary>Runs a floor pass's parts 0 .. threads - 1, each on its own thread (one: on the calling thread).</summary>
+    private static void OnThreads(int threads, Action<int> part)
     {
         if (threads == 1)
         {
-            FloorPart(src, dst, 0, 1, streaming);
+            part(0);
             return;
         }
 
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, p => FloorPart(src, dst, p, threads, streaming));
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, part);
     }
 
-    /// <summary>The floor's copy pass: each thread copies its share of x into its share of y (see <see cref="MemoryFloor"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void FloorCopy(BenchBuffer src, BenchBuffer dst, int threads, bool streaming)
-    {
-        if (threads == 1)
-        {
-            CopyPart(src, dst, 0, 1, streaming);
-            return;
-        }
-
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, p => CopyPart(src, dst, p, threads, streaming));
-    }
-
+    /// <summary>The floor's copy pass, one thread's part: its share of x copied into its share of y (see <see cref="MemoryFloor"/>).</summary>
     // Lane layout: with streaming, one Vector512 load (any alignment) and one non-temporal store of a whole 64-byte line
     // per 16 floats; the elements before the destination's first line boundary and after its last whole line are copied
     // one by one.
