@@ -161,13 +161,13 @@ w("internal static partial class HalfChannelsLastKernel")
 w("{")
 
 
-def dispatch(name, generic, summary):
+def dispatch(name, generic, summary, tail_params="int blocks", tail_args="blocks"):
     w("    /// <summary>")
     w(f"    /// {summary}")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     w(f"    private static void {name}Dispatch{generic}(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,")
-    w("        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int blocks)")
+    w(f"        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, {tail_params})")
     if generic:
         w("        where TS : struct, IStoreMode")
     w("    {")
@@ -178,7 +178,7 @@ def dispatch(name, generic, summary):
         w("            switch (taps)")
         w("            {")
         for k in range(1, MAX_TAPS + 1):
-            w(f"                case {k}: {name}{r}<Const{k}{targs}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;")
+            w(f"                case {k}: {name}{r}<Const{k}{targs}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, {tail_args}); return;")
         w("            }")
         w("        }")
         w("")
@@ -187,16 +187,16 @@ def dispatch(name, generic, summary):
     w("")
 
 
-def widen_taps(indent, offset):
+def widen_taps(indent, offset, base="c"):
     for j in range(MAX_TAPS):
-        w(f"{indent}k{j} = TK.Value > {j} ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + {offset} + {j} * kernelStride))) : default;")
+        w(f"{indent}k{j} = TK.Value > {j} ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)({base} + {offset} + {j} * kernelStride))) : default;")
 
 
-def half_block(indent, offset, r, taps=True):
-    """(Widens the taps at channel c + offset,) runs a block of outputs over the rows (row step r), leaves the sums in a0.."""
+def half_block(indent, offset, r, taps=True, base="c"):
+    """(Widens the taps at channel base + offset,) runs a block of outputs over the rows (row step r), leaves the sums in a0.."""
     if taps:
-        widen_taps(indent, offset)
-    w(f"{indent}b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + {offset})) : default;")
+        widen_taps(indent, offset, base)
+    w(f"{indent}b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)({base} + {offset})) : default;")
     w(indent + " ".join(f"a{q} = b;" for q in range(MAX_STEPS)))
     w(f"{indent}xi = xo + {offset};")
     for i in range(r * (MAX_STEPS - 1) + MAX_TAPS):
@@ -216,15 +216,15 @@ def half_block(indent, offset, r, taps=True):
         w("")
 
 
-def store_block(store, r):
-    """Stores the block's outputs (store: a format string of q, output q at y + yi), moves on a block, ends the method."""
+def store_block(store, advance):
+    """Stores the block's outputs (store: a format string of q, output q at y + yi), moves on (advance: statements), ends the method."""
     w("            nint yi = yo;")
     for q in range(MAX_STEPS):
         w("            " + store.format(q=q))
         if q < MAX_STEPS - 1:
             w("            yi += outStride;")
-    w(f"            xo += {MAX_STEPS * r} * rowStride;")
-    w(f"            yo += {MAX_STEPS} * outStride;")
+    for a in advance:
+        w(f"            {a}")
     w("        }")
     w("    }")
 
@@ -259,13 +259,16 @@ for r in ROW_STEPS:
     w("        for (int blk = 0; blk < blocks; blk++)")
     w("        {")
     half_block("            ", 0, r, taps=False)
-    store_block("BFloat16Lanes.Narrow(a{q}).StoreUnsafe(ref y, (nuint)yi);", r)
+    store_block("BFloat16Lanes.Narrow(a{q}).StoreUnsafe(ref y, (nuint)yi);", [f"xo += {MAX_STEPS * r} * rowStride;", f"yo += {MAX_STEPS} * outStride;"])
     w("")
-dispatch("ColumnLine", "<TS>", f"Calls <see cref=\"ColumnLine1{{TK, TS}}\"/> or its row-step sibling with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.")
+dispatch("ColumnLine", "<TS>", f"Calls <see cref=\"ColumnLine1{{TK, TS}}\"/> or its row-step sibling with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.",
+         "int count, nint xStep, nint yStep, nint kStep", "count, xStep, yStep, kStep")
 for r in ROW_STEPS:
     w("    /// <summary>")
-    w(f"    /// <paramref name=\"blocks\"/> blocks of {MAX_STEPS} outputs (row step {r}) for the 32 channels at <paramref name=\"c\"/>")
-    w(f"    /// (64 bytes of 16-bit values): per block, channels c .. c + 15 as <see cref=\"Column{r}{{TK}}\"/> computes them,")
+    w(f"    /// <paramref name=\"count\"/> blocks of {MAX_STEPS} outputs (row step {r}), the first for the 32 channels at <paramref name=\"c\"/>")
+    w(f"    /// (64 bytes of 16-bit values), each next one <paramref name=\"xStep\"/> inputs, <paramref name=\"yStep\"/> outputs and")
+    w("    /// <paramref name=\"kStep\"/> taps on (down the time axis, or across the channels a line at a time). Per block,")
+    w(f"    /// channels c .. c + 15 as <see cref=\"Column{r}{{TK}}\"/> computes them,")
     w("    /// rounded in place and held in registers, then channels c + 16 .. c + 31 the same way, then each output's two halves")
     w("    /// packed into one 64-byte vector and stored the <typeparamref name=\"TS\"/> way (streaming: <c>y + c</c> of every")
     w("    /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores")
@@ -275,19 +278,20 @@ for r in ROW_STEPS:
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
     w(f"    private static void ColumnLine{r}<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,")
-    w("        ref ushort y, nint outStride, nint c, int blocks)")
+    w("        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)")
     w("        where TK : struct, IConstant")
     w("        where TS : struct, IStoreMode")
     w("    {")
     declare("        ")
-    w("        nint xo = c, yo = c;")
-    w("        for (int blk = 0; blk < blocks; blk++)")
+    w("        nint xo = c, yo = c, ko = c;")
+    w("        for (int blk = 0; blk < count; blk++)")
     w("        {")
-    half_block("            ", 0, r)
+    half_block("            ", 0, r, base="ko")
     w("            " + " ".join(f"Vector512<uint> l{q} = BFloat16Lanes.RoundHigh(a{q});" for q in range(MAX_STEPS)))
     w("")
-    half_block("            ", 16, r)
-    store_block("BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l{q}, BFloat16Lanes.RoundHigh(a{q})), ref y, yi);", r)
+    half_block("            ", 16, r, base="ko")
+    store_block("BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l{q}, BFloat16Lanes.RoundHigh(a{q})), ref y, yi);",
+                ["xo += xStep;", "yo += yStep;", "ko += kStep;"])
     if r != ROW_STEPS[-1]:
         w("")
 w("}")

@@ -247,7 +247,8 @@ public class HalfForwardTests
     /// every 16-bit offset within a 64-byte line (streaming then starts at each row's first line boundary; with stride 1 the
     /// kernel and bias are wrapped so that each step's last line runs on into the next step's first channels, otherwise
     /// the channels around the lines go step by step), channel counts of one, two and three lines, taps 1 to 12, strides
-    /// 1 and 2, dilations 1, 2 and 4 (column phases; stride 2 with dilation 1 walks rows two apart), lengths that leave steps after the last block, bias or none, 1 and 2
+    /// 1 and 2, dilations 1, 2 and 4 (column phases; stride 2 with dilation 1 walks rows two apart), rows of 2 and 4 KiB
+    /// (one-block tiles walked across runs of lines), lengths that leave steps after the last block, bias or none, 1 and 2
     /// threads: always the float32 reference on the widened values, rounded once.
     /// </summary>
     [Fact]
@@ -268,6 +269,12 @@ public class HalfForwardTests
             var g = Conv1DGeometry.ForPadding(2, 45 + offset, c, 1, k, s, d, pads[offset % 3], DataFormat.ChannelsLast);
             CheckFusedLines(g, offset, rng, withBias: offset % 5 != 4);
         }
+
+        // Rows of 2 and 4 KiB (1024 and 2048 channels) at strides 1 and 2: walks that alias in L1 take one-block tiles,
+        // each call walking its block across a run of lines.
+        CheckFusedLines(Conv1DGeometry.ForPadding(1, 29, 1024, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast), 6, rng, withBias: true);
+        CheckFusedLines(Conv1DGeometry.ForPadding(1, 37, 2048, 1, 3, 2, 1, Padding.Valid, DataFormat.ChannelsLast), 0, rng, withBias: false);
+        CheckFusedLines(Conv1DGeometry.ForPadding(1, 37, 1056 - 32, 1, 7, 2, 1, Padding.Causal, DataFormat.ChannelsLast), 17, rng, withBias: true);
     }
 
     private static void CheckFusedLines(in Conv1DGeometry g, int offset, Random rng, bool withBias)

@@ -109,11 +109,11 @@ internal static partial class ColumnKernel
     }
 
     /// <summary>
-    /// Channel vectors one call walks when a tile is one block (<see cref="ForwardPolicy.ColumnTile{T}"/>): enough that the
+    /// Channel vectors (or 16-bit lines) one call walks when a tile is one block (<see cref="ForwardPolicy.ColumnTile{T}"/>): enough that the
     /// call and its taps' loads are small against the run's work, few enough that the next tile's rows are requested in
     /// slices spread over the tile.
     /// </summary>
-    private const int ChannelRun = 8;
+    internal const int ChannelRun = 8;
 
     /// <summary>
     /// Whether a tile's sweeps request the next tile's input rows: with one phase, or on column walks shorter than

@@ -110,7 +110,8 @@ internal static partial class HalfChannelsLastKernel
         int end = wrap ? c + ca : c;
         int lines = (end - ca) / (2 * Lanes), cl = ca + lines * 2 * Lanes;
         bool half = cl + Lanes <= end;
-        int ce = half ? cl + Lanes : cl, sweeps = lines + (half ? 1 : 0);
+        int runs = tile == BlockSteps ? (lines + ColumnKernel.ChannelRun - 1) / ColumnKernel.ChannelRun : lines;
+        int ce = half ? cl + Lanes : cl, sweeps = runs + (half ? 1 : 0);
         int first0 = wrap ? ca : 0;
         nint tapStep = (nint)d * c, outputRows = (nint)p * s * c;
         bool prefetchTiles = prefetch && ColumnKernel.PrefetchesTiles(p, tapStep * sizeof(ushort));
@@ -130,16 +131,24 @@ internal static partial class HalfChannelsLastKernel
                 ref ushort ys = ref Unsafe.Add(ref yb, (nint)first * c);
                 if (done > 0)
                 {
-                    for (int v = 0; v < lines; v++)
+                    // One block per tile (walks that alias in L1): a call walks the block across a run of lines.
+                    for (int v = 0; tile == BlockSteps && v < lines; v += ColumnKernel.ChannelRun)
+                    {
+                        inputs.Request(ref xb, 0, c, phase * sweeps + v / ColumnKernel.ChannelRun);
+                        ColumnLineDispatch<TS>(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, ca + (nint)v * 2 * Lanes,
+                            Math.Min(ColumnKernel.ChannelRun, lines - v), 2 * Lanes, 2 * Lanes, 2 * Lanes);
+                    }
+
+                    for (int v = 0; tile != BlockSteps && v < lines; v++)
                     {
                         inputs.Request(ref xb, 0, c, phase * sweeps + v);
                         ColumnLineDispatch<TS>(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, ca + (nint)v * 2 * Lanes,
-                            blocks);
+                            blocks, BlockSteps * rowSteps * tapStep, BlockSteps * (nint)p * c, 0);
                     }
 
                     if (half)
                     {
-                        inputs.Request(ref xb, 0, c, phase * sweeps + lines);
+                        inputs.Request(ref xb, 0, c, phase * sweeps + sweeps - 1);
                         ColumnDispatch(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, cl, blocks);
                     }
 

@@ -638,25 +638,25 @@ internal static partial class HalfChannelsLastKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnLineDispatch<TS>(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,
-        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int blocks)
+        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TS : struct, IStoreMode
     {
         if (rowSteps == 1)
         {
             switch (taps)
             {
-                case 1: ColumnLine1<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: ColumnLine1<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: ColumnLine1<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: ColumnLine1<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: ColumnLine1<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: ColumnLine1<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: ColumnLine1<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: ColumnLine1<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: ColumnLine1<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: ColumnLine1<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: ColumnLine1<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: ColumnLine1<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: ColumnLine1<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 2: ColumnLine1<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 3: ColumnLine1<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 4: ColumnLine1<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 5: ColumnLine1<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 6: ColumnLine1<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 7: ColumnLine1<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 8: ColumnLine1<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 9: ColumnLine1<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 10: ColumnLine1<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 11: ColumnLine1<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 12: ColumnLine1<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
             }
         }
 
@@ -664,18 +664,18 @@ internal static partial class HalfChannelsLastKernel
         {
             switch (taps)
             {
-                case 1: ColumnLine2<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: ColumnLine2<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: ColumnLine2<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: ColumnLine2<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: ColumnLine2<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: ColumnLine2<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: ColumnLine2<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: ColumnLine2<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: ColumnLine2<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: ColumnLine2<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: ColumnLine2<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: ColumnLine2<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: ColumnLine2<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 2: ColumnLine2<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 3: ColumnLine2<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 4: ColumnLine2<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 5: ColumnLine2<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 6: ColumnLine2<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 7: ColumnLine2<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 8: ColumnLine2<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 9: ColumnLine2<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 10: ColumnLine2<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 11: ColumnLine2<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 12: ColumnLine2<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
             }
         }
 
@@ -683,8 +683,10 @@ internal static partial class HalfChannelsLastKernel
     }
 
     /// <summary>
-    /// <paramref name="blocks"/> blocks of 8 outputs (row step 1) for the 32 channels at <paramref name="c"/>
-    /// (64 bytes of 16-bit values): per block, channels c .. c + 15 as <see cref="Column1{TK}"/> computes them,
+    /// <paramref name="count"/> blocks of 8 outputs (row step 1), the first for the 32 channels at <paramref name="c"/>
+    /// (64 bytes of 16-bit values), each next one <paramref name="xStep"/> inputs, <paramref name="yStep"/> outputs and
+    /// <paramref name="kStep"/> taps on (down the time axis, or across the channels a line at a time). Per block,
+    /// channels c .. c + 15 as <see cref="Column1{TK}"/> computes them,
     /// rounded in place and held in registers, then channels c + 16 .. c + 31 the same way, then each output's two halves
     /// packed into one 64-byte vector and stored the <typeparamref name="TS"/> way (streaming: <c>y + c</c> of every
     /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores
@@ -694,7 +696,7 @@ internal static partial class HalfChannelsLastKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnLine1<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
-        ref ushort y, nint outStride, nint c, int blocks)
+        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TK : struct, IConstant
         where TS : struct, IStoreMode
     {
@@ -702,22 +704,22 @@ internal static partial class HalfChannelsLastKernel
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
         Vector512<float> b, v;
         nint xi;
-        nint xo = c, yo = c;
-        for (int blk = 0; blk < blocks; blk++)
+        nint xo = c, yo = c, ko = c;
+        for (int blk = 0; blk < count; blk++)
         {
-            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
-            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + 0)) : default;
+            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 11 * kernelStride))) : default;
+            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 0)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 0;
             if (7 + TK.Value > 0)
@@ -932,19 +934,19 @@ internal static partial class HalfChannelsLastKernel
 
             Vector512<uint> l0 = BFloat16Lanes.RoundHigh(a0); Vector512<uint> l1 = BFloat16Lanes.RoundHigh(a1); Vector512<uint> l2 = BFloat16Lanes.RoundHigh(a2); Vector512<uint> l3 = BFloat16Lanes.RoundHigh(a3); Vector512<uint> l4 = BFloat16Lanes.RoundHigh(a4); Vector512<uint> l5 = BFloat16Lanes.RoundHigh(a5); Vector512<uint> l6 = BFloat16Lanes.RoundHigh(a6); Vector512<uint> l7 = BFloat16Lanes.RoundHigh(a7);
 
-            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 11 * kernelStride))) : default;
-            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + 16)) : default;
+            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 11 * kernelStride))) : default;
+            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 16)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 16;
             if (7 + TK.Value > 0)
@@ -1173,14 +1175,17 @@ internal static partial class HalfChannelsLastKernel
             BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l6, BFloat16Lanes.RoundHigh(a6)), ref y, yi);
             yi += outStride;
             BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l7, BFloat16Lanes.RoundHigh(a7)), ref y, yi);
-            xo += 8 * rowStride;
-            yo += 8 * outStride;
+            xo += xStep;
+            yo += yStep;
+            ko += kStep;
         }
     }
 
     /// <summary>
-    /// <paramref name="blocks"/> blocks of 8 outputs (row step 2) for the 32 channels at <paramref name="c"/>
-    /// (64 bytes of 16-bit values): per block, channels c .. c + 15 as <see cref="Column2{TK}"/> computes them,
+    /// <paramref name="count"/> blocks of 8 outputs (row step 2), the first for the 32 channels at <paramref name="c"/>
+    /// (64 bytes of 16-bit values), each next one <paramref name="xStep"/> inputs, <paramref name="yStep"/> outputs and
+    /// <paramref name="kStep"/> taps on (down the time axis, or across the channels a line at a time). Per block,
+    /// channels c .. c + 15 as <see cref="Column2{TK}"/> computes them,
     /// rounded in place and held in registers, then channels c + 16 .. c + 31 the same way, then each output's two halves
     /// packed into one 64-byte vector and stored the <typeparamref name="TS"/> way (streaming: <c>y + c</c> of every
     /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores
@@ -1190,7 +1195,7 @@ internal static partial class HalfChannelsLastKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ColumnLine2<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
-        ref ushort y, nint outStride, nint c, int blocks)
+        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TK : struct, IConstant
         where TS : struct, IStoreMode
     {
@@ -1198,22 +1203,22 @@ internal static partial class HalfChannelsLastKernel
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
         Vector512<float> b, v;
         nint xi;
-        nint xo = c, yo = c;
-        for (int blk = 0; blk < blocks; blk++)
+        nint xo = c, yo = c, ko = c;
+        for (int blk = 0; blk < count; blk++)
         {
-            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
-            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + 0)) : default;
+            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 11 * kernelStride))) : default;
+            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 0)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 0;
             if (14 + TK.Value > 0)
@@ -1470,19 +1475,19 @@ internal static partial class HalfChannelsLastKernel
 
             Vector512<uint> l0 = BFloat16Lanes.RoundHigh(a0); Vector512<uint> l1 = BFloat16Lanes.RoundHigh(a1); Vector512<uint> l2 = BFloat16Lanes.RoundHigh(a2); Vector512<uint> l3 = BFloat16Lanes.RoundHigh(a3); Vector512<uint> l4 = BFloat16Lanes.RoundHigh(a4); Vector512<uint> l5 = BFloat16Lanes.RoundHigh(a5); Vector512<uint> l6 = BFloat16Lanes.RoundHigh(a6); Vector512<uint> l7 = BFloat16Lanes.RoundHigh(a7);
 
-            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 16 + 11 * kernelStride))) : default;
-            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(c + 16)) : default;
+            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 11 * kernelStride))) : default;
+            b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 16)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 16;
             if (14 + TK.Value > 0)
@@ -1753,8 +1758,9 @@ internal static partial class HalfChannelsLastKernel
             BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l6, BFloat16Lanes.RoundHigh(a6)), ref y, yi);
             yi += outStride;
             BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l7, BFloat16Lanes.RoundHigh(a7)), ref y, yi);
-            xo += 16 * rowStride;
-            yo += 8 * outStride;
+            xo += xStep;
+            yo += yStep;
+            ko += kStep;
         }
     }
 }
