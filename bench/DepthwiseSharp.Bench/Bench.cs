@@ -153,7 +153,7 @@ internal static class Bench
     /// the lowest over its blocks.
     /// </summary>
     private static double MemoryFloor(BenchBuffer src, BenchBuffer dst, int threads, TimeSpan budget) =>
-        Math.Min(Timing.Fastest(() => OnThreads(threads, p => FloorPart(src, dst, p, threads, streaming: true)), budget),
+        Math.Min(Timing.Fastest(() => OnThreads(threads, p => FloorPart(src, dst, p, threads)), budget),
             Math.Min(Timing.Fastest(() => OnThreads(threads, p => CopyPart(src, dst, p, threads, streaming: false)), budget),
                 Timing.Fastest(() => OnThreads(threads, p => CopyPart(src, dst, p, threads, streaming: true)), budget)));
 
@@ -217,7 +217,7 @@ internal static class Bench
     private const int FloorChunk = 1 << 10;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void FloorPart(BenchBuffer src, BenchBuffer dst, int part, int parts, bool streaming)
+    private static unsafe void FloorPart(BenchBuffer src, BenchBuffer dst, int part, int parts)
     {
         long n = src.Length, m = dst.Length;
         long s0 = n * part / parts, s1 = n * (part + 1) / parts;
@@ -229,10 +229,10 @@ internal static class Bench
             long a0 = s0 + (s1 - s0) * step / steps, a1 = s0 + (s1 - s0) * (step + 1) / steps;
             long b0 = d0 + (d1 - d0) * step / steps, b1 = d0 + (d1 - d0) * (step + 1) / steps;
             sum += Read(src.Pointer + a0, (int)(a1 - a0));
-            Write(dst.Pointer + b0, (int)(b1 - b0), sum, streaming);
+            Write(dst.Pointer + b0, (int)(b1 - b0), sum);
         }
 
-        if (streaming)
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
         {
             System.Runtime.Intrinsics.X86.Sse.StoreFence();
         }
@@ -268,10 +268,10 @@ internal static class Bench
     // Lane layout: one Vector512 (16 floats, one cache line) per non-temporal store; the elements before the first 64-byte
     // boundary and after the last whole line take ordinary stores. Without AVX-512 every store is ordinary.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Write(float* p, int count, float value, bool streaming)
+    private static unsafe void Write(float* p, int count, float value)
     {
         var span = new Span<float>(p, count);
-        if (!streaming || !System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
         {
             span.Fill(value);
             return;
