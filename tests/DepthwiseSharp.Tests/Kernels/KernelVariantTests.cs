@@ -214,6 +214,56 @@ public class KernelVariantTests
         CheckStreaming<float>(variant, Conv1DGeometry.ForPadding(1, 20, 37, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast), 3, rng);
     }
 
+    /// <summary>
+    /// Cache-resident calls that store whole aligned lines with ordinary stores (<c>ForwardPolicy.AlignedLinesStart</c>: the
+    /// interior from the row's first line boundary, the kernel wrapped): the output at every element offset within a line,
+    /// the column kernel and the step loop, one and two threads, bias or none, against the reference.
+    /// </summary>
+    [Fact]
+    public void Aligned_line_stores_of_cached_calls_at_every_output_alignment_match_reference()
+    {
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            return;
+        }
+
+        var rng = new Random(8);
+        for (int offset = 0; offset < 16; offset += 3)
+        {
+            // 1 x 300 x 256 float32 in and out: 600 KiB, above AlignedLinesMinBytes and cache-resident.
+            var g = Conv1DGeometry.ForPadding(1, 300, 256, 1, 3 + offset % 5, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+            Assert.True(ForwardPolicy.AlignedLinesStart<float>(g, 4096 + 4 * offset, false, KernelVariant.Vector512) == (16 - offset) % 16);
+            CheckStreaming<float>(KernelVariant.Vector512, g, offset, rng, streaming: null);
+        }
+    }
+
+    /// <summary>Which cached calls store aligned lines: the rule stated on <c>ForwardPolicy.AlignedLinesStart</c>.</summary>
+    [Fact]
+    public void Only_cached_stride_1_calls_of_half_an_L2_or_more_align_their_lines()
+    {
+        var best = KernelVariant.Vector512;
+        var g = Conv1DGeometry.ForPadding(1, 512, 256, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        Assert.Equal(12, ForwardPolicy.AlignedLinesStart<float>(g, 4096 + 16, false, best));
+        Assert.Equal(0, ForwardPolicy.AlignedLinesStart<float>(g, 4096, false, best));
+        Assert.Equal(-1, ForwardPolicy.AlignedLinesStart<float>(g, 4096 + 16, true, best));
+        Assert.Equal(-1, ForwardPolicy.AlignedLinesStart<float>(g, 4096 + 16, false, KernelVariant.Vector256));
+        Assert.Equal(-1, ForwardPolicy.AlignedLinesStart<float>(g, 4096 + 2, false, best));
+
+        // 1 x 255 x 256 float32: just under 512 KiB in and out; stride 2; M = 2; rows not whole lines; from memory (streams).
+        Assert.Equal(-1, ForwardPolicy.AlignedLinesStart<float>(Conv1DGeometry.ForPadding(1, 255, 256, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast),
+            4096 + 16, false, best));
+        Assert.Equal(-1, ForwardPolicy.AlignedLinesStart<float>(Conv1DGeometry.ForPadding(1, 1024, 256, 1, 5, 2, 1, Padding.Same, DataFormat.ChannelsLast),
+            4096 + 16, false, best));
+        Assert.Equal(-1, ForwardPolicy.AlignedLinesStart<float>(Conv1DGeometry.ForPadding(1, 512, 128, 2, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast),
+            4096 + 16, false, best));
+        Assert.Equal(-1, ForwardPolicy.AlignedLinesStart<float>(Conv1DGeometry.ForPadding(1, 512, 250, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast),
+            4096 + 16, false, best));
+        Assert.Equal(-1, ForwardPolicy.AlignedLinesStart<float>(Conv1DGeometry.ForPadding(64, 8192, 256, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsLast),
+            4096 + 16, false, best));
+        Assert.Equal(-1, ForwardPolicy.AlignedLinesStart<float>(Conv1DGeometry.ForPadding(1, 512, 256, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsFirst),
+            4096 + 16, false, best));
+    }
+
     /// <summary>Which calls stream, and from which channel: the rule stated on <c>ForwardPolicy.StreamingStart</c>.</summary>
     [Fact]
     public void Streaming_starts_at_the_first_line_boundary_of_large_channels_last_outputs_only()
@@ -302,7 +352,7 @@ public class KernelVariantTests
         Assert.False(ForwardPolicy.ColumnsPay<float>(new Conv1DGeometry(8, 4096, 512, 4, 4, 1, 1, 0, 0, DataFormat.ChannelsLast)));
     }
 
-    private static void CheckStreaming<T>(KernelVariant variant, Conv1DGeometry g, int offset, Random rng)
+    private static void CheckStreaming<T>(KernelVariant variant, Conv1DGeometry g, int offset, Random rng, bool? streaming = true)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var x = Random<T>(g.InputCount, rng);
@@ -328,9 +378,9 @@ public class KernelVariantTests
                 foreach (int threads in (int[])[1, 2])
                 {
                     actual.Fill(T.NaN);
-                    ForwardExecutor.Forward<T>(g, x, k, withBias ? b : default, actual, variant, maxDegree: threads, columns: columns, streaming: true);
+                    ForwardExecutor.Forward<T>(g, x, k, withBias ? b : default, actual, variant, maxDegree: threads, columns: columns, streaming: streaming);
                     Assert.True(expected.AsSpan().SequenceEqual(actual),
-                        $"{variant} streaming (offset {offset}, columns={columns}, threads={threads}) differs from the reference for {g}, bias={withBias}");
+                        $"{variant} streaming={streaming} (offset {offset}, columns={columns}, threads={threads}) differs from the reference for {g}, bias={withBias}");
                 }
             }
         }

@@ -23,14 +23,15 @@ internal static class ChannelsLastKernel
     /// <summary>
     /// Computes output steps [t0, t1) of batch element b, channels_last, then applies the epilogue. With
     /// <paramref name="columns"/> (see <see cref="ForwardPolicy.ColumnsPay{T}"/>) the interior may take the column kernel. With
-    /// <paramref name="streamFrom"/> at least 0 (see <see cref="ForwardPolicy.StreamingStart{T}"/>) the interior's channels from
-    /// there on are stored non-temporally, y pinned; <paramref name="wrapped"/> is then <see cref="Wrap{T}"/>'s copy of
-    /// the kernel and bias, or a null ref. <paramref name="prefetch"/> (<see cref="ForwardPolicy.Prefetches{T}"/>) says
+    /// <paramref name="lineFrom"/> at least 0 the interior's channels from there on are stored in whole 64-byte lines,
+    /// non-temporally when <paramref name="streams"/> (see <see cref="ForwardPolicy.StreamingStart{T}"/>; y pinned), with
+    /// ordinary stores otherwise (<see cref="ForwardPolicy.AlignedLinesStart{T}"/>); <paramref name="wrapped"/> is then
+    /// <see cref="Wrap{T}"/>'s copy of the kernel and bias, or a null ref. <paramref name="prefetch"/> (<see cref="ForwardPolicy.Prefetches{T}"/>) says
     /// whether rows are requested ahead in software.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<T, TV>(in Conv1DGeometry g, ref T x, ref T kernel, ref T bias, bool hasBias, ref T y,
-        int b, int t0, int t1, Activation? epilogue, bool columns, int streamFrom, ref T wrapped, bool prefetch)
+        int b, int t0, int t1, Activation? epilogue, bool columns, int lineFrom, bool streams, ref T wrapped, bool prefetch)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TV : struct, IVec<TV, T>
     {
@@ -76,13 +77,18 @@ internal static class ChannelsLastKernel
             // With M = 1 rows is the caller's input, so prefetching may run on to the end of the batch element; the M > 1
             // scratch holds only this item's rows and is already in cache. Without prefetch nothing is requested.
             int prefetchEnd = prefetch && m == 1 ? l : r0;
-            if (streamFrom >= 0)
+            int line = 64 / Unsafe.SizeOf<T>();
+            if (lineFrom >= 0 && streams)
             {
                 // Whole 64-byte lines only: a line written partly by non-temporal stores is merged in memory, slowly.
-                int line = 64 / Unsafe.SizeOf<T>();
                 InteriorRows<T, TV, StreamingStores>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, prefetchEnd, prefetch, columns,
-                    streamFrom, streamFrom + (cm - streamFrom) / line * line, ref wrapped);
+                    lineFrom, lineFrom + (cm - lineFrom) / line * line, ref wrapped);
                 StoreModes.Fence();
+            }
+            else if (lineFrom >= 0)
+            {
+                InteriorRows<T, TV, CachedStores>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, prefetchEnd, prefetch, columns,
+                    lineFrom, lineFrom + (cm - lineFrom) / line * line, ref wrapped);
             }
             else
             {
@@ -157,7 +163,7 @@ internal static class ChannelsLastKernel
     /// step, the narrow widths' calls cost more than the step's whole row). With stride 1 and <paramref name="wrapped"/>
     /// the step loop needs no edges but the first head and the last tail: step t covers channels [ca, cm + ca), its last
     /// vector running on into step t + 1's first ca channels, whose inputs follow in memory too (stride 1, rows
-    /// contiguous), with kernel and bias taken modulo cm from the wrapped copy. Every vector then streams a whole line.
+    /// contiguous), with kernel and bias taken modulo cm from the wrapped copy. Every vector then writes a whole line.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InteriorRows<T, TV, TS>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb,
@@ -173,7 +179,7 @@ internal static class ChannelsLastKernel
         }
 
         // Stride 1 with a wrapped kernel: each step's last vector runs on into the next step's head (see above).
-        bool wrap = TS.Streaming && ca > 0 && s == 1 && !Unsafe.IsNullRef(ref wrapped);
+        bool wrap = ca > 0 && s == 1 && !Unsafe.IsNullRef(ref wrapped);
         int wl = cm + ca;
         int steps = ForwardPolicy.ColumnSteps<TV>();
         if (columns && cm >= TV.Count && ColumnKernel.Walks(s, d) && k <= ForwardPolicy.ColumnTapLimit(steps))

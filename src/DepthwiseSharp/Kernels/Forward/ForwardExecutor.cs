@@ -40,21 +40,28 @@ internal static class ForwardExecutor
             fixed (T* py = y)
             {
                 var job = JobPool<ForwardJob<T>>.Rent();
-                int streamFrom = streaming == false ? -1 : ForwardPolicy.StreamingStart<T>(g, (nint)py, epilogue is not null, variant, streaming == true);
+                // lineFrom: the first channel of the interior's whole-line stores, non-temporal (streams) or not, or -1.
+                int lineFrom = streaming == false ? -1 : ForwardPolicy.StreamingStart<T>(g, (nint)py, epilogue is not null, variant, streaming == true);
+                bool streams = lineFrom >= 0;
+                if (!streams && streaming != false)
+                {
+                    lineFrom = ForwardPolicy.AlignedLinesStart<T>(g, (nint)py, epilogue is not null, variant);
+                }
+
                 bool useColumns = last && (columns ?? ForwardPolicy.ColumnsPay<T>(g));
                 T[]? wrapped = null;
-                if (streamFrom > 0 && g.Stride == 1)
+                if (lineFrom > 0 && g.Stride == 1)
                 {
-                    int length = (g.KernelSize + 1) * (g.OutputChannels + streamFrom);
+                    int length = (g.KernelSize + 1) * (g.OutputChannels + lineFrom);
                     wrapped = ArrayPool<T>.Shared.Rent(length);
-                    ChannelsLastKernel.Wrap(kernel, bias, wrapped, g.OutputChannels, g.KernelSize, streamFrom);
+                    ChannelsLastKernel.Wrap(kernel, bias, wrapped, g.OutputChannels, g.KernelSize, lineFrom);
                 }
 
                 try
                 {
                     fixed (T* pw = wrapped)
                     {
-                        job.Set(g, px, pk, pb, !bias.IsEmpty, py, variant, epilogue, blockSize, blocksPerBatch, useColumns, streamFrom, pw,
+                        job.Set(g, px, pk, pb, !bias.IsEmpty, py, variant, epilogue, blockSize, blocksPerBatch, useColumns, lineFrom, streams, pw,
                             last && ForwardPolicy.Prefetches<T>(g));
                         ParallelChunks.Run(job, g.Batch * blocksPerBatch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
                     }
@@ -91,8 +98,8 @@ internal static class ForwardExecutor
     {
         private Conv1DGeometry _g;
         private T* _x, _k, _b, _y, _wrapped;
-        private bool _hasBias, _columns, _prefetch;
-        private int _streamFrom;
+        private bool _hasBias, _columns, _prefetch, _streams;
+        private int _lineFrom;
         private KernelVariant _variant;
         private Activation? _epilogue;
         private int _blockSize, _blocksPerBatch;
@@ -101,12 +108,13 @@ internal static class ForwardExecutor
         public void Clear() => _epilogue = null;
 
         public void Set(in Conv1DGeometry g, T* x, T* k, T* b, bool hasBias, T* y, KernelVariant variant, Activation? epilogue,
-            int blockSize, int blocksPerBatch, bool columns, int streamFrom, T* wrapped, bool prefetch)
+            int blockSize, int blocksPerBatch, bool columns, int lineFrom, bool streams, T* wrapped, bool prefetch)
         {
+            _streams = streams;
             _prefetch = prefetch;
             _wrapped = wrapped;
             _columns = columns;
-            _streamFrom = streamFrom;
+            _lineFrom = lineFrom;
             _g = g;
             _x = x;
             _k = k;
@@ -154,8 +162,8 @@ internal static class ForwardExecutor
             ref T y = ref Unsafe.AsRef<T>(_y);
             if (_g.DataFormat == DataFormat.ChannelsLast)
             {
-                ChannelsLastKernel.Rows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue, _columns, _streamFrom,
-                    ref Unsafe.AsRef<T>(_wrapped), _prefetch);
+                ChannelsLastKernel.Rows<T, TV>(_g, ref x, ref k, ref bias, _hasBias, ref y, b, start, end, _epilogue, _columns, _lineFrom,
+                    _streams, ref Unsafe.AsRef<T>(_wrapped), _prefetch);
             }
             else
             {

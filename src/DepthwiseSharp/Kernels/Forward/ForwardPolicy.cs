@@ -205,6 +205,35 @@ internal static class ForwardPolicy
     }
 
     /// <summary>
+    /// Input plus output bytes from which a cache-resident call stores whole aligned lines (<see cref="AlignedLinesStart{T}"/>):
+    /// half a Zen 4/5 core's L2.
+    /// </summary>
+    public const long AlignedLinesMinBytes = 512 * 1024;
+
+    /// <summary>
+    /// The first channel from which a cache-resident channels_last call stores whole 64-byte lines with ordinary stores,
+    /// or -1: the calls <see cref="StreamingStart{T}"/> leaves out for being cache-resident, when they have stride 1,
+    /// M = 1, rows a whole number of lines, no epilogue, the 512-bit width, and input plus output of at least
+    /// <see cref="AlignedLinesMinBytes"/>. The interior then runs from the row's first line boundary with the kernel
+    /// wrapped (as streaming calls do), so no store straddles two lines: 2x1000x256 k5 0.160 -> 0.125 ms, 1x512x256 k5
+    /// 0.040 -> 0.031, 1x4096x256 k7 0.33 -> 0.27; smaller calls do not repay the wrap's fixed costs (copying the
+    /// kernel, a run's two ends: 1x128x64 k3 1.46 -> 1.53 us, 1x256x128 k3 even; bench/README.md).
+    /// </summary>
+    public static int AlignedLinesStart<T>(in Conv1DGeometry g, nint y, bool hasEpilogue, KernelVariant variant)
+        where T : unmanaged
+    {
+        int size = Unsafe.SizeOf<T>();
+        long rowBytes = (long)g.OutputChannels * size;
+        if (g.DataFormat != DataFormat.ChannelsLast || hasEpilogue || variant != KernelVariant.Vector512 || rowBytes % 64 != 0 || y % size != 0
+            || g.Stride != 1 || g.DepthMultiplier != 1 || !CacheResident<T>(g) || CallBytes<T>(g) < AlignedLinesMinBytes)
+        {
+            return -1;
+        }
+
+        return (int)((64 - (y & 63)) & 63) / size;
+    }
+
+    /// <summary>
     /// Whether a 16-bit call takes a fused kernel (<see cref="HalfChannelsLastKernel"/>, <see cref="HalfChannelsFirstKernel"/>) instead of the
     /// tiled path: bfloat16, channels_last with M = 1 and no fused activation, at the 512-bit width with AVX-512 BW (the
     /// kernel widens 16 values of 2 bytes into one 512-bit vector and packs rounded lines with a word permute), on calls
