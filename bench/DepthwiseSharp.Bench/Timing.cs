@@ -22,7 +22,11 @@ internal static class Timing
     }
 
     /// <summary>Median of repeated runs after a warm-up, until the time budget or 200 runs.</summary>
-    public static double Median(Action action, TimeSpan budget) => Sorted(action, budget) is var times ? times[times.Count / 2] : 0;
+    public static double Median(Action action, TimeSpan budget)
+    {
+        var times = Sorted(action, budget);
+        return times[times.Count / 2];
+    }
 
     /// <summary>
     /// The fastest of the same runs as <see cref="Median"/>: for a floor, which must stay below what it bounds even when

@@ -212,8 +212,8 @@ public class HalfForwardTests
     /// bfloat16 channels_first calls (the fused kernel for strides 1 and 2, where <c>ForwardPolicy.HalfFusedPays</c> says
     /// so, the tiled path for stride 3) give exactly the float32 reference kernel's result on the widened values, rounded
     /// once: rows shorter than a group of 32 outputs, of one group, of a pair and an overlapping last group, long rows;
-    /// taps 1 to 9, dilations 1 to 4, every padding, multipliers 1 and 3, bias or none, 1 and 2 threads, and inputs with
-    /// NaN, infinities and subnormals.
+    /// taps 1 to 9 and 70, dilations 1 to 4, every padding, multipliers 1 and 3, bias or none, 1 and 2 threads, and inputs
+    /// with NaN, infinities and subnormals.
     /// </summary>
     [Fact]
     public void Bfloat16_channels_first_is_the_float32_reference_rounded_once()
@@ -236,6 +236,9 @@ public class HalfForwardTests
                 i++;
             }
         }
+
+        // More taps than the kernel keeps on the stack (64).
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 300, 3, 1, 70, 1, 1, Padding.Same, DataFormat.ChannelsFirst), rng, true, false);
 
         // Long strided rows (pairs of groups, then one, then an overlapping one), and input plus output above 16 MiB.
         CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 415, 5, 1, 7, 2, 3, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
@@ -324,6 +327,20 @@ public class HalfForwardTests
             ushort[] actual = [.. y.Select(BFloat16Bits)];
             Assert.True(expected.AsSpan().SequenceEqual(actual), $"{g}, bias={withBias}, threads={threads}: differs from the float32 reference rounded once");
         }
+    }
+
+    /// <summary>Which fused bfloat16 calls stream: the rule stated on <c>ForwardPolicy.FusedStreamingStart</c>.</summary>
+    [Fact]
+    public void Bfloat16_fused_calls_with_strides_above_1_stream_only_from_a_row_start()
+    {
+        var strided = Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 2, 1, Padding.Valid, DataFormat.ChannelsLast);
+        var unstrided = Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        Assert.Equal(0, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(strided, 4096, false));
+        Assert.Equal(-1, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(strided, 4096 + 28, false));
+        Assert.Equal(18, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(strided, 4096 + 28, true));
+        Assert.Equal(18, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(unstrided, 4096 + 28, false));
+        var cached = Conv1DGeometry.ForPadding(1, 512, 256, 1, 7, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        Assert.Equal(-1, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(cached, 4096 + 28, false));
     }
 
     private static ushort BFloat16Bits(BFloat16 v) => MemoryMarshal.Cast<BFloat16, ushort>(new[] { v })[0];

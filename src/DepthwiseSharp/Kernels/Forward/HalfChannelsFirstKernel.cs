@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -42,20 +43,32 @@ internal static class HalfChannelsFirstKernel
         int last = l - 1 + pl - (k - 1) * d;
         int hi = last < 0 ? lo : Math.Clamp(last / s + 1, lo, lout);
         int a = Math.Min(hi, Math.Max(lo, pl / s + 1));
-        Span<float> w = k <= 64 ? stackalloc float[k] : new float[k];
-        for (int o = o0; o < o1; o++)
+        // The row's taps widened once: on the stack, or for more than 64 taps a pooled array (no allocation per call).
+        float[]? pooled = k > 64 ? ArrayPool<float>.Shared.Rent(k) : null;
+        Span<float> w = pooled is null ? stackalloc float[k] : pooled.AsSpan(0, k);
+        try
         {
-            ref ushort xr = ref Unsafe.Add(ref x, ((nint)b * c + o / m) * l);
-            ref ushort yr = ref Unsafe.Add(ref y, ((nint)b * cm + o) * lout);
-            for (int j = 0; j < k; j++)
+            for (int o = o0; o < o1; o++)
             {
-                w[j] = BFloat16Lanes.Widen(Unsafe.Add(ref kernel, (nint)j * cm + o));
-            }
+                ref ushort xr = ref Unsafe.Add(ref x, ((nint)b * c + o / m) * l);
+                ref ushort yr = ref Unsafe.Add(ref y, ((nint)b * cm + o) * lout);
+                for (int j = 0; j < k; j++)
+                {
+                    w[j] = BFloat16Lanes.Widen(Unsafe.Add(ref kernel, (nint)j * cm + o));
+                }
 
-            float b0 = hasBias ? Unsafe.Add(ref bias, o) : 0f;
-            Scalars(ref xr, l, w, b0, ref yr, 0, a, s, d, pl);
-            int t = hi - a < Group ? a : s == 1 ? Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl) : Groups<Strided>(ref xr, w, b0, ref yr, a, hi, d, pl);
-            Scalars(ref xr, l, w, b0, ref yr, t, lout, s, d, pl);
+                float b0 = hasBias ? Unsafe.Add(ref bias, o) : 0f;
+                Scalars(ref xr, l, w, b0, ref yr, 0, a, s, d, pl);
+                int t = hi - a < Group ? a : s == 1 ? Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl) : Groups<Strided>(ref xr, w, b0, ref yr, a, hi, d, pl);
+                Scalars(ref xr, l, w, b0, ref yr, t, lout, s, d, pl);
+            }
+        }
+        finally
+        {
+            if (pooled is not null)
+            {
+                ArrayPool<float>.Shared.Return(pooled);
+            }
         }
     }
 

@@ -163,15 +163,7 @@ internal static class HalfForward
         fixed (TH* px = x)
         fixed (TH* py = y)
         {
-            int streamFrom = streaming == false || !last ? -1 : ForwardPolicy.StreamingStart<TH>(g, (nint)py, false, KernelVariant.Vector512, streaming == true);
-
-            // Strides above 1 cannot wrap (the next step's inputs do not follow in memory), so an output whose lines start
-            // past the row's start would leave the channels around them to the step loop, every step: slower than not
-            // streaming (16x4096x256 k7 s2, 1 thread, lines 14 values in: 5.3 ms streamed, 4.5 not; 3.0 when aligned).
-            if (streamFrom > 0 && g.Stride != 1 && streaming != true)
-            {
-                streamFrom = -1;
-            }
+            int streamFrom = streaming == false || !last ? -1 : ForwardPolicy.FusedStreamingStart(g, (nint)py, streaming == true);
 
             // Stride 1 streaming from a channel past the row's start: the kernel and bias wrapped (HalfChannelsLastKernel.Rows).
             int wl = g.Channels + streamFrom;

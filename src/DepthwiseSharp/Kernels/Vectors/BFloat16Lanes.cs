@@ -77,15 +77,9 @@ internal static class BFloat16Lanes
     public static Vector256<float> Widen(Vector128<ushort> bits) =>
         Vector256.ShiftLeft(Avx2.ConvertToVector256Int32(bits).AsUInt32(), 16).AsSingle();
 
-    /// <summary>8 float32 values to the nearest bfloat16 values, as <see cref="Narrow(Vector512{float})"/>.</summary>
+    /// <summary>8 float32 values to the nearest bfloat16 values, as <see cref="Narrow(Vector512{float})"/> (the span conversions' 256-bit rule).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<ushort> Narrow(Vector256<float> value)
-    {
-        var bits = value.AsUInt32();
-        var rounded = bits + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(bits, 16) & Vector256<uint>.One);
-        var high = Vector256.ConditionalSelect(Avx.CompareUnordered(value, value).AsUInt32(), bits | Vector256.Create(0x0040_0000u), rounded);
-        return Avx512F.VL.ConvertToVector128UInt16(Vector256.ShiftRightLogical(high, 16));
-    }
+    public static Vector128<ushort> Narrow(Vector256<float> value) => Avx512F.VL.ConvertToVector128UInt16(BFloat16Vectors.Round(value.AsUInt32()));
 
     /// <summary>One value (bits) to float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -100,17 +100,13 @@ internal static class BFloat16Vectors
         }
     }
 
-    // The rounded value in each lane's low 16 bits (the narrowing drops the upper ones).
+    // The rounded value in each lane's low 16 bits (the narrowing drops the upper ones). The 512-bit rule has one home,
+    // BFloat16Lanes.RoundHigh (this path runs only where Vector512 is accelerated, which on x64 means AVX-512).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<uint> Round(Vector512<uint> bits)
-    {
-        var nan = Vector512.GreaterThan(bits & Vector512.Create(0x7FFF_FFFFu), Vector512.Create(0x7F80_0000u));
-        var rounded = Vector512.ShiftRightLogical(bits + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(bits, 16) & Vector512<uint>.One), 16);
-        return Vector512.ConditionalSelect(nan, Vector512.ShiftRightLogical(bits, 16) | Vector512.Create(0x40u), rounded);
-    }
+    internal static Vector512<uint> Round(Vector512<uint> bits) => Vector512.ShiftRightLogical(BFloat16Lanes.RoundHigh(bits.AsSingle()), 16);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<uint> Round(Vector256<uint> bits)
+    internal static Vector256<uint> Round(Vector256<uint> bits)
     {
         var nan = Vector256.GreaterThan(bits & Vector256.Create(0x7FFF_FFFFu), Vector256.Create(0x7F80_0000u));
         var rounded = Vector256.ShiftRightLogical(bits + Vector256.Create(0x7FFFu) + (Vector256.ShiftRightLogical(bits, 16) & Vector256<uint>.One), 16);
