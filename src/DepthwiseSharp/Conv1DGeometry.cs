@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 
 namespace DepthwiseSharp;
@@ -26,6 +27,7 @@ public readonly record struct Conv1DGeometry
     /// <param name="dataFormat">Where the channel axis sits.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is out of range, naming it and its value.</exception>
     /// <exception cref="ArgumentException">An input, output or kernel would hold more than <see cref="int.MaxValue"/> elements.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Conv1DGeometry(int batch, int length, int channels, int depthMultiplier, int kernelSize, int stride, int dilation,
         int padLeft, int padRight, DataFormat dataFormat)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>A unit of parallel work: chunk i of a job. Chunks must write disjoint outputs.</summary>
@@ -16,6 +17,7 @@ internal static class ParallelChunks
     /// <summary>The number of threads a call may use: <paramref name="maxDegree"/> when positive, else the processor count.</summary>
     public static int Degree(int maxDegree) => maxDegree > 0 ? Math.Min(maxDegree, Environment.ProcessorCount) : Environment.ProcessorCount;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(IChunkBody body, int chunks, int maxDegree)
     {
         int workers = Math.Min(chunks, Degree(maxDegree));

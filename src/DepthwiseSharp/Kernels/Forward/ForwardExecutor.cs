@@ -13,6 +13,7 @@ namespace DepthwiseSharp.Kernels;
 /// </summary>
 internal static class ForwardExecutor
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward<T>(in Conv1DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> kernel, ReadOnlySpan<T> bias, Span<T> y,
         KernelVariant variant, Activation? epilogue = null, int maxDegree = 0, bool? columns = null, bool? streaming = null)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -127,6 +128,7 @@ internal static class ForwardExecutor
             _blocksPerBatch = blocksPerBatch;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int chunk)
         {
             int b = chunk / _blocksPerBatch;
