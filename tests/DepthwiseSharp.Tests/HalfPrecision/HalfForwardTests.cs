@@ -212,7 +212,7 @@ public class HalfForwardTests
     /// bfloat16 channels_first calls (the fused kernel for strides 1 and 2, where <c>ForwardPolicy.HalfFusedPays</c> says
     /// so, the tiled path for stride 3) give exactly the float32 reference kernel's result on the widened values, rounded
     /// once: rows shorter than a group of 32 outputs, of one group, of a pair and an overlapping last group, long rows;
-    /// taps 1 to 9 and 70, dilations 1 to 4, every padding, multipliers 1 and 3, bias or none, 1 and 2 threads, and inputs
+    /// taps 1 to 9, 33, 40 and 70, dilations 1 to 4, 8, 15, 30 and 32 (edge groups over zero-filled windows), every padding, multipliers 1 and 3, bias or none, 1 and 2 threads, and inputs
     /// with NaN, infinities and subnormals.
     /// </summary>
     [Fact]
@@ -239,6 +239,18 @@ public class HalfForwardTests
 
         // More taps than the kernel keeps on the stack (64).
         CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 300, 3, 1, 70, 1, 1, Padding.Same, DataFormat.ChannelsFirst), rng, true, false);
+
+        // Stride 1 edges in masked groups: padding wider than a group (two groups on each side, or the whole left side
+        // of a causal row), rows of one to two groups whose every group reaches the padding, one end masked and the other
+        // one output at a time (fewer taps), a window longer than the edge buffer (one output at a time), with NaN and
+        // infinities.
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 500, 3, 1, 9, 1, 8, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 700, 2, 2, 7, 1, 15, Padding.Causal, DataFormat.ChannelsFirst), rng, false, true);
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 45, 3, 1, 5, 1, 3, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 63, 3, 1, 6, 1, 5, Padding.Causal, DataFormat.ChannelsFirst), rng, true, false);
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 45, 3, 1, 9, 1, 2, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 1500, 2, 1, 40, 1, 30, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
+        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 1200, 2, 1, 33, 1, 32, Padding.Same, DataFormat.ChannelsFirst), rng, false, true);
 
         // Long strided rows (pairs of groups, then one, then an overlapping one), and input plus output above 16 MiB.
         CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 415, 5, 1, 7, 2, 3, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace DepthwiseSharp.Kernels;
@@ -10,14 +11,17 @@ namespace DepthwiseSharp.Kernels;
 /// <para>Lane layout: a group is 32 consecutive outputs of one row, held as two float32 vectors, E (outputs t, t + 2, ...,
 /// t + 30) and O (t + 1, ..., t + 31). A bfloat16 value is the upper half of a float32, so one 64-byte load of 32 input
 /// values starting one value early, viewed as 16 32-bit lanes with each lane's lower half cleared, is 16 floats at even
-/// positions (E's inputs for one tap), and the load starting at the value itself gives the odd ones (O's): two loads and
-/// two masks widen 32 inputs per tap, for any dilation (with dilation 1, O's load for a tap is E's for the next, so
-/// k + 1 loads serve k taps). The results are rounded in place and interleaved back into one
+/// positions (E's inputs for one tap), and the load starting at the value itself gives the odd ones (O's). With dilation
+/// 1, O's load for a tap is E's for the next, so k + 1 loads serve k taps; with larger dilations one load starting at
+/// E's input serves both, E's values being its lanes' lower halves (shifted up) and O's the upper halves (masked).
+/// The results are rounded in place and interleaved back into one
 /// 64-byte store (E's upper halves to the even values, O's to the odd). Groups go two at a time (a tap's broadcast
 /// weight shared by 4 vectors), then one; the row's last whole group may overlap the one before it (recomputing a few
 /// outputs with the same operations). Stride 2 needs no split: the upper values of a load's lanes are every other input,
-/// one output's per lane (<see cref="StridedBlock{TN}"/>). Remainder: outputs whose taps reach the padding, the first interior output (the
-/// early load must stay inside the row) and rows too short for a group go one at a time over their valid taps.</para>
+/// one output's per lane (<see cref="StridedBlock{TN}"/>). Remainder: at stride 1, outputs whose taps reach the padding and the
+/// first interior output (the early load must stay inside the row) go in masked groups over a zero-filled copy of their
+/// window (<see cref="EdgeGroups"/>; rows of at least one group, windows up to <see cref="WindowCapacity"/>); at stride 2,
+/// on shorter rows and longer windows they go one at a time over their valid taps.</para>
 /// <para>Per output: bias (or zero), then the valid taps ascending, each a fused multiply-add in float32, then one
 /// rounding: the operations of <see cref="ReferenceKernel"/> on the widened values, so the bits equal the tiled path's
 /// for every width and thread count.</para>
@@ -26,6 +30,16 @@ internal static class HalfChannelsFirstKernel
 {
     /// <summary>Outputs per group: one 64-byte line of 16-bit values.</summary>
     private const int Group = 32;
+
+    /// <summary>The longest input window an edge group copies (16-bit values, on the stack): a group plus (k - 1) * d up to 1024.</summary>
+    private const int WindowCapacity = Group + 1024;
+
+    /// <summary>
+    /// The fewest taps (outputs times k) at one end of a row that take masked groups rather than one output at a time: a
+    /// masked group (its window copied, its taps masked) costs about as much as 20 taps one at a time, so ends of a few
+    /// taps stay scalar (measurements in bench/README.md).
+    /// </summary>
+    private const int EdgeGroupMinTaps = 32;
 
     /// <summary>
     /// Output rows [o0, o1) of batch element b (row = one output channel, reading input channel o / M). x, y and the kernel
@@ -46,6 +60,10 @@ internal static class HalfChannelsFirstKernel
         // The row's taps widened once: on the stack, or for more than 64 taps a pooled array (no allocation per call).
         float[]? pooled = k > 64 ? ArrayPool<float>.Shared.Rent(k) : null;
         Span<float> w = pooled is null ? stackalloc float[k] : pooled.AsSpan(0, k);
+        // An edge group reads Group + (k - 1) * d inputs from its first one; longer windows go one output at a time.
+        long span = Group + (long)(k - 1) * d;
+        bool edges = s == 1 && lout >= Group && span <= WindowCapacity;
+        Span<ushort> window = stackalloc ushort[edges ? (int)span : 0];
         try
         {
             for (int o = o0; o < o1; o++)
@@ -58,6 +76,23 @@ internal static class HalfChannelsFirstKernel
                 }
 
                 float b0 = hasBias ? Unsafe.Add(ref bias, o) : 0f;
+                if (edges)
+                {
+                    // Stride 1, at least one group per row, a window that fits the buffer: the edges go in masked groups.
+                    if (hi - a < Group)
+                    {
+                        EdgeGroups(ref xr, l, w, b0, ref yr, 0, lout, lout, d, pl, window);
+                    }
+                    else
+                    {
+                        Edge(ref xr, l, w, b0, ref yr, 0, a, lout, d, pl, window);
+                        Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl);
+                        Edge(ref xr, l, w, b0, ref yr, hi, lout, lout, d, pl, window);
+                    }
+
+                    continue;
+                }
+
                 Scalars(ref xr, l, w, b0, ref yr, 0, a, s, d, pl);
                 int t = hi - a < Group ? a : s == 1 ? Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl) : Groups<Strided>(ref xr, w, b0, ref yr, a, hi, d, pl);
                 Scalars(ref xr, l, w, b0, ref yr, t, lout, s, d, pl);
@@ -231,6 +266,64 @@ internal static class HalfChannelsFirstKernel
     private static Vector512<ushort> Interleave(Vector512<float> even, Vector512<float> odd) =>
         Vector512.ConditionalSelect(Vector512.Create(0xFFFF_0000u), BFloat16Lanes.RoundHigh(odd),
             Vector512.ShiftRightLogical(BFloat16Lanes.RoundHigh(even), 16)).AsUInt16();
+
+    /// <summary>
+    /// Stride 1: the outputs [t0, t1) at one end of a row (at least <see cref="Group"/> outputs long) in masked groups
+    /// (<see cref="EdgeGroups"/>) where they hold at least <see cref="EdgeGroupMinTaps"/> taps, otherwise one at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Edge(ref ushort xr, int l, ReadOnlySpan<float> w, float bias, ref ushort yr, int t0, int t1, int lout, int d, int pl, Span<ushort> window)
+    {
+        if ((long)(t1 - t0) * w.Length >= EdgeGroupMinTaps)
+        {
+            EdgeGroups(ref xr, l, w, bias, ref yr, t0, t1, lout, d, pl, window);
+        }
+        else
+        {
+            Scalars(ref xr, l, w, bias, ref yr, t0, t1, 1, d, pl);
+        }
+    }
+
+    /// <summary>
+    /// Stride 1: outputs [t0, t1) of one row (at least <see cref="Group"/> outputs long) in groups whose taps may reach
+    /// outside the row, laid out as <see cref="Block{TN}"/>'s dilated branch lays them out. A group's window of inputs is
+    /// copied into <paramref name="window"/> with zeros outside the row, and each tap's multiply-add is kept only in the
+    /// lanes whose input lies inside the row: the taps the reference skips are skipped (no 0 * infinity, no +0 added to a
+    /// -0 sum), so the bits are the reference's. The last group ends at the row's end and may overlap the one before it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void EdgeGroups(ref ushort xr, int l, ReadOnlySpan<float> w, float bias, ref ushort yr, int t0, int t1, int lout, int d, int pl, Span<ushort> window)
+    {
+        var mask = Vector512.Create(0xFFFF_0000u);
+        var length = Vector512.Create((uint)l);
+        // E's lane i holds output t + 2i, whose tap j reads input t - pl + 2i + j * d; O's lane the next one.
+        var twice = Vector512<int>.Indices * 2;
+        for (int t = t0; t < t1; t += Group)
+        {
+            int tb = Math.Min(t, lout - Group), p0 = tb - pl;
+            int from = Math.Clamp(-p0, 0, window.Length), to = Math.Clamp(l - p0, from, window.Length);
+            window[..from].Clear();
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref xr, p0 + from), to - from).CopyTo(window[from..]);
+            window[to..].Clear();
+
+            var e = Vector512.Create(bias);
+            var o = e;
+            var pe = twice + Vector512.Create(p0);
+            ref ushort w0 = ref MemoryMarshal.GetReference(window);
+            for (int j = 0; j < w.Length; j++)
+            {
+                var wj = Vector512.Create(w[j]);
+                var v = Vector512.LoadUnsafe(ref w0, (nuint)(j * d)).AsUInt32();
+                var pj = pe + Vector512.Create(j * d);
+                var inE = Vector512.LessThan(pj.AsUInt32(), length).AsSingle();
+                var inO = Vector512.LessThan((pj + Vector512<int>.One).AsUInt32(), length).AsSingle();
+                e = Vector512.ConditionalSelect(inE, Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(v, 16).AsSingle(), wj, e), e);
+                o = Vector512.ConditionalSelect(inO, Vector512.FusedMultiplyAdd((v & mask).AsSingle(), wj, o), o);
+            }
+
+            Interleave(e, o).StoreUnsafe(ref yr, (nuint)tb);
+        }
+    }
 
     /// <summary>Outputs [t0, t1) of one row one at a time over their valid taps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
