@@ -157,7 +157,8 @@ print(f"wrote {path}")
 # (a whole line: its two halves one after the other per block, stored together, so a line is written once, and from
 # memory without being read first).
 out, w = start("System.Runtime.CompilerServices", "System.Runtime.Intrinsics")
-w("internal static partial class HalfChannelsLastKernel")
+w("internal static partial class HalfChannelsLastKernel<TL>")
+w("    where TL : struct, IHalfLanes")
 w("{")
 
 
@@ -166,7 +167,7 @@ def dispatch(name, generic, summary, tail_params="int blocks", tail_args="blocks
     w(f"    /// {summary}")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void {name}Dispatch{generic}(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,")
+    w(f"    internal static void {name}Dispatch{generic}(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,")
     w(f"        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, {tail_params})")
     if generic:
         w("        where TS : struct, IStoreMode")
@@ -189,7 +190,7 @@ def dispatch(name, generic, summary, tail_params="int blocks", tail_args="blocks
 
 def widen_taps(indent, offset, base="c"):
     for j in range(MAX_TAPS):
-        w(f"{indent}k{j} = TK.Value > {j} ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)({base} + {offset} + {j} * kernelStride))) : default;")
+        w(f"{indent}k{j} = TK.Value > {j} ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)({base} + {offset} + {j} * kernelStride))) : default;")
 
 
 def half_block(indent, offset, r, taps=True, base="c"):
@@ -202,7 +203,7 @@ def half_block(indent, offset, r, taps=True, base="c"):
     for i in range(r * (MAX_STEPS - 1) + MAX_TAPS):
         w(f"{indent}if ({r * (MAX_STEPS - 1)} + TK.Value > {i})")
         w(indent + "{")
-        w(f"{indent}    v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));")
+        w(f"{indent}    v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));")
         w(f"{indent}    xi += rowStride;")
         for q in range(MAX_STEPS):
             j = i - q * r
@@ -259,7 +260,7 @@ for r in ROW_STEPS:
     w("        for (int blk = 0; blk < blocks; blk++)")
     w("        {")
     half_block("            ", 0, r, taps=False)
-    store_block("BFloat16Lanes.Narrow(a{q}).StoreUnsafe(ref y, (nuint)yi);", [f"xo += {MAX_STEPS * r} * rowStride;", f"yo += {MAX_STEPS} * outStride;"])
+    store_block("TL.Narrow(a{q}).StoreUnsafe(ref y, (nuint)yi);", [f"xo += {MAX_STEPS * r} * rowStride;", f"yo += {MAX_STEPS} * outStride;"])
     w("")
 dispatch("ColumnLine", "<TS>", f"Calls <see cref=\"ColumnLine1{{TK, TS}}\"/> or its row-step sibling with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.",
          "int count, nint xStep, nint yStep, nint kStep", "count, xStep, yStep, kStep")
@@ -287,10 +288,10 @@ for r in ROW_STEPS:
     w("        for (int blk = 0; blk < count; blk++)")
     w("        {")
     half_block("            ", 0, r, base="ko")
-    w("            " + " ".join(f"Vector512<uint> l{q} = BFloat16Lanes.RoundHigh(a{q});" for q in range(MAX_STEPS)))
+    w("            " + " ".join(f"Vector512<uint> l{q} = TL.Round(a{q});" for q in range(MAX_STEPS)))
     w("")
     half_block("            ", 16, r, base="ko")
-    store_block("BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l{q}, BFloat16Lanes.RoundHigh(a{q})), ref y, yi);",
+    store_block("StoreModes.PutLine<TS>(TL.Pack(l{q}, TL.Round(a{q})), ref y, yi);",
                 ["xo += xStep;", "yo += yStep;", "ko += kStep;"])
     if r != ROW_STEPS[-1]:
         w("")

@@ -188,24 +188,53 @@ public class HalfForwardTests
     public void Bfloat16_channels_last_is_the_float32_reference_rounded_once()
     {
         var rng = new Random(41);
-        var pads = (Padding[])[Padding.Same, Padding.Valid, Padding.Causal];
-        int i = 0;
-        foreach (int c in (int[])[1, 15, 16, 17, 63, 64, 65, 79, 130])
-        {
-            for (int k = 1; k <= 7; k += 2)
-            {
-                int s = 1 + i % 2, d = 1 + i / 2 % 2;
-                var g = Conv1DGeometry.ForPadding(2, 23 + i % 5, c, 1, k, s, d, pads[i % 3], DataFormat.ChannelsLast);
-                CheckBfloat16Rounding(g, rng, withBias: i % 4 != 3, specials: i % 3 == 0);
-                i++;
-            }
-        }
+        CheckChannelsLastShapes<BFloat16>(rng);
 
         // Several column tiles of two phases (d = 2), with channels left over after the 16-channel sweeps.
         CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 150, 40, 1, 5, 1, 2, Padding.Same, DataFormat.ChannelsLast), rng, true, true);
 
         // Input plus output above 16 MiB of bfloat16: the call from memory (fused, with prefetching).
         CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast), rng, true, false);
+    }
+
+    /// <summary>
+    /// float16 channels_last calls (the fused kernel where <c>ForwardPolicy.HalfFusedPays</c> says so: column tiles of
+    /// finite inputs with the finite lanes, the rest with the exact ones; the tiled path elsewhere) give exactly the
+    /// float32 reference kernel's result on the widened values, rounded once: the bfloat16 test's shapes; inputs with
+    /// NaN, infinities and subnormals; sums beyond float16's range (rounded to infinity) and below its normal range
+    /// (subnormal outputs); calls from memory with one NaN or one infinity among finite inputs (the column tile holding
+    /// it is computed again with the exact lanes, over the outputs the finite lanes wrote); an infinite or NaN tap and
+    /// an infinite bias (the whole call with the exact lanes).
+    /// </summary>
+    [Fact]
+    public void Float16_channels_last_is_the_float32_reference_rounded_once()
+    {
+        var rng = new Random(47);
+        CheckChannelsLastShapes<Half>(rng);
+
+        var cached = Conv1DGeometry.ForPadding(2, 300, 96, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        CheckRounding<Half>(cached, rng, true, false, scale: 300);
+        CheckRounding<Half>(cached, rng, false, false, scale: 0.004f);
+        CheckRounding<Half>(cached, rng, true, false, specialInput: 96 * 150 + 40, special: float.NaN);
+        CheckRounding<Half>(cached, rng, true, false, specialTap: 96 * 2 + 7, special: float.PositiveInfinity);
+        CheckRounding<Half>(cached, rng, true, false, specialTap: 5, special: float.NaN);
+
+        var memory = Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        CheckRounding<Half>(memory, rng, true, false, specialInput: 1056 * 2000 + 77, special: float.NaN);
+        CheckRounding<Half>(memory, rng, false, false, specialInput: 1056 * (4100 + 3000) + 1000, special: float.NegativeInfinity);
+
+        // An infinite bias: every output of its channel infinite, through the exact lanes.
+        var g1 = Conv1DGeometry.ForPadding(1, 200, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+        Half[] x = [.. Enumerable.Range(0, g1.InputCount).Select(j => (Half)(j % 7 * 0.25f))];
+        Half[] kernel = [.. Enumerable.Range(0, g1.KernelCount).Select(j => (Half)(j % 5 * 0.125f))];
+        Half[] bias = [.. Enumerable.Range(0, 64).Select(j => j == 9 ? Half.PositiveInfinity : (Half)0.5f)];
+        var y = new Half[g1.OutputCount];
+        DepthwiseConvolution.Forward(g1, x, kernel, bias, y);
+        var z = new float[g1.OutputCount];
+        DepthwiseSharp.Kernels.ReferenceKernel.Forward<float>(g1, x.Select(v => (float)v).ToArray(), kernel.Select(v => (float)v).ToArray(),
+            bias.Select(v => (float)v).ToArray(), z);
+        Assert.Equal(z.Select(v => BitConverter.HalfToUInt16Bits((Half)v)), y.Select(BitConverter.HalfToUInt16Bits));
+        Assert.True(Half.IsPositiveInfinity(y[9]));
     }
 
     /// <summary>
@@ -283,6 +312,7 @@ public class HalfForwardTests
 
             var g = Conv1DGeometry.ForPadding(2, 45 + offset, c, 1, k, s, d, pads[offset % 3], DataFormat.ChannelsLast);
             CheckFusedLines(g, offset, rng, withBias: offset % 5 != 4);
+            CheckFusedLines<Half>(g, offset, rng, withBias: offset % 5 != 3);
         }
 
         // Rows of 2 and 4 KiB (1024 and 2048 channels) at strides 1 and 2: walks that alias in L1 take one-block tiles,
@@ -290,56 +320,127 @@ public class HalfForwardTests
         CheckFusedLines(Conv1DGeometry.ForPadding(1, 29, 1024, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast), 6, rng, withBias: true);
         CheckFusedLines(Conv1DGeometry.ForPadding(1, 37, 2048, 1, 3, 2, 1, Padding.Valid, DataFormat.ChannelsLast), 0, rng, withBias: false);
         CheckFusedLines(Conv1DGeometry.ForPadding(1, 37, 1056 - 32, 1, 7, 2, 1, Padding.Causal, DataFormat.ChannelsLast), 17, rng, withBias: true);
+        CheckFusedLines<Half>(Conv1DGeometry.ForPadding(1, 29, 1024, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast), 6, rng, withBias: true);
+        CheckFusedLines<Half>(Conv1DGeometry.ForPadding(1, 37, 2048, 1, 3, 2, 1, Padding.Valid, DataFormat.ChannelsLast), 0, rng, withBias: false);
     }
 
-    private static void CheckFusedLines(in Conv1DGeometry g, int offset, Random rng, bool withBias)
+    private static void CheckFusedLines(in Conv1DGeometry g, int offset, Random rng, bool withBias) => CheckFusedLines<BFloat16>(g, offset, rng, withBias);
+
+    private static void CheckFusedLines<TH>(in Conv1DGeometry g, int offset, Random rng, bool withBias)
+        where TH : unmanaged
     {
-        BFloat16[] x = [.. Enumerable.Range(0, g.InputCount).Select(_ => (BFloat16)(float)(rng.NextDouble() * 4 - 2))];
-        BFloat16[] k = [.. Enumerable.Range(0, g.KernelCount).Select(_ => (BFloat16)(float)(rng.NextDouble() - 0.5))];
-        float[] b = withBias ? [.. Enumerable.Range(0, g.OutputChannels).Select(_ => (float)(BFloat16)(float)(rng.NextDouble() - 0.5))] : [];
+        TH[] x = [.. Enumerable.Range(0, g.InputCount).Select(_ => To<TH>((float)(rng.NextDouble() * 4 - 2)))];
+        TH[] k = [.. Enumerable.Range(0, g.KernelCount).Select(_ => To<TH>((float)(rng.NextDouble() - 0.5)))];
+        float[] b = withBias ? [.. Enumerable.Range(0, g.OutputChannels).Select(_ => From(To<TH>((float)(rng.NextDouble() - 0.5))))] : [];
         var z = new float[g.OutputCount];
-        DepthwiseSharp.Kernels.ReferenceKernel.Forward<float>(g, x.Select(v => (float)v).ToArray(), k.Select(v => (float)v).ToArray(), b, z);
-        ushort[] expected = [.. z.Select(v => BFloat16Bits((BFloat16)v))];
+        DepthwiseSharp.Kernels.ReferenceKernel.Forward<float>(g, x.Select(From).ToArray(), k.Select(From).ToArray(), b, z);
+        ushort[] expected = [.. z.Select(v => Bits(To<TH>(v)))];
 
         // A pinned buffer whose slice starts `offset` values past a 64-byte boundary.
-        var buffer = GC.AllocateArray<BFloat16>(g.OutputCount + 64, pinned: true);
+        var buffer = GC.AllocateArray<TH>(g.OutputCount + 64, pinned: true);
         var handle = GCHandle.Alloc(buffer, GCHandleType.Pinned);
         int misalignment = (int)(handle.AddrOfPinnedObject() % 64) / 2;
         handle.Free();
 
         var y = buffer.AsSpan(((offset - misalignment) % 32 + 32) % 32, g.OutputCount);
-        var k16 = MemoryMarshal.Cast<BFloat16, ushort>(k);
+        var k16 = MemoryMarshal.Cast<TH, ushort>(k);
         foreach (bool streaming in (bool[])[true, false])
         {
             foreach (int threads in (int[])[1, 2])
             {
-                y.Fill(BFloat16.NaN);
-                DepthwiseSharp.Kernels.HalfForward.Fused<BFloat16>(g, x, k16, b, y, threads, streaming);
-                ushort[] actual = [.. y.ToArray().Select(BFloat16Bits)];
+                y.Fill(To<TH>(float.NaN));
+                DepthwiseSharp.Kernels.HalfForward.Fused<TH>(g, x, k16, b, y, threads, streaming);
+                ushort[] actual = [.. y.ToArray().Select(Bits)];
                 Assert.True(expected.AsSpan().SequenceEqual(actual),
-                    $"{g}, offset {offset}, streaming={streaming}, threads={threads}, bias={withBias}: differs from the float32 reference rounded once");
+                    $"{typeof(TH).Name} {g}, offset {offset}, streaming={streaming}, threads={threads}, bias={withBias}: differs from the float32 reference rounded once");
             }
         }
     }
 
-    private static void CheckBfloat16Rounding(in Conv1DGeometry g, Random rng, bool withBias, bool specials)
+    /// <summary>
+    /// Channel counts around one and four 16-lane vectors, taps 1 to 7, strides and dilations 1 and 2, every padding,
+    /// bias or none, and every third call with NaN, infinities and subnormals among the inputs (<see cref="CheckRounding{TH}"/>).
+    /// </summary>
+    private static void CheckChannelsLastShapes<TH>(Random rng)
+        where TH : unmanaged
     {
-        float[] values = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e-40f, -3e-39f];
-        BFloat16[] x = [.. Enumerable.Range(0, g.InputCount).Select(j => (BFloat16)(specials && j % 97 == 5 ? values[j % 5] : (float)(rng.NextDouble() * 4 - 2)))];
-        BFloat16[] k = [.. Enumerable.Range(0, g.KernelCount).Select(_ => (BFloat16)(float)(rng.NextDouble() - 0.5))];
-        BFloat16[] b = withBias ? [.. Enumerable.Range(0, g.OutputChannels).Select(_ => (BFloat16)(float)(rng.NextDouble() - 0.5))] : [];
-        var z = new float[g.OutputCount];
-        DepthwiseSharp.Kernels.ReferenceKernel.Forward<float>(g, x.Select(v => (float)v).ToArray(), k.Select(v => (float)v).ToArray(),
-            b.Select(v => (float)v).ToArray(), z);
-        ushort[] expected = [.. z.Select(v => BFloat16Bits((BFloat16)v))];
-        foreach (int threads in (int[])[1, 2])
+        var pads = (Padding[])[Padding.Same, Padding.Valid, Padding.Causal];
+        int i = 0;
+        foreach (int c in (int[])[1, 15, 16, 17, 63, 64, 65, 79, 130])
         {
-            var y = new BFloat16[g.OutputCount];
-            DepthwiseConvolution.Forward(g, x, k, b, y, threads);
-            ushort[] actual = [.. y.Select(BFloat16Bits)];
-            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{g}, bias={withBias}, threads={threads}: differs from the float32 reference rounded once");
+            for (int k = 1; k <= 7; k += 2)
+            {
+                int s = 1 + i % 2, d = 1 + i / 2 % 2;
+                var g = Conv1DGeometry.ForPadding(2, 23 + i % 5, c, 1, k, s, d, pads[i % 3], DataFormat.ChannelsLast);
+                CheckRounding<TH>(g, rng, withBias: i % 4 != 3, specials: i % 3 == 0);
+                i++;
+            }
         }
     }
+
+    private static void CheckBfloat16Rounding(in Conv1DGeometry g, Random rng, bool withBias, bool specials) =>
+        CheckRounding<BFloat16>(g, rng, withBias, specials);
+
+    /// <summary>
+    /// <see cref="DepthwiseConvolution.Forward"/> on 16-bit spans against the float32 reference kernel on the widened
+    /// values, rounded once, bit for bit, 1 and 2 threads. <paramref name="specials"/>: every 97th input NaN, an
+    /// infinity or a subnormal; <paramref name="special"/> sets one input and <paramref name="specialTap"/> one tap
+    /// (indices, or -1) to it.
+    /// </summary>
+    private static void CheckRounding<TH>(in Conv1DGeometry g, Random rng, bool withBias, bool specials, float scale = 1,
+        int specialInput = -1, int specialTap = -1, float special = float.NaN)
+        where TH : unmanaged
+    {
+        float[] values = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 1e-40f, -3e-39f];
+        if (typeof(TH) == typeof(Half))
+        {
+            values[3] = 3e-7f;
+            values[4] = -6e-8f;
+        }
+
+        TH[] x = [.. Enumerable.Range(0, g.InputCount).Select(j => To<TH>(specials && j % 97 == 5 ? values[j % 5] : (float)(rng.NextDouble() * 4 - 2) * scale))];
+        TH[] k = [.. Enumerable.Range(0, g.KernelCount).Select(_ => To<TH>((float)(rng.NextDouble() - 0.5) * scale))];
+        TH[] b = withBias ? [.. Enumerable.Range(0, g.OutputChannels).Select(_ => To<TH>((float)(rng.NextDouble() - 0.5)))] : [];
+        if (specialInput >= 0)
+        {
+            x[specialInput] = To<TH>(special);
+        }
+
+        if (specialTap >= 0)
+        {
+            k[specialTap] = To<TH>(special);
+        }
+
+        var z = new float[g.OutputCount];
+        DepthwiseSharp.Kernels.ReferenceKernel.Forward<float>(g, x.Select(From).ToArray(), k.Select(From).ToArray(), b.Select(From).ToArray(), z);
+        ushort[] expected = [.. z.Select(v => Bits(To<TH>(v)))];
+        foreach (int threads in (int[])[1, 2])
+        {
+            var y = new TH[g.OutputCount];
+            if (typeof(TH) == typeof(Half))
+            {
+                DepthwiseConvolution.Forward(g, MemoryMarshal.Cast<TH, Half>(x), MemoryMarshal.Cast<TH, Half>(k), MemoryMarshal.Cast<TH, Half>(b),
+                    MemoryMarshal.Cast<TH, Half>(y.AsSpan()), threads);
+            }
+            else
+            {
+                DepthwiseConvolution.Forward(g, MemoryMarshal.Cast<TH, BFloat16>(x), MemoryMarshal.Cast<TH, BFloat16>(k), MemoryMarshal.Cast<TH, BFloat16>(b),
+                    MemoryMarshal.Cast<TH, BFloat16>(y.AsSpan()), threads);
+            }
+
+            ushort[] actual = [.. y.Select(Bits)];
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{typeof(TH).Name} {g}, bias={withBias}, threads={threads}: differs from the float32 reference rounded once");
+        }
+    }
+
+    private static TH To<TH>(float v)
+        where TH : unmanaged => typeof(TH) == typeof(Half) ? (TH)(object)(Half)v : (TH)(object)(BFloat16)v;
+
+    private static float From<TH>(TH v)
+        where TH : unmanaged => v is Half h ? (float)h : (float)(BFloat16)(object)v;
+
+    private static ushort Bits<TH>(TH v)
+        where TH : unmanaged => MemoryMarshal.Cast<TH, ushort>(new[] { v })[0];
 
     /// <summary>Which fused bfloat16 calls stream: the rule stated on <c>ForwardPolicy.FusedStreamingStart</c>.</summary>
     [Fact]
@@ -357,9 +458,9 @@ public class HalfForwardTests
 
     private static ushort BFloat16Bits(BFloat16 v) => MemoryMarshal.Cast<BFloat16, ushort>(new[] { v })[0];
 
-    /// <summary>Which bfloat16 calls take a fused kernel: the rule stated on <c>ForwardPolicy.HalfFusedPays</c>.</summary>
+    /// <summary>Which 16-bit calls take a fused kernel: the rule stated on <c>ForwardPolicy.HalfFusedPays</c>.</summary>
     [Fact]
-    public void Bfloat16_fuses_channels_last_from_memory_in_one_tile_or_on_whole_line_rows_and_channels_first_at_stride_1()
+    public void Sixteen_bit_calls_fuse_channels_last_from_memory_in_one_tile_or_on_whole_line_rows_and_bfloat16_channels_first_at_stride_1()
     {
         var best = DepthwiseSharp.Kernels.KernelVariant.Vector512;
         var small = Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
@@ -373,7 +474,10 @@ public class HalfForwardTests
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(cachedStraddling, best, null));
         Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memoryStraddling, best, null));
         Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memory, best, null));
-        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(memory, best, null));
+        // float16: the same channels_last rule.
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(memory, best, null));
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(cached, best, null));
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(cachedStraddling, best, null));
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memory, DepthwiseSharp.Kernels.KernelVariant.Vector256, null));
         var multiplier = Conv1DGeometry.ForPadding(8, 4099, 1536, 2, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(multiplier, best, null));

@@ -234,26 +234,30 @@ internal static class ForwardPolicy
     }
 
     /// <summary>
-    /// Whether a 16-bit call takes a fused kernel (<see cref="HalfChannelsLastKernel"/>, <see cref="HalfChannelsFirstKernel"/>) instead of the
-    /// tiled path: bfloat16, channels_last with M = 1 and no fused activation, at the 512-bit width with AVX-512 BW (the
+    /// Whether a 16-bit call takes a fused kernel (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel"/>) instead of the
+    /// tiled path: bfloat16 or float16, channels_last with M = 1 and no fused activation, at the 512-bit width with AVX-512 BW (the
     /// kernel widens 16 values of 2 bytes into one 512-bit vector and packs rounded lines with a word permute), on calls
     /// that are not cache-resident (input plus output above <see cref="CacheResidentBytes"/>: the bytes the fusion saves
     /// are what such calls wait for), that fit one tile (<see cref="HalfTileBytes"/>: the tiled path's fixed costs
     /// dominate), or whose rows are whole 64-byte lines (C a multiple of 32): from the cache its line sweeps then beat
     /// widening tiles for the float32 column kernel (32x1000x128 k9, 1 thread: 1.15 ms fused, 1.77 ms tiled, float32
     /// 1.11 ms; 4x1024x512 k5: 0.37, 1.2 and 0.95 ms), while rows that straddle lines do not (8x2000x100 k5: 0.93 fused,
-    /// 0.76 tiled; bench/README.md). The fused kernel widens an input value once per block that reads it, which costs
-    /// bfloat16 two instructions per vector and float16 about a dozen (no conversion instruction is exposed to .NET 10),
-    /// more than the tiled path's single widening: float16 keeps the tiled path (64x8192x256 k7 channels_last, 1 thread:
-    /// 3.0x of float32 fused against 2.7x tiled; bench/README.md). Both give the same bits.
-    /// <para>channels_first bfloat16 calls take <see cref="HalfChannelsFirstKernel"/> at strides 1 and 2 (any multiplier, from
+    /// 0.76 tiled; bench/README.md). The fused kernel widens an input value once per block that reads it: two
+    /// instructions per vector for bfloat16, four for float16 in column tiles whose inputs are all finite
+    /// (<see cref="FiniteHalfLanes"/>; about ten otherwise, no conversion instruction being exposed to .NET 10), and
+    /// float16's tiled path pays its widening and rounding as whole passes, so float16 fuses by the same rule (it beat the
+    /// tiled path on every channels_last shape measured, 1x128x64 k3 to 64x8192x256 k7; bench/README.md). Both give the
+    /// same bits.
+    /// <para>channels_first bfloat16 calls take <see cref="HalfChannelsFirstKernel"/> (float16 channels_first stays tiled: the kernel's
+    /// widening is bfloat16's bit layout) at strides 1 and 2 (any multiplier, from
     /// memory or the cache: its masked loads widen 16 values each, and it beat the tiled path on every shape measured,
     /// 1x128x64 k3 to 64x8192x256 k7; bench/README.md); larger strides take the tiled path, whose float32 kernel splits
     /// the row into phases.</para>
     /// </summary>
     public static bool HalfFusedPays<TH>(in Conv1DGeometry g, KernelVariant variant, Activation? epilogue)
         where TH : unmanaged =>
-        typeof(TH) == typeof(BFloat16) && epilogue is null && variant == KernelVariant.Vector512
+        (typeof(TH) == typeof(BFloat16) || typeof(TH) == typeof(Half) && g.DataFormat == DataFormat.ChannelsLast)
+        && epilogue is null && variant == KernelVariant.Vector512
         && (g.DataFormat == DataFormat.ChannelsFirst ? g.Stride <= 2
             : g.DepthMultiplier == 1 && (!CacheResident<TH>(g) || CallBytes<TH>(g) <= HalfTileBytes || (long)g.Channels * 2 % 64 == 0))
         && System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported;

@@ -1,12 +1,14 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>
-/// The 16-bit channels_last forward with the conversions in the kernel (bfloat16, AVX-512, M = 1, no fused activation;
-/// where it runs is <see cref="ForwardPolicy.HalfFusedPays{TH}"/>): each step reads its input rows as 16-bit values, widens them in
+/// The 16-bit channels_last forward with the conversions in the kernel (bfloat16 or float16 by <typeparamref name="TL"/>,
+/// AVX-512, M = 1, no fused activation; where it runs is <see cref="ForwardPolicy.HalfFusedPays{TH}"/>): each step reads
+/// its input rows as 16-bit values, widens them in
 /// registers, multiplies by the float32 kernel and rounds each output once into 16 bits. Memory then moves the 16-bit
 /// bytes only, and no float32 copy of the data is written or read back (the tiled path, <see cref="HalfForward"/>, widens
 /// tiles into float32 scratch first).
@@ -16,13 +18,15 @@ namespace DepthwiseSharp.Kernels;
 /// HalfColumnKernel.Generated.cs by tools/gen-forward-columns.py). Edge steps, a phase's last outputs and other strides go
 /// step by step: 4 vectors per loop over the step's valid taps, then single vectors; the channels left over one by one
 /// with the scalar conversions (the same bits).</para>
+/// <typeparam name="TL">The 16-bit type's conversions (<see cref="BFloat16Lanes"/>, <see cref="HalfLanes"/>).</typeparam>
 /// <para>The kernel is read in 16 bits too (its values are the type's, so exactly), widened with the input: half the
 /// float32 kernel's cache footprint, which with a step's input rows must fit L1.</para>
 /// <para>Per output: bias, then the valid taps ascending, each a fused multiply-add in float32, then one rounding: the
 /// operations of the float32 executor on the widened values, so the bits equal the tiled path's for every width and
 /// thread count.</para>
 /// </summary>
-internal static partial class HalfChannelsLastKernel
+internal static partial class HalfChannelsLastKernel<TL>
+    where TL : struct, IHalfLanes
 {
     /// <summary>
     /// Output steps [t0, t1) of batch element b. x, y and the kernel (k, C) are 16-bit bits, the bias (C, or a null ref) float32.
@@ -37,7 +41,7 @@ internal static partial class HalfChannelsLastKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int t0,
-        int t1, bool prefetch, int streamFrom, ref ushort wrapped, ref float wrappedBias)
+        int t1, bool prefetch, int streamFrom, ref ushort wrapped, ref float wrappedBias, bool finiteTaps)
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft, lout = g.OutputLength;
         ref ushort xb = ref Unsafe.Add(ref x, (nint)b * l * c);
@@ -55,19 +59,20 @@ internal static partial class HalfChannelsLastKernel
                 // Interior step t reads from row t - pl.
                 Step(ref Unsafe.Add(ref xb, (nint)(a - pl) * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)a * c), 0, streamFrom, c, k,
                     tapStep);
-                Columns<StreamingStores>(g, ref xb, ref wrapped, c + streamFrom, ref wrappedBias, hasBias, ref yb, a, z - 1, prefetch, streamFrom, true);
+                Columns<StreamingStores>(g, ref xb, ref wrapped, c + streamFrom, ref wrappedBias, hasBias, ref yb, a, z - 1, prefetch, streamFrom, true,
+                    finiteTaps);
                 StoreModes.Fence();
                 Step(ref Unsafe.Add(ref xb, (nint)(z - 1 - pl) * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)(z - 1) * c), streamFrom,
                     c, c, k, tapStep);
             }
             else if (streamFrom >= 0)
             {
-                Columns<StreamingStores>(g, ref xb, ref kernel, c, ref bias, hasBias, ref yb, a, z, prefetch, streamFrom, false);
+                Columns<StreamingStores>(g, ref xb, ref kernel, c, ref bias, hasBias, ref yb, a, z, prefetch, streamFrom, false, finiteTaps);
                 StoreModes.Fence();
             }
             else
             {
-                Columns<CachedStores>(g, ref xb, ref kernel, c, ref bias, hasBias, ref yb, a, z, prefetch, 0, false);
+                Columns<CachedStores>(g, ref xb, ref kernel, c, ref bias, hasBias, ref yb, a, z, prefetch, 0, false, finiteTaps);
             }
 
             Steps(g, ref xb, ref kernel, ref bias, hasBias, ref yb, z, t1, prefetch);
@@ -101,7 +106,7 @@ internal static partial class HalfChannelsLastKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Columns<TS>(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
-        ref ushort yb, int t0, int t1, bool prefetch, int ca, bool wrap)
+        ref ushort yb, int t0, int t1, bool prefetch, int ca, bool wrap, bool finiteTaps)
         where TS : struct, IStoreMode
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
@@ -121,53 +126,97 @@ internal static partial class HalfChannelsLastKernel
 
             // The next tile's new input rows, a slice per (phase, sweep).
             var inputs = prefetchTiles ? SweepSlices.NextInputRows(g, tb, tile, l, p * sweeps) : default;
-            for (int phase = 0; phase < p && ta + phase < tb; phase++)
+
+            // float16 with finite taps and bias: the tile is computed with the finite lanes, then its input rows (one more
+            // for a wrapped sweep's run-on), in cache by now, are checked; a tile with an infinity or NaN among them is
+            // computed again with the exact lanes, over the same outputs. Checking first would wait on memory.
+            bool finite = typeof(TL) == typeof(HalfLanes) && finiteTaps;
+            while (true)
             {
-                int first = ta + phase;
-                int n = (tb - first + p - 1) / p;
-                int blocks = n / BlockSteps;
-                int done = blocks * BlockSteps;
-                ref ushort xs = ref Unsafe.Add(ref xb, (nint)(first * s - pl) * c);
-                ref ushort ys = ref Unsafe.Add(ref yb, (nint)first * c);
-                if (done > 0)
+                for (int phase = 0; phase < p && ta + phase < tb; phase++)
                 {
-                    // One block per tile (walks that alias in L1): a call walks the block across a run of lines.
-                    for (int v = 0; tile == BlockSteps && v < lines; v += ColumnKernel.ChannelRun)
+                    int first = ta + phase;
+                    int n = (tb - first + p - 1) / p;
+                    int blocks = n / BlockSteps;
+                    int done = blocks * BlockSteps;
+                    ref ushort xs = ref Unsafe.Add(ref xb, (nint)(first * s - pl) * c);
+                    ref ushort ys = ref Unsafe.Add(ref yb, (nint)first * c);
+                    if (done > 0)
                     {
-                        inputs.Request(ref xb, 0, c, phase * sweeps + v / ColumnKernel.ChannelRun);
-                        ColumnLineDispatch<TS>(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, ca + (nint)v * 2 * Lanes,
-                            Math.Min(ColumnKernel.ChannelRun, lines - v), 2 * Lanes, 2 * Lanes, 2 * Lanes);
+                        // One block per tile (walks that alias in L1): a call walks the block across a run of lines.
+                        for (int v = 0; tile == BlockSteps && v < lines; v += ColumnKernel.ChannelRun)
+                        {
+                            inputs.Request(ref xb, 0, c, phase * sweeps + v / ColumnKernel.ChannelRun);
+                            Lines<TS>(finite, rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
+                                ca + (nint)v * 2 * Lanes, Math.Min(ColumnKernel.ChannelRun, lines - v), 2 * Lanes, 2 * Lanes, 2 * Lanes);
+                        }
+
+                        for (int v = 0; tile != BlockSteps && v < lines; v++)
+                        {
+                            inputs.Request(ref xb, 0, c, phase * sweeps + v);
+                            Lines<TS>(finite, rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
+                                ca + (nint)v * 2 * Lanes, blocks, BlockSteps * rowSteps * tapStep, BlockSteps * (nint)p * c, 0);
+                        }
+
+                        if (half)
+                        {
+                            inputs.Request(ref xb, 0, c, phase * sweeps + sweeps - 1);
+                            if (finite)
+                            {
+                                HalfChannelsLastKernel<FiniteHalfLanes>.ColumnDispatch(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias,
+                                    ref ys, (nint)p * c, cl, blocks);
+                            }
+                            else
+                            {
+                                ColumnDispatch(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, cl, blocks);
+                            }
+                        }
+
+                        // Output i of the phase reads from row first * s - pl + i * p * s.
+                        for (int i = 0; (first0 < ca || ce < end) && i < done; i++)
+                        {
+                            ref ushort xi = ref Unsafe.Add(ref xs, i * outputRows);
+                            ref ushort yi = ref Unsafe.Add(ref ys, (nint)i * p * c);
+                            Step(ref xi, ref kernel, ref bias, hasBias, ref yi, first0, ca, (int)kernelStride, k, tapStep);
+                            Step(ref xi, ref kernel, ref bias, hasBias, ref yi, ce, end, (int)kernelStride, k, tapStep);
+                        }
                     }
 
-                    for (int v = 0; tile != BlockSteps && v < lines; v++)
+                    for (int i = done; i < n; i++)
                     {
-                        inputs.Request(ref xb, 0, c, phase * sweeps + v);
-                        ColumnLineDispatch<TS>(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, ca + (nint)v * 2 * Lanes,
-                            blocks, BlockSteps * rowSteps * tapStep, BlockSteps * (nint)p * c, 0);
-                    }
-
-                    if (half)
-                    {
-                        inputs.Request(ref xb, 0, c, phase * sweeps + sweeps - 1);
-                        ColumnDispatch(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c, cl, blocks);
-                    }
-
-                    // Output i of the phase reads from row first * s - pl + i * p * s.
-                    for (int i = 0; (first0 < ca || ce < end) && i < done; i++)
-                    {
-                        ref ushort xi = ref Unsafe.Add(ref xs, i * outputRows);
-                        ref ushort yi = ref Unsafe.Add(ref ys, (nint)i * p * c);
-                        Step(ref xi, ref kernel, ref bias, hasBias, ref yi, first0, ca, (int)kernelStride, k, tapStep);
-                        Step(ref xi, ref kernel, ref bias, hasBias, ref yi, ce, end, (int)kernelStride, k, tapStep);
+                        Step(ref Unsafe.Add(ref xs, i * outputRows), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), first0, end,
+                            (int)kernelStride, k, tapStep);
                     }
                 }
 
-                for (int i = done; i < n; i++)
+                int rowLo = ta * s - pl, rowHi = Math.Min(l, (tb - 1) * s - pl + (k - 1) * d + 2);
+                if (!finite || FiniteHalfLanes.AllFinite(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref xb, (nint)rowLo * c), (rowHi - rowLo) * c)))
                 {
-                    Step(ref Unsafe.Add(ref xs, i * outputRows), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), first0, end,
-                        (int)kernelStride, k, tapStep);
+                    break;
                 }
+
+                // The streamed stores first, so that the exact ones land after them.
+                StoreModes.Fence();
+                finite = false;
             }
+        }
+    }
+
+    /// <summary>The line sweeps, with <typeparamref name="TL"/>'s lanes or, where <paramref name="finite"/>, <see cref="FiniteHalfLanes"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lines<TS>(bool finite, int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias,
+        bool hasBias, ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
+        where TS : struct, IStoreMode
+    {
+        if (finite)
+        {
+            HalfChannelsLastKernel<FiniteHalfLanes>.ColumnLineDispatch<TS>(rowSteps, taps, ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias,
+                ref y, outStride, c, count, xStep, yStep, kStep);
+        }
+        else
+        {
+            ColumnLineDispatch<TS>(rowSteps, taps, ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep,
+                yStep, kStep);
         }
     }
 
@@ -221,18 +270,18 @@ internal static partial class HalfChannelsLastKernel
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a0 = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a0);
-                a1 = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + W))), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + W))), a1);
-                a2 = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 2 * W))), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 2 * W))), a2);
-                a3 = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 3 * W))), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 3 * W))), a3);
+                a0 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a0);
+                a1 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + W))), a1);
+                a2 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 2 * W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 2 * W))), a2);
+                a3 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 3 * W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 3 * W))), a3);
                 xo += tapStep;
                 ko += c;
             }
 
-            BFloat16Lanes.Narrow(a0).StoreUnsafe(ref y, (nuint)c0);
-            BFloat16Lanes.Narrow(a1).StoreUnsafe(ref y, (nuint)(c0 + W));
-            BFloat16Lanes.Narrow(a2).StoreUnsafe(ref y, (nuint)(c0 + 2 * W));
-            BFloat16Lanes.Narrow(a3).StoreUnsafe(ref y, (nuint)(c0 + 3 * W));
+            TL.Narrow(a0).StoreUnsafe(ref y, (nuint)c0);
+            TL.Narrow(a1).StoreUnsafe(ref y, (nuint)(c0 + W));
+            TL.Narrow(a2).StoreUnsafe(ref y, (nuint)(c0 + 2 * W));
+            TL.Narrow(a3).StoreUnsafe(ref y, (nuint)(c0 + 3 * W));
         }
 
         for (; c0 + W <= c1; c0 += W)
@@ -241,12 +290,12 @@ internal static partial class HalfChannelsLastKernel
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a = Vector512.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a);
+                a = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a);
                 xo += tapStep;
                 ko += c;
             }
 
-            BFloat16Lanes.Narrow(a).StoreUnsafe(ref y, (nuint)c0);
+            TL.Narrow(a).StoreUnsafe(ref y, (nuint)c0);
         }
 
         for (; c0 + W / 2 <= c1; c0 += W / 2)
@@ -255,12 +304,12 @@ internal static partial class HalfChannelsLastKernel
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a = Vector256.FusedMultiplyAdd(BFloat16Lanes.Widen(Vector128.LoadUnsafe(ref x, (nuint)xo)), BFloat16Lanes.Widen(Vector128.LoadUnsafe(ref kernel, (nuint)ko)), a);
+                a = Vector256.FusedMultiplyAdd(TL.Widen(Vector128.LoadUnsafe(ref x, (nuint)xo)), TL.Widen(Vector128.LoadUnsafe(ref kernel, (nuint)ko)), a);
                 xo += tapStep;
                 ko += c;
             }
 
-            BFloat16Lanes.Narrow(a).StoreUnsafe(ref y, (nuint)c0);
+            TL.Narrow(a).StoreUnsafe(ref y, (nuint)c0);
         }
 
         for (; c0 < c1; c0++)
@@ -269,12 +318,12 @@ internal static partial class HalfChannelsLastKernel
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a = MathF.FusedMultiplyAdd(BFloat16Lanes.Widen(Unsafe.Add(ref x, xo)), BFloat16Lanes.Widen(Unsafe.Add(ref kernel, ko)), a);
+                a = MathF.FusedMultiplyAdd(TL.Widen(Unsafe.Add(ref x, xo)), TL.Widen(Unsafe.Add(ref kernel, ko)), a);
                 xo += tapStep;
                 ko += c;
             }
 
-            Unsafe.Add(ref y, c0) = BFloat16Lanes.Narrow(a);
+            Unsafe.Add(ref y, c0) = TL.Narrow(a);
         }
     }
 }

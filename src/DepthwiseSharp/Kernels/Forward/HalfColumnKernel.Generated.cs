@@ -5,13 +5,14 @@ using System.Runtime.Intrinsics;
 
 namespace DepthwiseSharp.Kernels;
 
-internal static partial class HalfChannelsLastKernel
+internal static partial class HalfChannelsLastKernel<TL>
+    where TL : struct, IHalfLanes
 {
     /// <summary>
     /// Calls <see cref="Column1{TK}"/> or its row-step sibling with <paramref name="taps"/> (1 to 12) as a constant.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnDispatch(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,
+    internal static void ColumnDispatch(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,
         ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int blocks)
     {
         if (rowSteps == 1)
@@ -74,18 +75,18 @@ internal static partial class HalfChannelsLastKernel
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
         Vector512<float> b, v;
         nint xi;
-        k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
-        k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
-        k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
-        k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
-        k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
-        k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
-        k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
-        k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
-        k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
-        k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
-        k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
-        k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
+        k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
+        k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
+        k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
+        k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
+        k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
+        k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
+        k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
+        k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
+        k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
+        k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
+        k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
+        k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
         nint xo = c, yo = c;
         for (int blk = 0; blk < blocks; blk++)
         {
@@ -94,14 +95,14 @@ internal static partial class HalfChannelsLastKernel
             xi = xo + 0;
             if (7 + TK.Value > 0)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
 
             if (7 + TK.Value > 1)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -109,7 +110,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 2)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -118,7 +119,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 3)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -128,7 +129,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 4)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -139,7 +140,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 5)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -151,7 +152,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 6)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -164,7 +165,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 7)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -178,7 +179,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 8)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -192,7 +193,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 9)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -206,7 +207,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 10)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -220,7 +221,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 11)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
@@ -234,7 +235,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 12)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
@@ -247,7 +248,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 13)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
@@ -259,7 +260,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 14)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
@@ -270,7 +271,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 15)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
@@ -280,7 +281,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 16)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
@@ -289,7 +290,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 17)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
@@ -297,27 +298,27 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 18)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
 
             nint yi = yo;
-            BFloat16Lanes.Narrow(a0).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a0).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a1).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a1).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a2).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a2).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a3).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a3).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a4).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a4).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a5).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a5).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a6).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a6).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a7).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a7).StoreUnsafe(ref y, (nuint)yi);
             xo += 8 * rowStride;
             yo += 8 * outStride;
         }
@@ -342,18 +343,18 @@ internal static partial class HalfChannelsLastKernel
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
         Vector512<float> b, v;
         nint xi;
-        k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
-        k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
-        k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
-        k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
-        k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
-        k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
-        k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
-        k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
-        k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
-        k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
-        k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
-        k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
+        k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
+        k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
+        k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
+        k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
+        k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
+        k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
+        k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
+        k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
+        k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
+        k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
+        k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
+        k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
         nint xo = c, yo = c;
         for (int blk = 0; blk < blocks; blk++)
         {
@@ -362,21 +363,21 @@ internal static partial class HalfChannelsLastKernel
             xi = xo + 0;
             if (14 + TK.Value > 0)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
 
             if (14 + TK.Value > 1)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
             }
 
             if (14 + TK.Value > 2)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -384,7 +385,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 3)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -392,7 +393,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 4)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -401,7 +402,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 5)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -410,7 +411,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 6)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -420,7 +421,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 7)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -430,7 +431,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 8)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -441,7 +442,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 9)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -452,7 +453,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 10)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -464,7 +465,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 11)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -476,7 +477,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 12)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
                 if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
@@ -488,7 +489,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 13)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
@@ -500,7 +501,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 14)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
                 if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
@@ -512,7 +513,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 15)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
@@ -524,7 +525,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 16)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
                 if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
@@ -535,7 +536,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 17)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
@@ -546,7 +547,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 18)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
                 if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
@@ -556,7 +557,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 19)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
@@ -566,7 +567,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 20)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
                 if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
@@ -575,7 +576,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 21)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
@@ -584,7 +585,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 22)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
                 if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
@@ -592,7 +593,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 23)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
@@ -600,34 +601,34 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 24)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
             }
 
             if (14 + TK.Value > 25)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
 
             nint yi = yo;
-            BFloat16Lanes.Narrow(a0).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a0).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a1).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a1).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a2).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a2).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a3).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a3).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a4).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a4).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a5).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a5).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a6).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a6).StoreUnsafe(ref y, (nuint)yi);
             yi += outStride;
-            BFloat16Lanes.Narrow(a7).StoreUnsafe(ref y, (nuint)yi);
+            TL.Narrow(a7).StoreUnsafe(ref y, (nuint)yi);
             xo += 16 * rowStride;
             yo += 8 * outStride;
         }
@@ -637,7 +638,7 @@ internal static partial class HalfChannelsLastKernel
     /// Calls <see cref="ColumnLine1{TK, TS}"/> or its row-step sibling with <paramref name="taps"/> (1 to 12) as a constant.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnLineDispatch<TS>(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,
+    internal static void ColumnLineDispatch<TS>(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,
         ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TS : struct, IStoreMode
     {
@@ -707,31 +708,31 @@ internal static partial class HalfChannelsLastKernel
         nint xo = c, yo = c, ko = c;
         for (int blk = 0; blk < count; blk++)
         {
-            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 11 * kernelStride))) : default;
+            k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 11 * kernelStride))) : default;
             b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 0)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 0;
             if (7 + TK.Value > 0)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
 
             if (7 + TK.Value > 1)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -739,7 +740,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 2)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -748,7 +749,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 3)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -758,7 +759,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 4)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -769,7 +770,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 5)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -781,7 +782,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 6)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -794,7 +795,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 7)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -808,7 +809,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 8)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -822,7 +823,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 9)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -836,7 +837,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 10)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -850,7 +851,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 11)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
@@ -864,7 +865,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 12)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
@@ -877,7 +878,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 13)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
@@ -889,7 +890,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 14)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
@@ -900,7 +901,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 15)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
@@ -910,7 +911,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 16)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
@@ -919,7 +920,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 17)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
@@ -927,38 +928,38 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 18)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
 
-            Vector512<uint> l0 = BFloat16Lanes.RoundHigh(a0); Vector512<uint> l1 = BFloat16Lanes.RoundHigh(a1); Vector512<uint> l2 = BFloat16Lanes.RoundHigh(a2); Vector512<uint> l3 = BFloat16Lanes.RoundHigh(a3); Vector512<uint> l4 = BFloat16Lanes.RoundHigh(a4); Vector512<uint> l5 = BFloat16Lanes.RoundHigh(a5); Vector512<uint> l6 = BFloat16Lanes.RoundHigh(a6); Vector512<uint> l7 = BFloat16Lanes.RoundHigh(a7);
+            Vector512<uint> l0 = TL.Round(a0); Vector512<uint> l1 = TL.Round(a1); Vector512<uint> l2 = TL.Round(a2); Vector512<uint> l3 = TL.Round(a3); Vector512<uint> l4 = TL.Round(a4); Vector512<uint> l5 = TL.Round(a5); Vector512<uint> l6 = TL.Round(a6); Vector512<uint> l7 = TL.Round(a7);
 
-            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 11 * kernelStride))) : default;
+            k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 11 * kernelStride))) : default;
             b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 16)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 16;
             if (7 + TK.Value > 0)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
 
             if (7 + TK.Value > 1)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -966,7 +967,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 2)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -975,7 +976,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 3)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -985,7 +986,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 4)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -996,7 +997,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 5)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -1008,7 +1009,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 6)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -1021,7 +1022,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 7)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -1035,7 +1036,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 8)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -1049,7 +1050,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 9)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -1063,7 +1064,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 10)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -1077,7 +1078,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 11)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
@@ -1091,7 +1092,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 12)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
@@ -1104,7 +1105,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 13)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
@@ -1116,7 +1117,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 14)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
@@ -1127,7 +1128,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 15)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
@@ -1137,7 +1138,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 16)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
@@ -1146,7 +1147,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 17)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
@@ -1154,27 +1155,27 @@ internal static partial class HalfChannelsLastKernel
 
             if (7 + TK.Value > 18)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
 
             nint yi = yo;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l0, BFloat16Lanes.RoundHigh(a0)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l0, TL.Round(a0)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l1, BFloat16Lanes.RoundHigh(a1)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l1, TL.Round(a1)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l2, BFloat16Lanes.RoundHigh(a2)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l2, TL.Round(a2)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l3, BFloat16Lanes.RoundHigh(a3)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l3, TL.Round(a3)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l4, BFloat16Lanes.RoundHigh(a4)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l4, TL.Round(a4)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l5, BFloat16Lanes.RoundHigh(a5)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l5, TL.Round(a5)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l6, BFloat16Lanes.RoundHigh(a6)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l6, TL.Round(a6)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l7, BFloat16Lanes.RoundHigh(a7)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l7, TL.Round(a7)), ref y, yi);
             xo += xStep;
             yo += yStep;
             ko += kStep;
@@ -1206,38 +1207,38 @@ internal static partial class HalfChannelsLastKernel
         nint xo = c, yo = c, ko = c;
         for (int blk = 0; blk < count; blk++)
         {
-            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 11 * kernelStride))) : default;
+            k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 11 * kernelStride))) : default;
             b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 0)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 0;
             if (14 + TK.Value > 0)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
 
             if (14 + TK.Value > 1)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
             }
 
             if (14 + TK.Value > 2)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -1245,7 +1246,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 3)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -1253,7 +1254,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 4)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -1262,7 +1263,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 5)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -1271,7 +1272,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 6)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -1281,7 +1282,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 7)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -1291,7 +1292,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 8)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -1302,7 +1303,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 9)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -1313,7 +1314,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 10)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -1325,7 +1326,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 11)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -1337,7 +1338,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 12)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
                 if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
@@ -1349,7 +1350,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 13)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
@@ -1361,7 +1362,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 14)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
                 if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
@@ -1373,7 +1374,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 15)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
@@ -1385,7 +1386,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 16)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
                 if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
@@ -1396,7 +1397,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 17)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
@@ -1407,7 +1408,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 18)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
                 if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
@@ -1417,7 +1418,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 19)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
@@ -1427,7 +1428,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 20)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
                 if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
@@ -1436,7 +1437,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 21)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
@@ -1445,7 +1446,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 22)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
                 if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
@@ -1453,7 +1454,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 23)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
@@ -1461,52 +1462,52 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 24)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
             }
 
             if (14 + TK.Value > 25)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
 
-            Vector512<uint> l0 = BFloat16Lanes.RoundHigh(a0); Vector512<uint> l1 = BFloat16Lanes.RoundHigh(a1); Vector512<uint> l2 = BFloat16Lanes.RoundHigh(a2); Vector512<uint> l3 = BFloat16Lanes.RoundHigh(a3); Vector512<uint> l4 = BFloat16Lanes.RoundHigh(a4); Vector512<uint> l5 = BFloat16Lanes.RoundHigh(a5); Vector512<uint> l6 = BFloat16Lanes.RoundHigh(a6); Vector512<uint> l7 = BFloat16Lanes.RoundHigh(a7);
+            Vector512<uint> l0 = TL.Round(a0); Vector512<uint> l1 = TL.Round(a1); Vector512<uint> l2 = TL.Round(a2); Vector512<uint> l3 = TL.Round(a3); Vector512<uint> l4 = TL.Round(a4); Vector512<uint> l5 = TL.Round(a5); Vector512<uint> l6 = TL.Round(a6); Vector512<uint> l7 = TL.Round(a7);
 
-            k0 = TK.Value > 0 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 11 * kernelStride))) : default;
+            k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 0 * kernelStride))) : default;
+            k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 1 * kernelStride))) : default;
+            k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 2 * kernelStride))) : default;
+            k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 3 * kernelStride))) : default;
+            k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 4 * kernelStride))) : default;
+            k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 5 * kernelStride))) : default;
+            k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 6 * kernelStride))) : default;
+            k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 7 * kernelStride))) : default;
+            k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 8 * kernelStride))) : default;
+            k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 9 * kernelStride))) : default;
+            k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 10 * kernelStride))) : default;
+            k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 11 * kernelStride))) : default;
             b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 16)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 16;
             if (14 + TK.Value > 0)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
 
             if (14 + TK.Value > 1)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
             }
 
             if (14 + TK.Value > 2)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -1514,7 +1515,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 3)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -1522,7 +1523,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 4)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -1531,7 +1532,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 5)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -1540,7 +1541,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 6)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -1550,7 +1551,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 7)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -1560,7 +1561,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 8)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -1571,7 +1572,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 9)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -1582,7 +1583,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 10)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -1594,7 +1595,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 11)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -1606,7 +1607,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 12)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
                 if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
@@ -1618,7 +1619,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 13)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
@@ -1630,7 +1631,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 14)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
                 if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
@@ -1642,7 +1643,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 15)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
@@ -1654,7 +1655,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 16)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
                 if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
@@ -1665,7 +1666,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 17)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
@@ -1676,7 +1677,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 18)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
                 if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
@@ -1686,7 +1687,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 19)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
@@ -1696,7 +1697,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 20)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
                 if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
@@ -1705,7 +1706,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 21)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
@@ -1714,7 +1715,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 22)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
                 if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
@@ -1722,7 +1723,7 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 23)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
@@ -1730,34 +1731,34 @@ internal static partial class HalfChannelsLastKernel
 
             if (14 + TK.Value > 24)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
             }
 
             if (14 + TK.Value > 25)
             {
-                v = BFloat16Lanes.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
 
             nint yi = yo;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l0, BFloat16Lanes.RoundHigh(a0)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l0, TL.Round(a0)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l1, BFloat16Lanes.RoundHigh(a1)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l1, TL.Round(a1)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l2, BFloat16Lanes.RoundHigh(a2)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l2, TL.Round(a2)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l3, BFloat16Lanes.RoundHigh(a3)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l3, TL.Round(a3)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l4, BFloat16Lanes.RoundHigh(a4)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l4, TL.Round(a4)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l5, BFloat16Lanes.RoundHigh(a5)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l5, TL.Round(a5)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l6, BFloat16Lanes.RoundHigh(a6)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l6, TL.Round(a6)), ref y, yi);
             yi += outStride;
-            BFloat16Lanes.StoreLine<TS>(BFloat16Lanes.PackHigh(l7, BFloat16Lanes.RoundHigh(a7)), ref y, yi);
+            StoreModes.PutLine<TS>(TL.Pack(l7, TL.Round(a7)), ref y, yi);
             xo += xStep;
             yo += yStep;
             ko += kStep;

@@ -16,7 +16,7 @@ namespace DepthwiseSharp.Kernels;
 /// with the tile's share of the padding (bias fused), and its float32 results are rounded once into the output.
 /// Tile boundaries depend only on the geometry, never on the thread count, and each output element is computed by the
 /// same float32 arithmetic as in <see cref="ForwardExecutor"/>: results are identical for every thread count and SIMD width.
-/// bfloat16 calls may instead take a fused kernel (<see cref="HalfChannelsLastKernel"/>, <see cref="HalfChannelsFirstKernel"/>),
+/// bfloat16 calls may instead take a fused kernel (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel"/>),
 /// which widens in registers and writes no float32 copy (<see cref="ForwardPolicy.HalfFusedPays{TH}"/>); it computes the
 /// same operations, so the same bits.
 /// </remarks>
@@ -145,7 +145,7 @@ internal static class HalfForward
     }
 
     /// <summary>
-    /// The fused path (<see cref="HalfChannelsLastKernel"/>, <see cref="HalfChannelsFirstKernel"/>): items of (batch element,
+    /// The fused path (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel"/>): items of (batch element,
     /// block of output steps or channels), split as <see cref="ForwardExecutor"/> splits calls; each output is computed the
     /// same way whichever item holds it.
     /// The column kernel's whole lines are stored non-temporally where <see cref="ForwardPolicy.StreamingStart{T}"/> says so
@@ -184,7 +184,10 @@ internal static class HalfForward
                 fixed (ushort* pwk = wk)
                 fixed (float* pwb = wb)
                 {
-                    job.Set(g, (ushort*)px, (ushort*)py, pk, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, ForwardPolicy.Prefetches<TH>(g), streamFrom,
+                    // float16 with finite taps and bias: column tiles whose input rows are finite take the finite lanes.
+                    bool float16 = typeof(TH) == typeof(Half);
+                    bool finiteTaps = float16 && FiniteHalfLanes.AllFinite(kernel) && AllFinite(bias);
+                    job.Set(g, float16, finiteTaps, (ushort*)px, (ushort*)py, pk, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, ForwardPolicy.Prefetches<TH>(g), streamFrom,
                         pwk, pwb);
                     ParallelChunks.Run(job, g.Batch * blocksPerBatch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
                 }
@@ -199,6 +202,20 @@ internal static class HalfForward
                 }
             }
         }
+    }
+
+    /// <summary>Whether every value is finite (a call's bias, before the fused float16 kernel picks its lanes).</summary>
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Rounds float32 values to the nearest <typeparamref name="TH"/> values, kept as float32 (in place allowed).</summary>
@@ -252,12 +269,15 @@ internal static class HalfForward
         private int _blockSize, _blocksPerBatch;
         private bool _prefetch;
         private int _streamFrom;
+        private bool _float16, _finiteTaps;
         private ushort* _wrapped;
         private float* _wrappedBias;
 
-        public void Set(in Conv1DGeometry g, ushort* x, ushort* y, ushort* k, float* b, int blockSize, int blocksPerBatch, bool prefetch, int streamFrom,
-            ushort* wrapped, float* wrappedBias)
+        public void Set(in Conv1DGeometry g, bool float16, bool finiteTaps, ushort* x, ushort* y, ushort* k, float* b, int blockSize, int blocksPerBatch, bool prefetch,
+            int streamFrom, ushort* wrapped, float* wrappedBias)
         {
+            _float16 = float16;
+            _finiteTaps = finiteTaps;
             _streamFrom = streamFrom;
             _wrapped = wrapped;
             _wrappedBias = wrappedBias;
@@ -287,9 +307,18 @@ internal static class HalfForward
             }
 
             int t1 = Math.Min(t0 + _blockSize, _g.OutputLength);
-            HalfChannelsLastKernel.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
-                ref _wrapped is null ? ref Unsafe.NullRef<ushort>() : ref Unsafe.AsRef<ushort>(_wrapped),
-                ref _wrappedBias is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_wrappedBias));
+            ref ushort wrapped = ref _wrapped is null ? ref Unsafe.NullRef<ushort>() : ref Unsafe.AsRef<ushort>(_wrapped);
+            ref float wrappedBias = ref _wrappedBias is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_wrappedBias);
+            if (_float16)
+            {
+                HalfChannelsLastKernel<HalfLanes>.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
+                    ref wrapped, ref wrappedBias, _finiteTaps);
+            }
+            else
+            {
+                HalfChannelsLastKernel<BFloat16Lanes>.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
+                    ref wrapped, ref wrappedBias, false);
+            }
         }
     }
 

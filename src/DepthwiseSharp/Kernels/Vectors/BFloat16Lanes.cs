@@ -5,14 +5,11 @@ using System.Runtime.Intrinsics.X86;
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>
-/// <see cref="BFloat16"/>'s conversions to and from float32 for the fused kernel (<see cref="HalfChannelsLastKernel"/>):
-/// 16 lanes at a time (AVX-512: 16 values of 2 bytes are one 256-bit load and widen into one 512-bit float32 vector), and
-/// one value at a time for remainders. The 16 bits are a float32's upper half. Each has one exact answer per input, the
-/// same bits as <see cref="BFloat16"/>'s scalar conversions (tested over every 16-bit pattern and over the float32
-/// rounding boundaries), so a kernel may mix the two freely. float16 has no such fused path:
-/// <see cref="ForwardPolicy.HalfFusedPays{TH}"/> says why.
+/// <see cref="BFloat16"/>'s conversions to and from float32 for the fused kernels (<see cref="IHalfLanes"/>). The 16 bits
+/// are a float32's upper half: widening is a shift, and <see cref="RoundHigh"/> leaves each rounded value in its lane's
+/// upper half, where <see cref="PackHigh"/> takes it.
 /// </summary>
-internal static class BFloat16Lanes
+internal readonly struct BFloat16Lanes : IHalfLanes
 {
     /// <summary>16 values (bits) to float32, exactly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -54,23 +51,13 @@ internal static class BFloat16Lanes
             61, 63);
     }
 
-    /// <summary>
-    /// Stores a 64-byte line (32 values, <see cref="PackHigh"/>) at <c>y + index</c>, the
-    /// <typeparamref name="TS"/> way: streaming needs the address 64-byte aligned and <paramref name="y"/> pinned.
-    /// </summary>
+    /// <summary><see cref="RoundHigh"/>: each result in its lane's upper half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void StoreLine<TS>(Vector512<ushort> line, ref ushort y, nint index)
-        where TS : struct, IStoreMode
-    {
-        if (TS.Streaming)
-        {
-            line.StoreAlignedNonTemporal((ushort*)Unsafe.AsPointer(ref Unsafe.Add(ref y, index)));
-        }
-        else
-        {
-            line.StoreUnsafe(ref y, (nuint)index);
-        }
-    }
+    public static Vector512<uint> Round(Vector512<float> value) => RoundHigh(value);
+
+    /// <summary><see cref="PackHigh"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ushort> Pack(Vector512<uint> low, Vector512<uint> high) => PackHigh(low, high);
 
     /// <summary>8 values (bits) to float32, exactly: a row's channels left over after the 16-lane vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

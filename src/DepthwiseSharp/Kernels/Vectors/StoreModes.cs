@@ -44,6 +44,24 @@ internal static class StoreModes
     }
 
     /// <summary>
+    /// Stores a 64-byte line of 32 16-bit values at <c>y + index</c> the <typeparamref name="TS"/> way: streaming needs
+    /// the address 64-byte aligned and <paramref name="y"/> pinned.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void PutLine<TS>(Vector512<ushort> line, ref ushort y, nint index)
+        where TS : struct, IStoreMode
+    {
+        if (TS.Streaming)
+        {
+            line.StoreAlignedNonTemporal((ushort*)Unsafe.AsPointer(ref Unsafe.Add(ref y, index)));
+        }
+        else
+        {
+            line.StoreUnsafe(ref y, (nuint)index);
+        }
+    }
+
+    /// <summary>
     /// Orders this thread's non-temporal stores before anything it does next (they are weakly ordered on x86; on Arm
     /// the full barrier orders them too), so a thread that joins this one sees the whole output.
     /// </summary>

@@ -1,0 +1,126 @@
+using System.Runtime.Intrinsics;
+using DepthwiseSharp.Kernels;
+
+namespace DepthwiseSharp.Tests.HalfPrecision;
+
+/// <summary>
+/// The float16 lanes of the fused kernels (<see cref="HalfLanes"/>: integer and float32 arithmetic, .NET 10 exposing no
+/// float16 conversion instruction) against the scalar conversions of <see cref="Half"/>, and both types' lanes through
+/// the one <see cref="IHalfLanes"/> interface the kernels call: the same bits for every input tried.
+/// </summary>
+public class HalfLanesTests
+{
+    /// <summary>
+    /// Every float16 pattern widened by 16 and by 8 lanes: normal, subnormal, zeros of both signs, infinities, quiet and
+    /// signaling NaNs with every payload.
+    /// </summary>
+    [Fact]
+    public void Float16_widening_matches_the_scalar_conversion_on_every_pattern()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+        {
+            return;
+        }
+
+        CheckWidening<HalfLanes>(bits => (float)BitConverter.UInt16BitsToHalf(bits));
+        CheckWidening<BFloat16Lanes>(bits => (float)BFloat16.FromBits(bits));
+    }
+
+    /// <summary>
+    /// Rounding to float16: for every float16 value, the value itself, the float32 midpoint to the next value up (a tie:
+    /// ties to even), the float32 values just below and just above that midpoint, and the same under the minus sign; so
+    /// every subnormal step, every carry into the exponent and the overflow to infinity at 65520. Then float32 values
+    /// beyond float16's range both ways, infinities, NaNs with payloads, and a million random bit patterns. Through
+    /// 16 lanes, 8 lanes, and the line kernel's round-and-pack of two vectors.
+    /// </summary>
+    [Fact]
+    public void Float16_rounding_matches_the_scalar_conversion_at_every_boundary()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+        {
+            return;
+        }
+
+        var values = new List<float>();
+        for (int h = 0; h < 0x7C00; h++)
+        {
+            float v = (float)BitConverter.UInt16BitsToHalf((ushort)h);
+            float next = h + 1 < 0x7C00 ? (float)BitConverter.UInt16BitsToHalf((ushort)(h + 1)) : 65536f;
+            float mid = (v + next) / 2;
+            foreach (float f in (float[])[v, mid, MathF.BitDecrement(mid), MathF.BitIncrement(mid)])
+            {
+                values.Add(f);
+                values.Add(-f);
+            }
+        }
+
+        values.AddRange([65519.996f, 65520f, 65536f, 1e10f, float.MaxValue, float.PositiveInfinity, float.NegativeInfinity, 1e-30f, -1e-30f,
+            float.Epsilon, 1e-8f, 2.9802322e-8f, 2.9802326e-8f, float.NaN, BitConverter.UInt32BitsToSingle(0x7F80_0001),
+            BitConverter.UInt32BitsToSingle(0xFFA0_2000), BitConverter.UInt32BitsToSingle(0x7FFF_FFFF), BitConverter.UInt32BitsToSingle(0x7FC0_1FFF)]);
+        var rng = new Random(5);
+        for (int i = 0; i < 1_000_000; i++)
+        {
+            values.Add(BitConverter.UInt32BitsToSingle((uint)rng.NextInt64(0, 1L << 32)));
+        }
+
+        CheckRounding<HalfLanes>(values, v => BitConverter.HalfToUInt16Bits((Half)v));
+        CheckRounding<BFloat16Lanes>(values, v => ((BFloat16)v).ToBits());
+    }
+
+    private static void CheckWidening<TL>(Func<ushort, float> scalar)
+        where TL : struct, IHalfLanes
+    {
+        var lanes = new ushort[16];
+        var floats = new float[16];
+        for (int i = 0; i < 65536; i += 16)
+        {
+            for (int j = 0; j < 16; j++)
+            {
+                lanes[j] = (ushort)(i + j);
+            }
+
+            TL.Widen(Vector256.Create(lanes)).CopyTo(floats);
+            var eight = TL.Widen(Vector128.Create(lanes.AsSpan(8, 8)));
+            for (int j = 0; j < 16; j++)
+            {
+                uint expected = BitConverter.SingleToUInt32Bits(scalar(lanes[j]));
+                Assert.True(expected == BitConverter.SingleToUInt32Bits(floats[j]), $"{typeof(TL).Name} 0x{lanes[j]:X4}: 0x{BitConverter.SingleToUInt32Bits(floats[j]):X8}, expected 0x{expected:X8}");
+                Assert.Equal(expected, BitConverter.SingleToUInt32Bits(TL.Widen(lanes[j])));
+                if (j >= 8)
+                {
+                    Assert.Equal(expected, BitConverter.SingleToUInt32Bits(eight[j - 8]));
+                }
+            }
+        }
+    }
+
+    private static void CheckRounding<TL>(List<float> values, Func<float, ushort> scalar)
+        where TL : struct, IHalfLanes
+    {
+        var floats = new float[32];
+        var lanes = new ushort[16];
+        for (int i = 0; i + 32 <= values.Count; i += 32)
+        {
+            values.CopyTo(i, floats, 0, 32);
+            var low = Vector512.Create(floats.AsSpan(0, 16));
+            var high = Vector512.Create(floats.AsSpan(16, 16));
+            TL.Narrow(low).CopyTo(lanes);
+            var eight = TL.Narrow(Vector256.Create(floats.AsSpan(16, 8)));
+            var line = TL.Pack(TL.Round(low), TL.Round(high));
+            for (int j = 0; j < 32; j++)
+            {
+                ushort expected = scalar(floats[j]);
+                Assert.True(expected == line[j], $"{typeof(TL).Name} 0x{BitConverter.SingleToUInt32Bits(floats[j]):X8}: line 0x{line[j]:X4}, expected 0x{expected:X4}");
+                Assert.Equal(expected, TL.Narrow(floats[j]));
+                if (j < 16)
+                {
+                    Assert.Equal(expected, lanes[j]);
+                }
+                else if (j < 24)
+                {
+                    Assert.Equal(expected, eight[j - 16]);
+                }
+            }
+        }
+    }
+}
