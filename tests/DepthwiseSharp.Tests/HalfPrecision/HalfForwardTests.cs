@@ -238,16 +238,32 @@ public class HalfForwardTests
     }
 
     /// <summary>
-    /// bfloat16 channels_first calls (the fused kernel for strides 1 and 2, where <c>ForwardPolicy.HalfFusedPays</c> says
-    /// so, the tiled path for stride 3) give exactly the float32 reference kernel's result on the widened values, rounded
+    /// bfloat16 and float16 channels_first calls (the fused kernel for strides 1 and 2, where <c>ForwardPolicy.HalfFusedPays</c> says
+    /// so, the tiled path for stride 3; float16 rows of finite inputs, taps and bias with the finite lanes, the rest
+    /// computed again with the exact ones) give exactly the float32 reference kernel's result on the widened values, rounded
     /// once: rows shorter than a group of 32 outputs, of one group, of a pair and an overlapping last group, long rows;
     /// taps 1 to 9, 33, 40 and 70, dilations 1 to 4, 8, 15, 30 and 32 (edge groups over zero-filled windows), every padding, multipliers 1 and 3, bias or none, 1 and 2 threads, and inputs
-    /// with NaN, infinities and subnormals.
+    /// with NaN, infinities and subnormals; float16 sums beyond its range and a NaN tap.
     /// </summary>
     [Fact]
-    public void Bfloat16_channels_first_is_the_float32_reference_rounded_once()
+    public void Bfloat16_channels_first_is_the_float32_reference_rounded_once() => CheckChannelsFirst<BFloat16>(new Random(43));
+
+    /// <summary>The float16 side of <see cref="Bfloat16_channels_first_is_the_float32_reference_rounded_once"/>.</summary>
+    [Fact]
+    public void Float16_channels_first_is_the_float32_reference_rounded_once()
     {
-        var rng = new Random(43);
+        var rng = new Random(53);
+        CheckChannelsFirst<Half>(rng);
+        var g = Conv1DGeometry.ForPadding(2, 300, 5, 2, 7, 1, 2, Padding.Same, DataFormat.ChannelsFirst);
+        CheckRounding<Half>(g, rng, true, false, scale: 300);
+        CheckRounding<Half>(g, rng, false, false, scale: 0.004f);
+        CheckRounding<Half>(g, rng, true, false, specialInput: 300 * 3 + 17, special: float.PositiveInfinity);
+        CheckRounding<Half>(g, rng, true, false, specialTap: 10 * 3 + 4, special: float.NaN);
+    }
+
+    private static void CheckChannelsFirst<TH>(Random rng)
+        where TH : unmanaged
+    {
         var pads = (Padding[])[Padding.Same, Padding.Valid, Padding.Causal];
         int i = 0;
         foreach (int l in (int[])[5, 31, 33, 40, 66, 97, 130, 300])
@@ -261,29 +277,29 @@ public class HalfForwardTests
                 }
 
                 var g = Conv1DGeometry.ForPadding(2, l, 3 + i % 4, m, k, s, d, pads[i % 3], DataFormat.ChannelsFirst);
-                CheckBfloat16Rounding(g, rng, withBias: i % 4 != 3, specials: i % 3 == 0);
+                CheckRounding<TH>(g, rng, withBias: i % 4 != 3, specials: i % 3 == 0);
                 i++;
             }
         }
 
         // More taps than the kernel keeps on the stack (64).
-        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 300, 3, 1, 70, 1, 1, Padding.Same, DataFormat.ChannelsFirst), rng, true, false);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 300, 3, 1, 70, 1, 1, Padding.Same, DataFormat.ChannelsFirst), rng, true, false);
 
         // Stride 1 edges in masked groups: padding wider than a group (two groups on each side, or the whole left side
         // of a causal row), rows of one to two groups whose every group reaches the padding, one end masked and the other
         // one output at a time (fewer taps), a window longer than the edge buffer (one output at a time), with NaN and
         // infinities.
-        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 500, 3, 1, 9, 1, 8, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
-        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 700, 2, 2, 7, 1, 15, Padding.Causal, DataFormat.ChannelsFirst), rng, false, true);
-        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 45, 3, 1, 5, 1, 3, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
-        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 63, 3, 1, 6, 1, 5, Padding.Causal, DataFormat.ChannelsFirst), rng, true, false);
-        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 45, 3, 1, 9, 1, 2, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
-        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 1500, 2, 1, 40, 1, 30, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
-        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 1200, 2, 1, 33, 1, 32, Padding.Same, DataFormat.ChannelsFirst), rng, false, true);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(2, 500, 3, 1, 9, 1, 8, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 700, 2, 2, 7, 1, 15, Padding.Causal, DataFormat.ChannelsFirst), rng, false, true);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 45, 3, 1, 5, 1, 3, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 63, 3, 1, 6, 1, 5, Padding.Causal, DataFormat.ChannelsFirst), rng, true, false);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(2, 45, 3, 1, 9, 1, 2, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 1500, 2, 1, 40, 1, 30, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 1200, 2, 1, 33, 1, 32, Padding.Same, DataFormat.ChannelsFirst), rng, false, true);
 
         // Long strided rows (pairs of groups, then one, then an overlapping one), and input plus output above 16 MiB.
-        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(1, 415, 5, 1, 7, 2, 3, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
-        CheckBfloat16Rounding(Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsFirst), rng, true, false);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 415, 5, 1, 7, 2, 3, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsFirst), rng, true, false);
     }
 
     /// <summary>
@@ -460,7 +476,7 @@ public class HalfForwardTests
 
     /// <summary>Which 16-bit calls take a fused kernel: the rule stated on <c>ForwardPolicy.HalfFusedPays</c>.</summary>
     [Fact]
-    public void Sixteen_bit_calls_fuse_channels_last_from_memory_in_one_tile_or_on_whole_line_rows_and_bfloat16_channels_first_at_stride_1()
+    public void Sixteen_bit_calls_fuse_channels_last_from_memory_in_one_tile_or_on_whole_line_rows_and_channels_first_at_strides_1_and_2()
     {
         var best = DepthwiseSharp.Kernels.KernelVariant.Vector512;
         var small = Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
@@ -490,7 +506,9 @@ public class HalfForwardTests
             Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 2, 1, Padding.Valid, DataFormat.ChannelsFirst), best, null));
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(
             Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 3, 1, Padding.Valid, DataFormat.ChannelsFirst), best, null));
-        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(first, best, null));
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(first, best, null));
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(
+            Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 3, 1, Padding.Valid, DataFormat.ChannelsFirst), best, null));
     }
 
     /// <summary>Each SIMD width, forced in this process, gives the same bits, for the span call and a layer with a fused activation.</summary>

@@ -234,7 +234,7 @@ internal static class ForwardPolicy
     }
 
     /// <summary>
-    /// Whether a 16-bit call takes a fused kernel (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel"/>) instead of the
+    /// Whether a 16-bit call takes a fused kernel (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel{TL}"/>) instead of the
     /// tiled path: bfloat16 or float16, channels_last with M = 1 and no fused activation, at the 512-bit width with AVX-512 BW (the
     /// kernel widens 16 values of 2 bytes into one 512-bit vector and packs rounded lines with a word permute), on calls
     /// that are not cache-resident (input plus output above <see cref="CacheResidentBytes"/>: the bytes the fusion saves
@@ -248,15 +248,14 @@ internal static class ForwardPolicy
     /// float16's tiled path pays its widening and rounding as whole passes, so float16 fuses by the same rule (it beat the
     /// tiled path on every channels_last shape measured, 1x128x64 k3 to 64x8192x256 k7; bench/README.md). Both give the
     /// same bits.
-    /// <para>channels_first bfloat16 calls take <see cref="HalfChannelsFirstKernel"/> (float16 channels_first stays tiled: the kernel's
-    /// widening is bfloat16's bit layout) at strides 1 and 2 (any multiplier, from
-    /// memory or the cache: its masked loads widen 16 values each, and it beat the tiled path on every shape measured,
-    /// 1x128x64 k3 to 64x8192x256 k7; bench/README.md); larger strides take the tiled path, whose float32 kernel splits
-    /// the row into phases.</para>
+    /// <para>channels_first 16-bit calls take <see cref="HalfChannelsFirstKernel{TL}"/> at strides 1 and 2 (any multiplier, from
+    /// memory or the cache: each 64-byte load widens as two vectors of 16 values, and it beat the tiled path on every shape
+    /// measured, 1x128x64 k3 to 64x8192x256 k7, float16 matching it on 1x128x64; bench/README.md); larger strides take
+    /// the tiled path, whose float32 kernel splits the row into phases.</para>
     /// </summary>
     public static bool HalfFusedPays<TH>(in Conv1DGeometry g, KernelVariant variant, Activation? epilogue)
         where TH : unmanaged =>
-        (typeof(TH) == typeof(BFloat16) || typeof(TH) == typeof(Half) && g.DataFormat == DataFormat.ChannelsLast)
+        (typeof(TH) == typeof(BFloat16) || typeof(TH) == typeof(Half))
         && epilogue is null && variant == KernelVariant.Vector512
         && (g.DataFormat == DataFormat.ChannelsFirst ? g.Stride <= 2
             : g.DepthMultiplier == 1 && (!CacheResident<TH>(g) || CallBytes<TH>(g) <= HalfTileBytes || (long)g.Channels * 2 % 64 == 0))

@@ -6,27 +6,32 @@ using System.Runtime.Intrinsics;
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>
-/// The fused bfloat16 channels_first kernel (strides 1 and 2): reads 16-bit input rows and writes 16-bit output rows with every
-/// product and sum in float32, widening in registers and rounding each output once, with no float32 copy of either.
+/// The fused 16-bit channels_first kernel (strides 1 and 2; bfloat16 or float16 by <typeparamref name="TL"/>): reads 16-bit
+/// input rows and writes 16-bit output rows with every product and sum in float32, widening in registers and rounding each
+/// output once, with no float32 copy of either.
 /// <para>Lane layout: a group is 32 consecutive outputs of one row, held as two float32 vectors, E (outputs t, t + 2, ...,
-/// t + 30) and O (t + 1, ..., t + 31). A bfloat16 value is the upper half of a float32, so one 64-byte load of 32 input
-/// values starting one value early, viewed as 16 32-bit lanes with each lane's lower half cleared, is 16 floats at even
-/// positions (E's inputs for one tap), and the load starting at the value itself gives the odd ones (O's). With dilation
-/// 1, O's load for a tap is E's for the next, so k + 1 loads serve k taps; with larger dilations one load starting at
-/// E's input serves both, E's values being its lanes' lower halves (shifted up) and O's the upper halves (masked).
-/// The results are rounded in place and interleaved back into one
-/// 64-byte store (E's upper halves to the even values, O's to the odd). Groups go two at a time (a tap's broadcast
-/// weight shared by 4 vectors), then one; the row's last whole group may overlap the one before it (recomputing a few
-/// outputs with the same operations). Stride 2 needs no split: the upper values of a load's lanes are every other input,
-/// one output's per lane (<see cref="StridedBlock{TN}"/>). Remainder: at stride 1, outputs whose taps reach the padding and the
-/// first interior output (the early load must stay inside the row) go in masked groups over a zero-filled copy of their
-/// window (<see cref="EdgeGroups"/>; rows of at least one group, windows up to <see cref="WindowCapacity"/>); at stride 2,
-/// on shorter rows and longer windows they go one at a time over their valid taps.</para>
+/// t + 30) and O (t + 1, ..., t + 31). One 64-byte load of 32 input values, viewed as 16 32-bit lanes, widens as two
+/// vectors: the lanes' lower values (<see cref="IHalfLanes.Low"/>) and their upper values (<see cref="IHalfLanes.High"/>).
+/// With dilation 1 the load starting one value before E's first input gives E's inputs for a tap as its upper values,
+/// and the next tap's load gives O's, which are E's for the tap after: k + 1 loads serve k taps. With larger dilations
+/// one load starting at E's input serves both, E's values the lower ones and O's the upper. The results are rounded and
+/// interleaved back into one 64-byte store (<see cref="IHalfLanes.Interleave"/>). Groups go two at a time (a tap's
+/// broadcast weight shared by 4 vectors), then one; the row's last whole group may overlap the one before it
+/// (recomputing a few outputs with the same operations). Stride 2 needs no split: the upper values of a load's lanes are
+/// every other input, one output's per lane (<see cref="StridedBlock{TN}"/>). Remainder: at stride 1, outputs whose taps
+/// reach the padding and the first interior output (the early load must stay inside the row) go in masked groups over a
+/// zero-filled copy of their window (<see cref="EdgeGroups"/>; rows of at least one group, windows up to
+/// <see cref="WindowCapacity"/>); at stride 2, on shorter rows and longer windows they go one at a time over their valid
+/// taps.</para>
+/// <para>float16 rows whose taps and bias are finite are computed with <see cref="FiniteHalfLanes"/>, then the input row
+/// (in cache by then) is checked, and a row holding an infinity or NaN is computed again with <see cref="HalfLanes"/>.</para>
 /// <para>Per output: bias (or zero), then the valid taps ascending, each a fused multiply-add in float32, then one
 /// rounding: the operations of <see cref="ReferenceKernel"/> on the widened values, so the bits equal the tiled path's
 /// for every width and thread count.</para>
 /// </summary>
-internal static class HalfChannelsFirstKernel
+/// <typeparam name="TL">The 16-bit type's conversions (<see cref="BFloat16Lanes"/>, <see cref="HalfLanes"/>, <see cref="FiniteHalfLanes"/>).</typeparam>
+internal static class HalfChannelsFirstKernel<TL>
+    where TL : struct, IHalfLanes
 {
     /// <summary>Outputs per group: one 64-byte line of 16-bit values.</summary>
     private const int Group = 32;
@@ -40,6 +45,12 @@ internal static class HalfChannelsFirstKernel
     /// taps stay scalar (measurements in bench/README.md).
     /// </summary>
     private const int EdgeGroupMinTaps = 32;
+
+    /// <summary>
+    /// <see cref="EdgeGroupMinTaps"/> for float16, whose scalar conversions are software (a few ns each way), so a masked
+    /// group pays from a handful of taps.
+    /// </summary>
+    private const int EdgeGroupMinTapsFloat16 = 4;
 
     /// <summary>
     /// Output rows [o0, o1) of batch element b (row = one output channel, reading input channel o / M). x, y and the kernel
@@ -70,32 +81,27 @@ internal static class HalfChannelsFirstKernel
             {
                 ref ushort xr = ref Unsafe.Add(ref x, ((nint)b * c + o / m) * l);
                 ref ushort yr = ref Unsafe.Add(ref y, ((nint)b * cm + o) * lout);
+                bool finite = typeof(TL) == typeof(HalfLanes);
                 for (int j = 0; j < k; j++)
                 {
-                    w[j] = BFloat16Lanes.Widen(Unsafe.Add(ref kernel, (nint)j * cm + o));
+                    w[j] = TL.Widen(Unsafe.Add(ref kernel, (nint)j * cm + o));
+                    finite &= float.IsFinite(w[j]);
                 }
 
                 float b0 = hasBias ? Unsafe.Add(ref bias, o) : 0f;
-                if (edges)
-                {
-                    // Stride 1, at least one group per row, a window that fits the buffer: the edges go in masked groups.
-                    if (hi - a < Group)
-                    {
-                        EdgeGroups(ref xr, l, w, b0, ref yr, 0, lout, lout, d, pl, window);
-                    }
-                    else
-                    {
-                        Edge(ref xr, l, w, b0, ref yr, 0, a, lout, d, pl, window);
-                        Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl);
-                        Edge(ref xr, l, w, b0, ref yr, hi, lout, lout, d, pl, window);
-                    }
 
-                    continue;
+                // float16 with finite taps and bias: the row is computed with the finite lanes, then its input, in cache
+                // by now, is checked; a row with an infinity or NaN is computed again with the exact lanes.
+                if (finite && float.IsFinite(b0))
+                {
+                    HalfChannelsFirstKernel<FiniteHalfLanes>.Row(ref xr, w, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window);
+                    if (FiniteHalfLanes.AllFinite(MemoryMarshal.CreateReadOnlySpan(ref xr, l)))
+                    {
+                        continue;
+                    }
                 }
 
-                Scalars(ref xr, l, w, b0, ref yr, 0, a, s, d, pl);
-                int t = hi - a < Group ? a : s == 1 ? Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl) : Groups<Strided>(ref xr, w, b0, ref yr, a, hi, d, pl);
-                Scalars(ref xr, l, w, b0, ref yr, t, lout, s, d, pl);
+                Row(ref xr, w, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window);
             }
         }
         finally
@@ -105,6 +111,36 @@ internal static class HalfChannelsFirstKernel
                 ArrayPool<float>.Shared.Return(pooled);
             }
         }
+    }
+
+    /// <summary>
+    /// One output row from its input row <paramref name="xr"/> and widened taps <paramref name="w"/>: [a, hi) every tap
+    /// inside the row; <paramref name="edges"/>: stride 1 with masked edge groups over <paramref name="window"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Row(ref ushort xr, ReadOnlySpan<float> w, float b0, ref ushort yr, int l, int lout, int s, int d, int pl, int a, int hi,
+        bool edges, Span<ushort> window)
+    {
+        if (edges)
+        {
+            // Stride 1, at least one group per row, a window that fits the buffer: the edges go in masked groups.
+            if (hi - a < Group)
+            {
+                EdgeGroups(ref xr, l, w, b0, ref yr, 0, lout, lout, d, pl, window);
+            }
+            else
+            {
+                Edge(ref xr, l, w, b0, ref yr, 0, a, lout, d, pl, window);
+                Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl);
+                Edge(ref xr, l, w, b0, ref yr, hi, lout, lout, d, pl, window);
+            }
+
+            return;
+        }
+
+        Scalars(ref xr, l, w, b0, ref yr, 0, a, s, d, pl);
+        int t = hi - a < Group ? a : s == 1 ? Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl) : Groups<Strided>(ref xr, w, b0, ref yr, a, hi, d, pl);
+        Scalars(ref xr, l, w, b0, ref yr, t, lout, s, d, pl);
     }
 
     /// <summary>
@@ -170,25 +206,24 @@ internal static class HalfChannelsFirstKernel
     {
         var a0 = Vector512.Create(bias);
         Vector512<float> a1 = a0, a2 = a0, a3 = a0;
-        var mask = Vector512.Create(0xFFFF_0000u);
         ref ushort x0 = ref Unsafe.Add(ref xr, 2 * t - pl - 1);
         for (int j = 0; j < w.Length; j++)
         {
             var wj = Vector512.Create(w[j]);
             ref ushort xj = ref Unsafe.Add(ref x0, (nint)j * d);
-            a0 = Vector512.FusedMultiplyAdd(Even(ref xj, 0, mask), wj, a0);
-            a1 = Vector512.FusedMultiplyAdd(Even(ref xj, Group, mask), wj, a1);
+            a0 = Vector512.FusedMultiplyAdd(TL.High(Pairs(ref xj, 0)), wj, a0);
+            a1 = Vector512.FusedMultiplyAdd(TL.High(Pairs(ref xj, Group)), wj, a1);
             if (TN.Value > 1)
             {
-                a2 = Vector512.FusedMultiplyAdd(Even(ref xj, 2 * Group, mask), wj, a2);
-                a3 = Vector512.FusedMultiplyAdd(Even(ref xj, 3 * Group, mask), wj, a3);
+                a2 = Vector512.FusedMultiplyAdd(TL.High(Pairs(ref xj, 2 * Group)), wj, a2);
+                a3 = Vector512.FusedMultiplyAdd(TL.High(Pairs(ref xj, 3 * Group)), wj, a3);
             }
         }
 
-        BFloat16Lanes.PackHigh(BFloat16Lanes.RoundHigh(a0), BFloat16Lanes.RoundHigh(a1)).StoreUnsafe(ref yr, (nuint)t);
+        TL.Pack(TL.Round(a0), TL.Round(a1)).StoreUnsafe(ref yr, (nuint)t);
         if (TN.Value > 1)
         {
-            BFloat16Lanes.PackHigh(BFloat16Lanes.RoundHigh(a2), BFloat16Lanes.RoundHigh(a3)).StoreUnsafe(ref yr, (nuint)(t + Group));
+            TL.Pack(TL.Round(a2), TL.Round(a3)).StoreUnsafe(ref yr, (nuint)(t + Group));
         }
     }
 
@@ -202,23 +237,22 @@ internal static class HalfChannelsFirstKernel
     {
         var e0 = Vector512.Create(bias);
         Vector512<float> o0 = e0, e1 = e0, o1 = e0;
-        var mask = Vector512.Create(0xFFFF_0000u);
         ref ushort x0 = ref Unsafe.Add(ref xr, t - pl - 1);
         if (d == 1)
         {
             // O's inputs for tap j are E's for tap j + 1: k + 1 loads per group instead of 2k.
-            Vector512<float> p0 = Even(ref x0, 0, mask), p1 = TN.Value > 1 ? Even(ref x0, Group, mask) : default;
+            Vector512<float> p0 = TL.High(Pairs(ref x0, 0)), p1 = TN.Value > 1 ? TL.High(Pairs(ref x0, Group)) : default;
             for (int j = 0; j < w.Length; j++)
             {
                 var wj = Vector512.Create(w[j]);
                 ref ushort xj = ref Unsafe.Add(ref x0, j + 1);
-                var n0 = Even(ref xj, 0, mask);
+                var n0 = TL.High(Pairs(ref xj, 0));
                 e0 = Vector512.FusedMultiplyAdd(p0, wj, e0);
                 o0 = Vector512.FusedMultiplyAdd(n0, wj, o0);
                 p0 = n0;
                 if (TN.Value > 1)
                 {
-                    var n1 = Even(ref xj, Group, mask);
+                    var n1 = TL.High(Pairs(ref xj, Group));
                     e1 = Vector512.FusedMultiplyAdd(p1, wj, e1);
                     o1 = Vector512.FusedMultiplyAdd(n1, wj, o1);
                     p1 = n1;
@@ -228,44 +262,34 @@ internal static class HalfChannelsFirstKernel
         else
         {
             // One load per tap and group, starting at E's first input: each 32-bit lane holds E's input in its lower
-            // value (shifted up to widen it) and O's in its upper one (masked). Two masked loads per tap, each
-            // straddling two lines when unaligned, cost about a third more (bench/README.md).
+            // value and O's in its upper one. Two loads per tap, each straddling two lines when unaligned, cost about a
+            // third more (bench/README.md).
             for (int j = 0; j < w.Length; j++)
             {
                 var wj = Vector512.Create(w[j]);
                 ref uint xj = ref Unsafe.As<ushort, uint>(ref Unsafe.Add(ref x0, (nint)j * d + 1));
                 var v0 = Vector512.LoadUnsafe(ref xj);
-                e0 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(v0, 16).AsSingle(), wj, e0);
-                o0 = Vector512.FusedMultiplyAdd((v0 & mask).AsSingle(), wj, o0);
+                e0 = Vector512.FusedMultiplyAdd(TL.Low(v0), wj, e0);
+                o0 = Vector512.FusedMultiplyAdd(TL.High(v0), wj, o0);
                 if (TN.Value > 1)
                 {
                     var v1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref xj, Group / 2));
-                    e1 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(v1, 16).AsSingle(), wj, e1);
-                    o1 = Vector512.FusedMultiplyAdd((v1 & mask).AsSingle(), wj, o1);
+                    e1 = Vector512.FusedMultiplyAdd(TL.Low(v1), wj, e1);
+                    o1 = Vector512.FusedMultiplyAdd(TL.High(v1), wj, o1);
                 }
             }
         }
 
-        Interleave(e0, o0).StoreUnsafe(ref yr, (nuint)t);
+        TL.Interleave(e0, o0).StoreUnsafe(ref yr, (nuint)t);
         if (TN.Value > 1)
         {
-            Interleave(e1, o1).StoreUnsafe(ref yr, (nuint)(t + Group));
+            TL.Interleave(e1, o1).StoreUnsafe(ref yr, (nuint)(t + Group));
         }
     }
 
-    /// <summary>
-    /// The 16 values at <c>x + offset + 1</c>, <c>+ 3</c>, ..., <c>+ 31</c> as float32: 32 values loaded from
-    /// <c>x + offset</c>, each 32-bit lane keeping its upper value.
-    /// </summary>
+    /// <summary>32 values loaded from <c>x + offset</c> as 16 32-bit lanes of two values each (<see cref="IHalfLanes.Low"/>, <see cref="IHalfLanes.High"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Even(ref ushort x, nint offset, Vector512<uint> mask) =>
-        (Vector512.LoadUnsafe(ref Unsafe.As<ushort, uint>(ref Unsafe.Add(ref x, offset))) & mask).AsSingle();
-
-    /// <summary>Rounds E (the even outputs) and O (the odd ones) to bfloat16 and interleaves them: E's lane i to value 2i, O's to 2i + 1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<ushort> Interleave(Vector512<float> even, Vector512<float> odd) =>
-        Vector512.ConditionalSelect(Vector512.Create(0xFFFF_0000u), BFloat16Lanes.RoundHigh(odd),
-            Vector512.ShiftRightLogical(BFloat16Lanes.RoundHigh(even), 16)).AsUInt16();
+    private static Vector512<uint> Pairs(ref ushort x, nint offset) => Vector512.LoadUnsafe(ref Unsafe.As<ushort, uint>(ref Unsafe.Add(ref x, offset)));
 
     /// <summary>
     /// Stride 1: the outputs [t0, t1) at one end of a row (at least <see cref="Group"/> outputs long) in masked groups
@@ -274,7 +298,7 @@ internal static class HalfChannelsFirstKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Edge(ref ushort xr, int l, ReadOnlySpan<float> w, float bias, ref ushort yr, int t0, int t1, int lout, int d, int pl, Span<ushort> window)
     {
-        if ((long)(t1 - t0) * w.Length >= EdgeGroupMinTaps)
+        if ((long)(t1 - t0) * w.Length >= (typeof(TL) == typeof(BFloat16Lanes) ? EdgeGroupMinTaps : EdgeGroupMinTapsFloat16))
         {
             EdgeGroups(ref xr, l, w, bias, ref yr, t0, t1, lout, d, pl, window);
         }
@@ -294,7 +318,6 @@ internal static class HalfChannelsFirstKernel
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void EdgeGroups(ref ushort xr, int l, ReadOnlySpan<float> w, float bias, ref ushort yr, int t0, int t1, int lout, int d, int pl, Span<ushort> window)
     {
-        var mask = Vector512.Create(0xFFFF_0000u);
         var length = Vector512.Create((uint)l);
         // E's lane i holds output t + 2i, whose tap j reads input t - pl + 2i + j * d; O's lane the next one.
         var twice = Vector512<int>.Indices * 2;
@@ -317,11 +340,11 @@ internal static class HalfChannelsFirstKernel
                 var pj = pe + Vector512.Create(j * d);
                 var inE = Vector512.LessThan(pj.AsUInt32(), length).AsSingle();
                 var inO = Vector512.LessThan((pj + Vector512<int>.One).AsUInt32(), length).AsSingle();
-                e = Vector512.ConditionalSelect(inE, Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(v, 16).AsSingle(), wj, e), e);
-                o = Vector512.ConditionalSelect(inO, Vector512.FusedMultiplyAdd((v & mask).AsSingle(), wj, o), o);
+                e = Vector512.ConditionalSelect(inE, Vector512.FusedMultiplyAdd(TL.Low(v), wj, e), e);
+                o = Vector512.ConditionalSelect(inO, Vector512.FusedMultiplyAdd(TL.High(v), wj, o), o);
             }
 
-            Interleave(e, o).StoreUnsafe(ref yr, (nuint)tb);
+            TL.Interleave(e, o).StoreUnsafe(ref yr, (nuint)tb);
         }
     }
 
@@ -337,11 +360,11 @@ internal static class HalfChannelsFirstKernel
                 int src = t * s - pl + j * d;
                 if ((uint)src < (uint)l)
                 {
-                    acc = MathF.FusedMultiplyAdd(BFloat16Lanes.Widen(Unsafe.Add(ref xr, src)), w[j], acc);
+                    acc = MathF.FusedMultiplyAdd(TL.Widen(Unsafe.Add(ref xr, src)), w[j], acc);
                 }
             }
 
-            Unsafe.Add(ref yr, t) = BFloat16Lanes.Narrow(acc);
+            Unsafe.Add(ref yr, t) = TL.Narrow(acc);
         }
     }
 }

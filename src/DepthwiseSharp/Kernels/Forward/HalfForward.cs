@@ -16,7 +16,7 @@ namespace DepthwiseSharp.Kernels;
 /// with the tile's share of the padding (bias fused), and its float32 results are rounded once into the output.
 /// Tile boundaries depend only on the geometry, never on the thread count, and each output element is computed by the
 /// same float32 arithmetic as in <see cref="ForwardExecutor"/>: results are identical for every thread count and SIMD width.
-/// bfloat16 calls may instead take a fused kernel (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel"/>),
+/// bfloat16 calls may instead take a fused kernel (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel{TL}"/>),
 /// which widens in registers and writes no float32 copy (<see cref="ForwardPolicy.HalfFusedPays{TH}"/>); it computes the
 /// same operations, so the same bits.
 /// </remarks>
@@ -145,7 +145,7 @@ internal static class HalfForward
     }
 
     /// <summary>
-    /// The fused path (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel"/>): items of (batch element,
+    /// The fused path (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel{TL}"/>): items of (batch element,
     /// block of output steps or channels), split as <see cref="ForwardExecutor"/> splits calls; each output is computed the
     /// same way whichever item holds it.
     /// The column kernel's whole lines are stored non-temporally where <see cref="ForwardPolicy.StreamingStart{T}"/> says so
@@ -302,7 +302,16 @@ internal static class HalfForward
             ref float bias = ref _b is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_b);
             if (_g.DataFormat == DataFormat.ChannelsFirst)
             {
-                HalfChannelsFirstKernel.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, Math.Min(t0 + _blockSize, _g.OutputChannels));
+                int o1 = Math.Min(t0 + _blockSize, _g.OutputChannels);
+                if (_float16)
+                {
+                    HalfChannelsFirstKernel<HalfLanes>.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, o1);
+                }
+                else
+                {
+                    HalfChannelsFirstKernel<BFloat16Lanes>.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, o1);
+                }
+
                 return;
             }
 

@@ -51,6 +51,19 @@ internal readonly struct BFloat16Lanes : IHalfLanes
             61, 63);
     }
 
+    /// <summary>The lower value of each 32-bit lane to float32: shifted into the upper half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Low(Vector512<uint> pairs) => Vector512.ShiftLeft(pairs, 16).AsSingle();
+
+    /// <summary>The upper value of each 32-bit lane to float32: the lower half cleared.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> High(Vector512<uint> pairs) => (pairs & Vector512.Create(0xFFFF_0000u)).AsSingle();
+
+    /// <summary>Rounds both in place (<see cref="RoundHigh"/>) and moves the even results down to the lower halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ushort> Interleave(Vector512<float> even, Vector512<float> odd) =>
+        Vector512.ConditionalSelect(Vector512.Create(0xFFFF_0000u), RoundHigh(odd), Vector512.ShiftRightLogical(RoundHigh(even), 16)).AsUInt16();
+
     /// <summary><see cref="RoundHigh"/>: each result in its lane's upper half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<uint> Round(Vector512<float> value) => RoundHigh(value);

@@ -28,6 +28,18 @@ internal interface IHalfLanes
     /// <summary>The rounded values of <paramref name="low"/> then of <paramref name="high"/> (<see cref="Round"/>): 32 values, one 64-byte line.</summary>
     static abstract Vector512<ushort> Pack(Vector512<uint> low, Vector512<uint> high);
 
+    /// <summary>The lower 16-bit value of each 32-bit lane (bits) to float32, exactly.</summary>
+    static abstract Vector512<float> Low(Vector512<uint> pairs);
+
+    /// <summary>The upper 16-bit value of each 32-bit lane (bits) to float32, exactly.</summary>
+    static abstract Vector512<float> High(Vector512<uint> pairs);
+
+    /// <summary>
+    /// <paramref name="even"/> and <paramref name="odd"/> rounded (as <see cref="Narrow(Vector512{float})"/>) and
+    /// interleaved into one line of 32 values: lane i of <paramref name="even"/> to value 2i, of <paramref name="odd"/> to 2i + 1.
+    /// </summary>
+    static abstract Vector512<ushort> Interleave(Vector512<float> even, Vector512<float> odd);
+
     /// <summary>8 values (bits) to float32, exactly.</summary>
     static abstract Vector256<float> Widen(Vector128<ushort> bits);
 
@@ -56,9 +68,25 @@ internal readonly struct HalfLanes : IHalfLanes
     /// exponent instead; the added zero quiets a signaling NaN, as the scalar conversion's subtraction does.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Widen(Vector256<ushort> bits)
+    public static Vector512<float> Widen(Vector256<ushort> bits) => WidenLanes(Avx512F.ConvertToVector512UInt32(bits));
+
+    /// <summary>The lower 16-bit value of each 32-bit lane to float32, exactly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Low(Vector512<uint> pairs) => WidenLanes(pairs & Vector512.Create(0xFFFFu));
+
+    /// <summary>The upper 16-bit value of each 32-bit lane to float32, exactly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> High(Vector512<uint> pairs) => WidenLanes(Vector512.ShiftRightLogical(pairs, 16));
+
+    /// <summary>Rounds both (<see cref="Round"/>) and puts the even results in the lower halves, the odd in the upper.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ushort> Interleave(Vector512<float> even, Vector512<float> odd) =>
+        Vector512.ConditionalSelect(Vector512.Create(0xFFFF_0000u), Vector512.ShiftLeft(Round(odd), 16), Round(even)).AsUInt16();
+
+    /// <summary><see cref="Widen(Vector256{ushort})"/> on 16 values held in the lower halves of 32-bit lanes (upper halves zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> WidenLanes(Vector512<uint> h)
     {
-        var h = Avx512F.ConvertToVector512UInt32(bits);
         var magnitude = Vector512.ShiftLeft(h, 13) & Vector512.Create(0x0FFF_E000u);
         var finite = magnitude.AsSingle() * Vector512.Create(0x7780_0000u).AsSingle(); // 2^112
         var special = (magnitude + Vector512.Create(0x7000_0000u)).AsSingle() + Vector512<float>.Zero;
@@ -146,9 +174,28 @@ internal readonly struct FiniteHalfLanes : IHalfLanes
 {
     /// <summary>16 finite values (bits) to float32, exactly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Widen(Vector256<ushort> bits) =>
-        (Vector512.ShiftLeft(Avx512F.ConvertToVector512Int32(bits.AsInt16()), 13) & Vector512.Create(unchecked((int)0x8FFF_E000u))).AsSingle()
-        * Vector512.Create(0x7780_0000u).AsSingle();
+    public static Vector512<float> Widen(Vector256<ushort> bits) => Scale(Vector512.ShiftLeft(Avx512F.ConvertToVector512Int32(bits.AsInt16()), 13));
+
+    /// <summary>
+    /// The lower value of each 32-bit lane, finite, to float32: shifted to the lane's top and back down 3 places with its
+    /// sign, which puts sign, exponent and fraction where <see cref="Widen(Vector256{ushort})"/> puts them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Low(Vector512<uint> pairs) => Scale(Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(pairs.AsInt32(), 16), 3));
+
+    /// <summary>The upper value of each 32-bit lane, finite, to float32 (as <see cref="Low"/>, without the first shift).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> High(Vector512<uint> pairs) => Scale(Vector512.ShiftRightArithmetic(pairs.AsInt32(), 3));
+
+    /// <summary>Rounds both (<see cref="Round"/>) and puts the even results in the lower halves, the odd in the upper.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<ushort> Interleave(Vector512<float> even, Vector512<float> odd) =>
+        Vector512.ConditionalSelect(Vector512.Create(0xFFFF_0000u), Vector512.ShiftLeft(Round(odd), 16), Round(even)).AsUInt16();
+
+    /// <summary>Sign, exponent and fraction at bits 31, 27-23 and 22-13 (bits 30-28 sign copies, 12-0 anything) to the float32 value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Scale(Vector512<int> shifted) =>
+        (shifted & Vector512.Create(unchecked((int)0x8FFF_E000u))).AsSingle() * Vector512.Create(0x7780_0000u).AsSingle();
 
     /// <summary>16 float32 values that are not NaN to the nearest float16 values (<see cref="Round"/>, packed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
