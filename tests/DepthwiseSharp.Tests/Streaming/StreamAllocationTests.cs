@@ -28,20 +28,29 @@ public class StreamAllocationTests
         var stream = layer.CreateStream<float>(2);
         var chunk = Input<float>(new Random(4), 2 * 8);
         var output = new float[2 * stream.OutputChannels];
-        for (int i = 0; i < 50; i++)
+        for (int i = 0; i < 1100; i++)
         {
             stream.Push(chunk, 1, output);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
+        // Windows of 1000 pushes until one allocates nothing (at most 5): a per-push allocation shows in every window,
+        // while a one-off runtime event (a loop's on-stack replacement, a background recompile being installed) once
+        // added 4544 bytes to one window in CI.
+        var windows = new List<long>();
         int produced = 0;
-        for (int i = 0; i < 1000; i++)
+        while (windows.Count < 5 && (windows.Count == 0 || windows[^1] != 0))
         {
-            produced += stream.Push(chunk, 1, output);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            produced = 0;
+            for (int i = 0; i < 1000; i++)
+            {
+                produced += stream.Push(chunk, 1, output);
+            }
+
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.True(windows[^1] == 0, $"bytes allocated per window of 1000 pushes: {string.Join(", ", windows)}");
         Assert.InRange(produced, 1000 / stride - 1, 1000 / stride + 1);
     }
 }
