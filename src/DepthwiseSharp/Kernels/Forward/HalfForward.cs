@@ -16,7 +16,7 @@ namespace DepthwiseSharp.Kernels;
 /// with the tile's share of the padding (bias fused), and its float32 results are rounded once into the output.
 /// Tile boundaries depend only on the geometry, never on the thread count, and each output element is computed by the
 /// same float32 arithmetic as in <see cref="ForwardExecutor"/>: results are identical for every thread count and SIMD width.
-/// bfloat16 calls may instead take a fused kernel (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel{TL}"/>),
+/// 16-bit calls may instead take a fused kernel (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel{TL}"/>),
 /// which widens in registers and writes no float32 copy (<see cref="ForwardPolicy.HalfFusedPays{TH}"/>); it computes the
 /// same operations, so the same bits.
 /// </remarks>
