@@ -67,6 +67,89 @@ public class HalfLanesTests
         CheckRounding<BFloat16Lanes>(values, v => ((BFloat16)v).ToBits());
     }
 
+    /// <summary>
+    /// The finite lanes (<see cref="FiniteHalfLanes"/>, for tiles and rows whose values are all finite) give the exact
+    /// lanes' bits on every finite float16 pattern and every value that is not NaN: widening by 16 lanes, the lower and
+    /// upper values of 32-bit lanes, rounding (overflow to infinity included), packing and interleaving; and
+    /// <see cref="FiniteHalfLanes.AllFinite"/> finds an infinity or NaN at every position of spans of many lengths.
+    /// </summary>
+    [Fact]
+    public void Finite_float16_lanes_match_the_exact_lanes_on_finite_values()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+        {
+            return;
+        }
+
+        var finite = Enumerable.Range(0, 65536).Select(i => (ushort)i).Where(h => (h & 0x7C00) != 0x7C00).ToArray();
+        var bits = new ushort[32];
+        for (int i = 0; i + 32 <= finite.Length; i += 32)
+        {
+            finite.AsSpan(i, 32).CopyTo(bits);
+            var line = Vector512.Create(bits).AsUInt32();
+            Assert.Equal(HalfLanes.Low(line).AsUInt32(), FiniteHalfLanes.Low(line).AsUInt32());
+            Assert.Equal(HalfLanes.High(line).AsUInt32(), FiniteHalfLanes.High(line).AsUInt32());
+            var sixteen = Vector256.Create(bits.AsSpan(0, 16));
+            Assert.Equal(HalfLanes.Widen(sixteen).AsUInt32(), FiniteHalfLanes.Widen(sixteen).AsUInt32());
+            Assert.Equal(HalfLanes.Widen(sixteen.GetLower()).AsUInt32(), FiniteHalfLanes.Widen(sixteen.GetLower()).AsUInt32());
+        }
+
+        var rng = new Random(7);
+        var floats = new float[32];
+        for (int i = 0; i < 200_000; i++)
+        {
+            for (int j = 0; j < 32; j++)
+            {
+                // Random patterns, NaN excluded; every eighth near float16's range (overflow, subnormals).
+                float v = j % 8 == 0 ? (float)((rng.NextDouble() * 2 - 1) * Math.Pow(2, rng.Next(-30, 20)))
+                    : BitConverter.UInt32BitsToSingle((uint)rng.NextInt64(0, 1L << 32));
+                floats[j] = float.IsNaN(v) ? float.PositiveInfinity : v;
+            }
+
+            var low = Vector512.Create(floats.AsSpan(0, 16));
+            var high = Vector512.Create(floats.AsSpan(16, 16));
+            Assert.Equal(HalfLanes.Narrow(low), FiniteHalfLanes.Narrow(low));
+            Assert.Equal(HalfLanes.Pack(HalfLanes.Round(low), HalfLanes.Round(high)), FiniteHalfLanes.Pack(FiniteHalfLanes.Round(low), FiniteHalfLanes.Round(high)));
+            Assert.Equal(HalfLanes.Interleave(low, high), FiniteHalfLanes.Interleave(low, high));
+        }
+
+        // Interleave against the scalar conversions, both types: value 2i from the even vector, 2i + 1 from the odd.
+        CheckInterleave<HalfLanes>(floats, v => BitConverter.HalfToUInt16Bits((Half)v));
+        CheckInterleave<BFloat16Lanes>(floats, v => ((BFloat16)v).ToBits());
+
+        foreach (int n in (int[])[0, 1, 31, 32, 33, 127, 128, 129, 300])
+        {
+            var values = new ushort[n];
+            Array.Fill(values, (ushort)0x3C00);
+            Assert.True(FiniteHalfLanes.AllFinite(values));
+            for (int at = 0; at < n; at++)
+            {
+                foreach (ushort special in (ushort[])[0x7C00, 0xFC00, 0x7E00, 0xFD01])
+                {
+                    values[at] = special;
+                    Assert.False(FiniteHalfLanes.AllFinite(values), $"length {n}, 0x{special:X4} at {at}");
+                }
+
+                values[at] = 0x7BFF;
+            }
+
+            Assert.True(FiniteHalfLanes.AllFinite(values));
+        }
+    }
+
+    private static void CheckInterleave<TL>(float[] floats, Func<float, ushort> scalar)
+        where TL : struct, IHalfLanes
+    {
+        var even = Vector512.Create(floats.AsSpan(0, 16));
+        var odd = Vector512.Create(floats.AsSpan(16, 16));
+        var line = TL.Interleave(even, odd);
+        for (int i = 0; i < 16; i++)
+        {
+            Assert.Equal(scalar(floats[i]), line[2 * i]);
+            Assert.Equal(scalar(floats[16 + i]), line[2 * i + 1]);
+        }
+    }
+
     private static void CheckWidening<TL>(Func<ushort, float> scalar)
         where TL : struct, IHalfLanes
     {
