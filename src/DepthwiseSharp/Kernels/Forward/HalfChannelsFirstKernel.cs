@@ -23,7 +23,7 @@ namespace DepthwiseSharp.Kernels;
 /// zero-filled copy of their window (<see cref="EdgeGroups"/>; rows of at least one group, windows up to
 /// <see cref="WindowCapacity"/>); at stride 2, on shorter rows and longer windows they go one at a time over their valid
 /// taps.</para>
-/// <para>float16 rows whose taps and bias are finite are computed with <see cref="FiniteHalfLanes"/>, then the input row
+/// <para>float16 rows of a call whose taps and bias are all finite are computed with <see cref="FiniteHalfLanes"/>, then the input row
 /// (in cache by then) is checked, and a row holding an infinity or NaN is computed again with <see cref="HalfLanes"/>.</para>
 /// <para>Per output: bias (or zero), then the valid taps ascending, each a fused multiply-add in float32, then one
 /// rounding: the operations of <see cref="ReferenceKernel"/> on the widened values, so the bits equal the tiled path's
@@ -55,9 +55,11 @@ internal static class HalfChannelsFirstKernel<TL>
     /// <summary>
     /// Output rows [o0, o1) of batch element b (row = one output channel, reading input channel o / M). x, y and the kernel
     /// (k, C, M) are 16-bit bits, the bias (C*M, or a null ref) float32. Strides 1 and 2 (see <see cref="ForwardPolicy.HalfFusedPays{TH}"/>).
+    /// <paramref name="finiteTaps"/>: the call's taps and bias are all finite (float16 rows may then take the finite lanes).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Rows(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int o0, int o1)
+    public static void Rows(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int o0, int o1,
+        bool finiteTaps)
     {
         int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
         int cm = g.OutputChannels, lout = g.OutputLength;
@@ -81,18 +83,16 @@ internal static class HalfChannelsFirstKernel<TL>
             {
                 ref ushort xr = ref Unsafe.Add(ref x, ((nint)b * c + o / m) * l);
                 ref ushort yr = ref Unsafe.Add(ref y, ((nint)b * cm + o) * lout);
-                bool finite = typeof(TL) == typeof(HalfLanes);
                 for (int j = 0; j < k; j++)
                 {
                     w[j] = TL.Widen(Unsafe.Add(ref kernel, (nint)j * cm + o));
-                    finite &= float.IsFinite(w[j]);
                 }
 
                 float b0 = hasBias ? Unsafe.Add(ref bias, o) : 0f;
 
                 // float16 with finite taps and bias: the row is computed with the finite lanes, then its input, in cache
                 // by now, is checked; a row with an infinity or NaN is computed again with the exact lanes.
-                if (finite && float.IsFinite(b0))
+                if (typeof(TL) == typeof(HalfLanes) && finiteTaps)
                 {
                     HalfChannelsFirstKernel<FiniteHalfLanes>.Row(ref xr, w, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window);
                     if (FiniteHalfLanes.AllFinite(MemoryMarshal.CreateReadOnlySpan(ref xr, l)))

@@ -184,7 +184,8 @@ internal static class HalfForward
                 fixed (ushort* pwk = wk)
                 fixed (float* pwb = wb)
                 {
-                    // float16 with finite taps and bias: column tiles whose input rows are finite take the finite lanes.
+                    // float16 with finite taps and bias (the one check for both layouts): column tiles (channels_last) or rows
+                    // (channels_first) whose inputs are finite take the finite lanes.
                     bool float16 = typeof(TH) == typeof(Half);
                     bool finiteTaps = float16 && FiniteHalfLanes.AllFinite(kernel) && AllFinite(bias);
                     job.Set(g, float16, finiteTaps, (ushort*)px, (ushort*)py, pk, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, ForwardPolicy.Prefetches<TH>(g), streamFrom,
@@ -305,11 +306,11 @@ internal static class HalfForward
                 int o1 = Math.Min(t0 + _blockSize, _g.OutputChannels);
                 if (_float16)
                 {
-                    HalfChannelsFirstKernel<HalfLanes>.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, o1);
+                    HalfChannelsFirstKernel<HalfLanes>.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, o1, _finiteTaps);
                 }
                 else
                 {
-                    HalfChannelsFirstKernel<BFloat16Lanes>.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, o1);
+                    HalfChannelsFirstKernel<BFloat16Lanes>.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, o1, false);
                 }
 
                 return;
