@@ -152,7 +152,7 @@ path.write_text("\n".join(out) + "\n")
 print(f"wrote {path}")
 
 # The 16-bit family (HalfChannelsLastKernel): the same straight-line block of 8 outputs, one method per row step: rows
-# and kernel taps are 16-bit values widened in registers, outputs rounded once and stored as 16-bit values. Two kernels:
+# are 16-bit values widened in registers, kernel taps float32 (widened once per call), outputs rounded once and stored as 16-bit values. Two kernels:
 # Column, 16 channels (half a 64-byte line of 16-bit values; for a line's worth left over), and ColumnLine, 32 channels
 # (a whole line: its two halves one after the other per block, stored together, so a line is written once, and from
 # memory without being read first).
@@ -167,7 +167,7 @@ def dispatch(name, generic, summary, tail_params="int blocks", tail_args="blocks
     w(f"    /// {summary}")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    internal static void {name}Dispatch{generic}(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,")
+    w(f"    internal static void {name}Dispatch{generic}(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,")
     w(f"        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, {tail_params})")
     if generic:
         w("        where TS : struct, IStoreMode")
@@ -190,7 +190,7 @@ def dispatch(name, generic, summary, tail_params="int blocks", tail_args="blocks
 
 def widen_taps(indent, offset, base="c"):
     for j in range(MAX_TAPS):
-        w(f"{indent}k{j} = TK.Value > {j} ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)({base} + {offset} + {j} * kernelStride))) : default;")
+        w(f"{indent}k{j} = TK.Value > {j} ? Vector512.LoadUnsafe(ref kernel, (nuint)({base} + {offset} + {j} * kernelStride)) : default;")
 
 
 def half_block(indent, offset, r, taps=True, base="c"):
@@ -241,7 +241,7 @@ dispatch("Column", "", f"Calls <see cref=\"Column1{{TK}}\"/> or its row-step sib
 for r in ROW_STEPS:
     w("    /// <summary>")
     w(f"    /// <paramref name=\"blocks\"/> blocks of {MAX_STEPS} outputs for the 16 channels at <paramref name=\"c\"/>, the")
-    w("    /// <typeparamref name=\"TK\"/> kernel taps widened into registers once. Output q of a block reads rows")
+    w("    /// <typeparamref name=\"TK\"/> float32 kernel taps loaded into registers once. Output q of a block reads rows")
     w(f"    /// q * {r} .. q * {r} + TK - 1 (row i at <c>x + i * rowStride</c>); each row is loaded and widened once, in ascending")
     w(f"    /// order, and feeds every output of the block that uses it: {r * (MAX_STEPS - 1)} + TK loads for {MAX_STEPS} * TK multiply-adds.")
     w(f"    /// Output q goes to <c>y + q * outStride</c>; the next block starts {MAX_STEPS * r} rows and {MAX_STEPS} outputs on. One")
@@ -250,7 +250,7 @@ for r in ROW_STEPS:
     w("    /// the widened values, so identical bits.")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void Column{r}<TK>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,")
+    w(f"    private static void Column{r}<TK>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,")
     w("        ref ushort y, nint outStride, nint c, int blocks)")
     w("        where TK : struct, IConstant")
     w("    {")
@@ -273,12 +273,12 @@ for r in ROW_STEPS:
     w("    /// rounded in place and held in registers, then channels c + 16 .. c + 31 the same way, then each output's two halves")
     w("    /// packed into one 64-byte vector and stored the <typeparamref name=\"TS\"/> way (streaming: <c>y + c</c> of every")
     w("    /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores")
-    w("    /// from two sweeps would read it first. The taps are widened per block and half (from L1); the held halves, the")
+    w("    /// from two sweeps would read it first. The float32 taps are loaded per block and half (from L1); the held halves, the")
     w("    /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so")
     w("    /// identical bits.")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void ColumnLine{r}<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,")
+    w(f"    private static void ColumnLine{r}<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,")
     w("        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)")
     w("        where TK : struct, IConstant")
     w("        where TS : struct, IStoreMode")

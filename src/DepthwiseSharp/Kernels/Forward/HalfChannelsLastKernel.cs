@@ -19,8 +19,9 @@ namespace DepthwiseSharp.Kernels;
 /// step by step: 4 vectors per loop over the step's valid taps, then single vectors; the channels left over one by one
 /// with the scalar conversions (the same bits).</para>
 /// <typeparam name="TL">The 16-bit type's conversions (<see cref="BFloat16Lanes"/>, <see cref="HalfLanes"/>).</typeparam>
-/// <para>The kernel is read in 16 bits too (its values are the type's, so exactly), widened with the input: half the
-/// float32 kernel's cache footprint, which with a step's input rows must fit L1.</para>
+/// <para>The kernel is read as float32, widened from the type's values (exactly) once per call by the caller: the column
+/// kernel loads its taps per block and half-line, and a float32 tap is one load where a 16-bit one is a load and a
+/// conversion (float16 64x8192x256 k7, 1 thread: 47.5 -> 42.7 ms; bench/README.md).</para>
 /// <para>Per output: bias, then the valid taps ascending, each a fused multiply-add in float32, then one rounding: the
 /// operations of the float32 executor on the widened values, so the bits equal the tiled path's for every width and
 /// thread count.</para>
@@ -29,7 +30,7 @@ internal static partial class HalfChannelsLastKernel<TL>
     where TL : struct, IHalfLanes
 {
     /// <summary>
-    /// Output steps [t0, t1) of batch element b. x, y and the kernel (k, C) are 16-bit bits, the bias (C, or a null ref) float32.
+    /// Output steps [t0, t1) of batch element b. x and y are 16-bit bits, the kernel (k, C, widened) and the bias (C, or a null ref) float32.
     /// The interior (every tap inside the sequence) takes the column kernel (<see cref="Columns"/>) where it walks the
     /// stride and dilation (<see cref="ColumnKernel.Walks"/>); the rest goes step by step. <paramref name="prefetch"/>: request input rows ahead (calls from
     /// memory). <paramref name="streamFrom"/>: -1, or the first channel the column kernel stores non-temporally in whole
@@ -40,8 +41,8 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// is then written whole by one step. The first step's head and the last step (unwrapped) take ordinary stores.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Rows(in Conv1DGeometry g, ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int b, int t0,
-        int t1, bool prefetch, int streamFrom, ref ushort wrapped, ref float wrappedBias, bool finiteTaps)
+    public static void Rows(in Conv1DGeometry g, ref ushort x, ref float kernel, ref float bias, bool hasBias, ref ushort y, int b, int t0,
+        int t1, bool prefetch, int streamFrom, ref float wrapped, ref float wrappedBias, bool finiteTaps)
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft, lout = g.OutputLength;
         ref ushort xb = ref Unsafe.Add(ref x, (nint)b * l * c);
@@ -105,7 +106,7 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// them (<see cref="ColumnKernel.PrefetchesTiles"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Columns<TS>(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static void Columns<TS>(in Conv1DGeometry g, ref ushort xb, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort yb, int t0, int t1, bool prefetch, int ca, bool wrap, bool finiteTaps)
         where TS : struct, IStoreMode
     {
@@ -204,7 +205,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
     /// <summary>The line sweeps, with <typeparamref name="TL"/>'s lanes or, where <paramref name="finite"/>, <see cref="FiniteHalfLanes"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Lines<TS>(bool finite, int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias,
+    private static void Lines<TS>(bool finite, int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias,
         bool hasBias, ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TS : struct, IStoreMode
     {
@@ -222,7 +223,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
     /// <summary>Output steps [t0, t1) one at a time over each step's valid taps (edges, and interiors the columns do not take).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Steps(in Conv1DGeometry g, ref ushort xb, ref ushort kernel, ref float bias, bool hasBias, ref ushort yb, int t0, int t1,
+    private static void Steps(in Conv1DGeometry g, ref ushort xb, ref float kernel, ref float bias, bool hasBias, ref ushort yb, int t0, int t1,
         bool prefetch)
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
@@ -247,7 +248,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             // A step with no valid tap (wholly in the padding) reads nothing: its row refs stay at the batch start.
             ref ushort xr = ref jhi > jlo ? ref Unsafe.Add(ref xb, (nint)(start + jlo * d) * c) : ref xb;
-            ref ushort kr = ref Unsafe.Add(ref kernel, (nint)jlo * c);
+            ref float kr = ref Unsafe.Add(ref kernel, (nint)jlo * c);
             Step(ref xr, ref kr, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)t * c), 0, c, c, jhi - jlo, tapStep);
         }
     }
@@ -257,7 +258,7 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// vectors of 16 lanes, then 8 lanes, then one channel at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step(ref ushort x, ref ushort kernel, ref float bias, bool hasBias, ref ushort y, int c0, int c1, int c, int taps,
+    private static void Step(ref ushort x, ref float kernel, ref float bias, bool hasBias, ref ushort y, int c0, int c1, int c, int taps,
         nint tapStep)
     {
         const int W = Lanes;
@@ -270,10 +271,10 @@ internal static partial class HalfChannelsLastKernel<TL>
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a0 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a0);
-                a1 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + W))), a1);
-                a2 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 2 * W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 2 * W))), a2);
-                a3 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 3 * W))), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 3 * W))), a3);
+                a0 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), Vector512.LoadUnsafe(ref kernel, (nuint)ko), a0);
+                a1 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + W))), Vector512.LoadUnsafe(ref kernel, (nuint)(ko + W)), a1);
+                a2 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 2 * W))), Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 2 * W)), a2);
+                a3 = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)(xo + 3 * W))), Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 3 * W)), a3);
                 xo += tapStep;
                 ko += c;
             }
@@ -290,7 +291,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)ko)), a);
+                a = Vector512.FusedMultiplyAdd(TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xo)), Vector512.LoadUnsafe(ref kernel, (nuint)ko), a);
                 xo += tapStep;
                 ko += c;
             }
@@ -304,7 +305,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a = Vector256.FusedMultiplyAdd(TL.Widen(Vector128.LoadUnsafe(ref x, (nuint)xo)), TL.Widen(Vector128.LoadUnsafe(ref kernel, (nuint)ko)), a);
+                a = Vector256.FusedMultiplyAdd(TL.Widen(Vector128.LoadUnsafe(ref x, (nuint)xo)), Vector256.LoadUnsafe(ref kernel, (nuint)ko), a);
                 xo += tapStep;
                 ko += c;
             }
@@ -318,7 +319,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             nint xo = c0, ko = c0;
             for (int j = 0; j < taps; j++)
             {
-                a = MathF.FusedMultiplyAdd(TL.Widen(Unsafe.Add(ref x, xo)), TL.Widen(Unsafe.Add(ref kernel, ko)), a);
+                a = MathF.FusedMultiplyAdd(TL.Widen(Unsafe.Add(ref x, xo)), Unsafe.Add(ref kernel, ko), a);
                 xo += tapStep;
                 ko += c;
             }

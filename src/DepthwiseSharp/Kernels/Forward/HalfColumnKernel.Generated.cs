@@ -12,7 +12,7 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// Calls <see cref="Column1{TK}"/> or its row-step sibling with <paramref name="taps"/> (1 to 12) as a constant.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ColumnDispatch(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,
+    internal static void ColumnDispatch(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,
         ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int blocks)
     {
         if (rowSteps == 1)
@@ -58,7 +58,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
     /// <summary>
     /// <paramref name="blocks"/> blocks of 8 outputs for the 16 channels at <paramref name="c"/>, the
-    /// <typeparamref name="TK"/> kernel taps widened into registers once. Output q of a block reads rows
+    /// <typeparamref name="TK"/> float32 kernel taps loaded into registers once. Output q of a block reads rows
     /// q * 1 .. q * 1 + TK - 1 (row i at <c>x + i * rowStride</c>); each row is loaded and widened once, in ascending
     /// order, and feeds every output of the block that uses it: 7 + TK loads for 8 * TK multiply-adds.
     /// Output q goes to <c>y + q * outStride</c>; the next block starts 8 rows and 8 outputs on. One
@@ -67,7 +67,7 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// the widened values, so identical bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Column1<TK>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static void Column1<TK>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int blocks)
         where TK : struct, IConstant
     {
@@ -75,18 +75,18 @@ internal static partial class HalfChannelsLastKernel<TL>
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
         Vector512<float> b, v;
         nint xi;
-        k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
-        k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
-        k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
-        k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
-        k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
-        k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
-        k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
-        k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
-        k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
-        k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
-        k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
-        k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
+        k0 = TK.Value > 0 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride)) : default;
+        k1 = TK.Value > 1 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride)) : default;
+        k2 = TK.Value > 2 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride)) : default;
+        k3 = TK.Value > 3 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride)) : default;
+        k4 = TK.Value > 4 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride)) : default;
+        k5 = TK.Value > 5 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride)) : default;
+        k6 = TK.Value > 6 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride)) : default;
+        k7 = TK.Value > 7 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride)) : default;
+        k8 = TK.Value > 8 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride)) : default;
+        k9 = TK.Value > 9 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride)) : default;
+        k10 = TK.Value > 10 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride)) : default;
+        k11 = TK.Value > 11 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride)) : default;
         nint xo = c, yo = c;
         for (int blk = 0; blk < blocks; blk++)
         {
@@ -326,7 +326,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
     /// <summary>
     /// <paramref name="blocks"/> blocks of 8 outputs for the 16 channels at <paramref name="c"/>, the
-    /// <typeparamref name="TK"/> kernel taps widened into registers once. Output q of a block reads rows
+    /// <typeparamref name="TK"/> float32 kernel taps loaded into registers once. Output q of a block reads rows
     /// q * 2 .. q * 2 + TK - 1 (row i at <c>x + i * rowStride</c>); each row is loaded and widened once, in ascending
     /// order, and feeds every output of the block that uses it: 14 + TK loads for 8 * TK multiply-adds.
     /// Output q goes to <c>y + q * outStride</c>; the next block starts 16 rows and 8 outputs on. One
@@ -335,7 +335,7 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// the widened values, so identical bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Column2<TK>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static void Column2<TK>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int blocks)
         where TK : struct, IConstant
     {
@@ -343,18 +343,18 @@ internal static partial class HalfChannelsLastKernel<TL>
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
         Vector512<float> b, v;
         nint xi;
-        k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride))) : default;
-        k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride))) : default;
-        k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride))) : default;
-        k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride))) : default;
-        k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride))) : default;
-        k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride))) : default;
-        k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride))) : default;
-        k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride))) : default;
-        k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride))) : default;
-        k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride))) : default;
-        k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride))) : default;
-        k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride))) : default;
+        k0 = TK.Value > 0 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride)) : default;
+        k1 = TK.Value > 1 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride)) : default;
+        k2 = TK.Value > 2 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 2 * kernelStride)) : default;
+        k3 = TK.Value > 3 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 3 * kernelStride)) : default;
+        k4 = TK.Value > 4 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 4 * kernelStride)) : default;
+        k5 = TK.Value > 5 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 5 * kernelStride)) : default;
+        k6 = TK.Value > 6 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 6 * kernelStride)) : default;
+        k7 = TK.Value > 7 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 7 * kernelStride)) : default;
+        k8 = TK.Value > 8 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 8 * kernelStride)) : default;
+        k9 = TK.Value > 9 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 9 * kernelStride)) : default;
+        k10 = TK.Value > 10 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 10 * kernelStride)) : default;
+        k11 = TK.Value > 11 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 11 * kernelStride)) : default;
         nint xo = c, yo = c;
         for (int blk = 0; blk < blocks; blk++)
         {
@@ -638,7 +638,7 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// Calls <see cref="ColumnLine1{TK, TS}"/> or its row-step sibling with <paramref name="taps"/> (1 to 12) as a constant.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ColumnLineDispatch<TS>(int rowSteps, int taps, ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride,
+    internal static void ColumnLineDispatch<TS>(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,
         ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TS : struct, IStoreMode
     {
@@ -691,12 +691,12 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// rounded in place and held in registers, then channels c + 16 .. c + 31 the same way, then each output's two halves
     /// packed into one 64-byte vector and stored the <typeparamref name="TS"/> way (streaming: <c>y + c</c> of every
     /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores
-    /// from two sweeps would read it first. The taps are widened per block and half (from L1); the held halves, the
+    /// from two sweeps would read it first. The float32 taps are loaded per block and half (from L1); the held halves, the
     /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so
     /// identical bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnLine1<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static void ColumnLine1<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TK : struct, IConstant
         where TS : struct, IStoreMode
@@ -708,18 +708,18 @@ internal static partial class HalfChannelsLastKernel<TL>
         nint xo = c, yo = c, ko = c;
         for (int blk = 0; blk < count; blk++)
         {
-            k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 11 * kernelStride))) : default;
+            k0 = TK.Value > 0 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 0 * kernelStride)) : default;
+            k1 = TK.Value > 1 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 1 * kernelStride)) : default;
+            k2 = TK.Value > 2 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 2 * kernelStride)) : default;
+            k3 = TK.Value > 3 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 3 * kernelStride)) : default;
+            k4 = TK.Value > 4 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 4 * kernelStride)) : default;
+            k5 = TK.Value > 5 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 5 * kernelStride)) : default;
+            k6 = TK.Value > 6 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 6 * kernelStride)) : default;
+            k7 = TK.Value > 7 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 7 * kernelStride)) : default;
+            k8 = TK.Value > 8 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 8 * kernelStride)) : default;
+            k9 = TK.Value > 9 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 9 * kernelStride)) : default;
+            k10 = TK.Value > 10 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 10 * kernelStride)) : default;
+            k11 = TK.Value > 11 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 11 * kernelStride)) : default;
             b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 0)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 0;
@@ -935,18 +935,18 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             Vector512<uint> l0 = TL.Round(a0); Vector512<uint> l1 = TL.Round(a1); Vector512<uint> l2 = TL.Round(a2); Vector512<uint> l3 = TL.Round(a3); Vector512<uint> l4 = TL.Round(a4); Vector512<uint> l5 = TL.Round(a5); Vector512<uint> l6 = TL.Round(a6); Vector512<uint> l7 = TL.Round(a7);
 
-            k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 11 * kernelStride))) : default;
+            k0 = TK.Value > 0 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 0 * kernelStride)) : default;
+            k1 = TK.Value > 1 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 1 * kernelStride)) : default;
+            k2 = TK.Value > 2 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 2 * kernelStride)) : default;
+            k3 = TK.Value > 3 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 3 * kernelStride)) : default;
+            k4 = TK.Value > 4 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 4 * kernelStride)) : default;
+            k5 = TK.Value > 5 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 5 * kernelStride)) : default;
+            k6 = TK.Value > 6 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 6 * kernelStride)) : default;
+            k7 = TK.Value > 7 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 7 * kernelStride)) : default;
+            k8 = TK.Value > 8 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 8 * kernelStride)) : default;
+            k9 = TK.Value > 9 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 9 * kernelStride)) : default;
+            k10 = TK.Value > 10 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 10 * kernelStride)) : default;
+            k11 = TK.Value > 11 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 11 * kernelStride)) : default;
             b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 16)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 16;
@@ -1190,12 +1190,12 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// rounded in place and held in registers, then channels c + 16 .. c + 31 the same way, then each output's two halves
     /// packed into one 64-byte vector and stored the <typeparamref name="TS"/> way (streaming: <c>y + c</c> of every
     /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores
-    /// from two sweeps would read it first. The taps are widened per block and half (from L1); the held halves, the
+    /// from two sweeps would read it first. The float32 taps are loaded per block and half (from L1); the held halves, the
     /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so
     /// identical bits.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnLine2<TK, TS>(ref ushort x, nint rowStride, ref ushort kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static void ColumnLine2<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TK : struct, IConstant
         where TS : struct, IStoreMode
@@ -1207,18 +1207,18 @@ internal static partial class HalfChannelsLastKernel<TL>
         nint xo = c, yo = c, ko = c;
         for (int blk = 0; blk < count; blk++)
         {
-            k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 11 * kernelStride))) : default;
+            k0 = TK.Value > 0 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 0 * kernelStride)) : default;
+            k1 = TK.Value > 1 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 1 * kernelStride)) : default;
+            k2 = TK.Value > 2 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 2 * kernelStride)) : default;
+            k3 = TK.Value > 3 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 3 * kernelStride)) : default;
+            k4 = TK.Value > 4 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 4 * kernelStride)) : default;
+            k5 = TK.Value > 5 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 5 * kernelStride)) : default;
+            k6 = TK.Value > 6 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 6 * kernelStride)) : default;
+            k7 = TK.Value > 7 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 7 * kernelStride)) : default;
+            k8 = TK.Value > 8 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 8 * kernelStride)) : default;
+            k9 = TK.Value > 9 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 9 * kernelStride)) : default;
+            k10 = TK.Value > 10 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 10 * kernelStride)) : default;
+            k11 = TK.Value > 11 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 0 + 11 * kernelStride)) : default;
             b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 0)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 0;
@@ -1476,18 +1476,18 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             Vector512<uint> l0 = TL.Round(a0); Vector512<uint> l1 = TL.Round(a1); Vector512<uint> l2 = TL.Round(a2); Vector512<uint> l3 = TL.Round(a3); Vector512<uint> l4 = TL.Round(a4); Vector512<uint> l5 = TL.Round(a5); Vector512<uint> l6 = TL.Round(a6); Vector512<uint> l7 = TL.Round(a7);
 
-            k0 = TK.Value > 0 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 0 * kernelStride))) : default;
-            k1 = TK.Value > 1 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 1 * kernelStride))) : default;
-            k2 = TK.Value > 2 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 2 * kernelStride))) : default;
-            k3 = TK.Value > 3 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 3 * kernelStride))) : default;
-            k4 = TK.Value > 4 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 4 * kernelStride))) : default;
-            k5 = TK.Value > 5 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 5 * kernelStride))) : default;
-            k6 = TK.Value > 6 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 6 * kernelStride))) : default;
-            k7 = TK.Value > 7 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 7 * kernelStride))) : default;
-            k8 = TK.Value > 8 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 8 * kernelStride))) : default;
-            k9 = TK.Value > 9 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 9 * kernelStride))) : default;
-            k10 = TK.Value > 10 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 10 * kernelStride))) : default;
-            k11 = TK.Value > 11 ? TL.Widen(Vector256.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 11 * kernelStride))) : default;
+            k0 = TK.Value > 0 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 0 * kernelStride)) : default;
+            k1 = TK.Value > 1 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 1 * kernelStride)) : default;
+            k2 = TK.Value > 2 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 2 * kernelStride)) : default;
+            k3 = TK.Value > 3 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 3 * kernelStride)) : default;
+            k4 = TK.Value > 4 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 4 * kernelStride)) : default;
+            k5 = TK.Value > 5 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 5 * kernelStride)) : default;
+            k6 = TK.Value > 6 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 6 * kernelStride)) : default;
+            k7 = TK.Value > 7 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 7 * kernelStride)) : default;
+            k8 = TK.Value > 8 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 8 * kernelStride)) : default;
+            k9 = TK.Value > 9 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 9 * kernelStride)) : default;
+            k10 = TK.Value > 10 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 10 * kernelStride)) : default;
+            k11 = TK.Value > 11 ? Vector512.LoadUnsafe(ref kernel, (nuint)(ko + 16 + 11 * kernelStride)) : default;
             b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)(ko + 16)) : default;
             a0 = b; a1 = b; a2 = b; a3 = b; a4 = b; a5 = b; a6 = b; a7 = b;
             xi = xo + 16;

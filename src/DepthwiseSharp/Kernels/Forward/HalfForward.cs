@@ -165,14 +165,22 @@ internal static class HalfForward
         {
             int streamFrom = streaming == false || !last ? -1 : ForwardPolicy.FusedStreamingStart(g, (nint)py, streaming == true);
 
-            // Stride 1 streaming from a channel past the row's start: the kernel and bias wrapped (HalfChannelsLastKernel.Rows).
+            // channels_last reads the kernel as float32, widened once here: a tap is then one load per block, not a load and
+            // a conversion. Stride 1 streaming from a channel past the row's start: the kernel and bias wrapped
+            // (HalfChannelsLastKernel.Rows).
+            float[]? k32 = last ? ArrayPool<float>.Shared.Rent(kernel.Length) : null;
+            if (last)
+            {
+                Widen<TH>(MemoryMarshal.Cast<ushort, TH>(kernel), k32.AsSpan(0, kernel.Length));
+            }
+
             int wl = g.Channels + streamFrom;
             bool wrap = streamFrom > 0 && g.Stride == 1;
-            ushort[]? wk = wrap ? ArrayPool<ushort>.Shared.Rent((g.KernelSize + 1) * wl) : null;
+            float[]? wk = wrap ? ArrayPool<float>.Shared.Rent((g.KernelSize + 1) * wl) : null;
             float[]? wb = wrap ? ArrayPool<float>.Shared.Rent(wl) : null;
             if (wrap)
             {
-                ChannelsLastKernel.Wrap(kernel, [], wk, g.Channels, g.KernelSize, streamFrom);
+                ChannelsLastKernel.Wrap(k32.AsSpan(0, kernel.Length), [], wk, g.Channels, g.KernelSize, streamFrom);
                 ChannelsLastKernel.Wrap(ReadOnlySpan<float>.Empty, bias, wb, g.Channels, 0, streamFrom);
             }
 
@@ -180,15 +188,16 @@ internal static class HalfForward
             try
             {
                 fixed (ushort* pk = kernel)
+                fixed (float* pk32 = k32)
                 fixed (float* pb = bias)
-                fixed (ushort* pwk = wk)
+                fixed (float* pwk = wk)
                 fixed (float* pwb = wb)
                 {
                     // float16 with finite taps and bias (the one check for both layouts): column tiles (channels_last) or rows
                     // (channels_first) whose inputs are finite take the finite lanes.
                     bool float16 = typeof(TH) == typeof(Half);
                     bool finiteTaps = float16 && FiniteHalfLanes.AllFinite(kernel) && AllFinite(bias);
-                    job.Set(g, float16, finiteTaps, (ushort*)px, (ushort*)py, pk, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, ForwardPolicy.Prefetches<TH>(g), streamFrom,
+                    job.Set(g, float16, finiteTaps, (ushort*)px, (ushort*)py, pk, pk32, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, ForwardPolicy.Prefetches<TH>(g), streamFrom,
                         pwk, pwb);
                     ParallelChunks.Run(job, g.Batch * blocksPerBatch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
                 }
@@ -196,9 +205,14 @@ internal static class HalfForward
             finally
             {
                 JobPool<FusedJob>.Return(job);
+                if (k32 is not null)
+                {
+                    ArrayPool<float>.Shared.Return(k32);
+                }
+
                 if (wrap)
                 {
-                    ArrayPool<ushort>.Shared.Return(wk!);
+                    ArrayPool<float>.Shared.Return(wk!);
                     ArrayPool<float>.Shared.Return(wb!);
                 }
             }
@@ -266,16 +280,16 @@ internal static class HalfForward
     {
         private Conv1DGeometry _g;
         private ushort* _x, _y, _k;
-        private float* _b;
+        private float* _k32, _b;
         private int _blockSize, _blocksPerBatch;
         private bool _prefetch;
         private int _streamFrom;
         private bool _float16, _finiteTaps;
-        private ushort* _wrapped;
+        private float* _wrapped;
         private float* _wrappedBias;
 
-        public void Set(in Conv1DGeometry g, bool float16, bool finiteTaps, ushort* x, ushort* y, ushort* k, float* b, int blockSize, int blocksPerBatch, bool prefetch,
-            int streamFrom, ushort* wrapped, float* wrappedBias)
+        public void Set(in Conv1DGeometry g, bool float16, bool finiteTaps, ushort* x, ushort* y, ushort* k, float* k32, float* b, int blockSize, int blocksPerBatch,
+            bool prefetch, int streamFrom, float* wrapped, float* wrappedBias)
         {
             _float16 = float16;
             _finiteTaps = finiteTaps;
@@ -286,6 +300,7 @@ internal static class HalfForward
             _x = x;
             _y = y;
             _k = k;
+            _k32 = k32;
             _b = b;
             _blockSize = blockSize;
             _blocksPerBatch = blocksPerBatch;
@@ -317,16 +332,17 @@ internal static class HalfForward
             }
 
             int t1 = Math.Min(t0 + _blockSize, _g.OutputLength);
-            ref ushort wrapped = ref _wrapped is null ? ref Unsafe.NullRef<ushort>() : ref Unsafe.AsRef<ushort>(_wrapped);
+            ref float k32 = ref Unsafe.AsRef<float>(_k32);
+            ref float wrapped = ref _wrapped is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_wrapped);
             ref float wrappedBias = ref _wrappedBias is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_wrappedBias);
             if (_float16)
             {
-                HalfChannelsLastKernel<HalfLanes>.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
+                HalfChannelsLastKernel<HalfLanes>.Rows(_g, ref x, ref k32, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
                     ref wrapped, ref wrappedBias, _finiteTaps);
             }
             else
             {
-                HalfChannelsLastKernel<BFloat16Lanes>.Rows(_g, ref x, ref k, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
+                HalfChannelsLastKernel<BFloat16Lanes>.Rows(_g, ref x, ref k32, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
                     ref wrapped, ref wrappedBias, false);
             }
         }
