@@ -167,7 +167,7 @@ def dispatch(name, generic, summary, tail_params="int blocks", tail_args="blocks
     w(f"    /// {summary}")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    internal static void {name}Dispatch{generic}(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,")
+    w(f"    internal static bool {name}Dispatch{generic}(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,")
     w(f"        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, {tail_params})")
     if generic:
         w("        where TS : struct, IStoreMode")
@@ -179,7 +179,7 @@ def dispatch(name, generic, summary, tail_params="int blocks", tail_args="blocks
         w("            switch (taps)")
         w("            {")
         for k in range(1, MAX_TAPS + 1):
-            w(f"                case {k}: {name}{r}<Const{k}{targs}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, {tail_args}); return;")
+            w(f"                case {k}: return {name}{r}<Const{k}{targs}>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, {tail_args});")
         w("            }")
         w("        }")
         w("")
@@ -204,6 +204,7 @@ def half_block(indent, offset, r, taps=True, base="c"):
         w(f"{indent}if ({r * (MAX_STEPS - 1)} + TK.Value > {i})")
         w(indent + "{")
         w(f"{indent}    v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));")
+        w(f"{indent}    seen = TL.Track(seen, v);")
         w(f"{indent}    xi += rowStride;")
         for q in range(MAX_STEPS):
             j = i - q * r
@@ -227,13 +228,15 @@ def store_block(store, advance):
     for a in advance:
         w(f"            {a}")
     w("        }")
+    w("")
+    w("        return TL.Clean(seen);")
     w("    }")
 
 
 def declare(indent):
     w(indent + " ".join(f"Vector512<float> k{j};" for j in range(MAX_TAPS)))
     w(indent + " ".join(f"Vector512<float> a{q};" for q in range(MAX_STEPS)))
-    w(f"{indent}Vector512<float> b, v;")
+    w(f"{indent}Vector512<float> b, v, seen = default;")
     w(f"{indent}nint xi;")
 
 
@@ -247,10 +250,11 @@ for r in ROW_STEPS:
     w(f"    /// Output q goes to <c>y + q * outStride</c>; the next block starts {MAX_STEPS * r} rows and {MAX_STEPS} outputs on. One")
     w("    /// method per row step (one body for both grows past the size the JIT optimizes). Lane layout: 16 channels of one")
     w("    /// row. Per output: bias, then taps ascending, each fused, then one rounding: the float32 executor's operations on")
-    w("    /// the widened values, so identical bits.")
+    w("    /// the widened values, so identical bits. Returns whether every input row it loaded was finite (<see cref=\"IHalfLanes.Track\"/>;")
+    w("    /// always true for lanes that need no check).")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void Column{r}<TK>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,")
+    w(f"    private static bool Column{r}<TK>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,")
     w("        ref ushort y, nint outStride, nint c, int blocks)")
     w("        where TK : struct, IConstant")
     w("    {")
@@ -275,10 +279,10 @@ for r in ROW_STEPS:
     w("    /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores")
     w("    /// from two sweeps would read it first. The float32 taps are loaded per block and half (from L1); the held halves, the")
     w("    /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so")
-    w("    /// identical bits.")
+    w("    /// identical bits. Returns whether every input row it loaded was finite (<see cref=\"IHalfLanes.Track\"/>).")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static void ColumnLine{r}<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,")
+    w(f"    private static bool ColumnLine{r}<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,")
     w("        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)")
     w("        where TK : struct, IConstant")
     w("        where TS : struct, IStoreMode")

@@ -156,6 +156,36 @@ public class HalfLanesTests
         }
     }
 
+    /// <summary>
+    /// The finite lanes' in-kernel check (<see cref="IHalfLanes.Track"/>): after widening, every float16 pattern whose exponent
+    /// bits are all ones (infinity or NaN) marks the vector unclean, and no other does.
+    /// </summary>
+    [Fact]
+    public void Finite_float16_lanes_track_exactly_the_non_finite_patterns()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+        {
+            return;
+        }
+
+        // The oracle: a float16 pattern is finite unless its exponent bits are all ones. Every pattern, alone in a vector
+        // of finite values (1.0), then folded after a vector that was clean.
+        for (int bits = 0; bits < 65536; bits++)
+        {
+            var values = new ushort[16];
+            Array.Fill(values, (ushort)0x3C00);
+            values[bits % 16] = (ushort)bits;
+            var widened = FiniteHalfLanes.Widen(Vector256.Create(values));
+            var seen = FiniteHalfLanes.Track(FiniteHalfLanes.Track(Vector512<float>.Zero, Vector512.Create(65504f)), widened);
+            bool finite = (bits & 0x7C00) != 0x7C00;
+            Assert.True(finite == FiniteHalfLanes.Clean(seen), $"0x{bits:X4}");
+        }
+
+        // The exact lanes need no check.
+        Assert.True(HalfLanes.Clean(HalfLanes.Track(Vector512<float>.Zero, Vector512.Create(float.NaN))));
+        Assert.True(BFloat16Lanes.Clean(BFloat16Lanes.Track(Vector512<float>.Zero, Vector512.Create(float.PositiveInfinity))));
+    }
+
     private static void CheckInterleave<TL>(float[] floats, Func<float, ushort> scalar)
         where TL : struct, IHalfLanes
     {

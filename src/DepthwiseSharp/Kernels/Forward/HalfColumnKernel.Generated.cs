@@ -12,25 +12,25 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// Calls <see cref="Column1{TK}"/> or its row-step sibling with <paramref name="taps"/> (1 to 12) as a constant.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ColumnDispatch(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,
+    internal static bool ColumnDispatch(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,
         ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int blocks)
     {
         if (rowSteps == 1)
         {
             switch (taps)
             {
-                case 1: Column1<Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: Column1<Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: Column1<Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: Column1<Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: Column1<Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: Column1<Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: Column1<Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: Column1<Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: Column1<Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: Column1<Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: Column1<Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: Column1<Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: return Column1<Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 2: return Column1<Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 3: return Column1<Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 4: return Column1<Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 5: return Column1<Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 6: return Column1<Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 7: return Column1<Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 8: return Column1<Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 9: return Column1<Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 10: return Column1<Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 11: return Column1<Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 12: return Column1<Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
             }
         }
 
@@ -38,18 +38,18 @@ internal static partial class HalfChannelsLastKernel<TL>
         {
             switch (taps)
             {
-                case 1: Column2<Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 2: Column2<Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 3: Column2<Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 4: Column2<Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 5: Column2<Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 6: Column2<Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 7: Column2<Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 8: Column2<Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 9: Column2<Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 10: Column2<Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 11: Column2<Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
-                case 12: Column2<Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks); return;
+                case 1: return Column2<Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 2: return Column2<Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 3: return Column2<Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 4: return Column2<Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 5: return Column2<Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 6: return Column2<Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 7: return Column2<Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 8: return Column2<Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 9: return Column2<Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 10: return Column2<Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 11: return Column2<Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
+                case 12: return Column2<Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, blocks);
             }
         }
 
@@ -64,16 +64,17 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// Output q goes to <c>y + q * outStride</c>; the next block starts 8 rows and 8 outputs on. One
     /// method per row step (one body for both grows past the size the JIT optimizes). Lane layout: 16 channels of one
     /// row. Per output: bias, then taps ascending, each fused, then one rounding: the float32 executor's operations on
-    /// the widened values, so identical bits.
+    /// the widened values, so identical bits. Returns whether every input row it loaded was finite (<see cref="IHalfLanes.Track"/>;
+    /// always true for lanes that need no check).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Column1<TK>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static bool Column1<TK>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int blocks)
         where TK : struct, IConstant
     {
         Vector512<float> k0; Vector512<float> k1; Vector512<float> k2; Vector512<float> k3; Vector512<float> k4; Vector512<float> k5; Vector512<float> k6; Vector512<float> k7; Vector512<float> k8; Vector512<float> k9; Vector512<float> k10; Vector512<float> k11;
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
-        Vector512<float> b, v;
+        Vector512<float> b, v, seen = default;
         nint xi;
         k0 = TK.Value > 0 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride)) : default;
         k1 = TK.Value > 1 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride)) : default;
@@ -96,6 +97,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 0)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
@@ -103,6 +105,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 1)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -111,6 +114,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 2)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -120,6 +124,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 3)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -130,6 +135,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 4)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -141,6 +147,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 5)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -153,6 +160,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 6)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -166,6 +174,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 7)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -180,6 +189,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 8)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -194,6 +204,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 9)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -208,6 +219,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 10)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -222,6 +234,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 11)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
@@ -236,6 +249,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 12)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
@@ -249,6 +263,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 13)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
@@ -261,6 +276,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 14)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
@@ -272,6 +288,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 15)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
@@ -282,6 +299,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 16)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
@@ -291,6 +309,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 17)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
@@ -299,6 +318,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 18)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
@@ -322,6 +342,8 @@ internal static partial class HalfChannelsLastKernel<TL>
             xo += 8 * rowStride;
             yo += 8 * outStride;
         }
+
+        return TL.Clean(seen);
     }
 
     /// <summary>
@@ -332,16 +354,17 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// Output q goes to <c>y + q * outStride</c>; the next block starts 16 rows and 8 outputs on. One
     /// method per row step (one body for both grows past the size the JIT optimizes). Lane layout: 16 channels of one
     /// row. Per output: bias, then taps ascending, each fused, then one rounding: the float32 executor's operations on
-    /// the widened values, so identical bits.
+    /// the widened values, so identical bits. Returns whether every input row it loaded was finite (<see cref="IHalfLanes.Track"/>;
+    /// always true for lanes that need no check).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Column2<TK>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static bool Column2<TK>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int blocks)
         where TK : struct, IConstant
     {
         Vector512<float> k0; Vector512<float> k1; Vector512<float> k2; Vector512<float> k3; Vector512<float> k4; Vector512<float> k5; Vector512<float> k6; Vector512<float> k7; Vector512<float> k8; Vector512<float> k9; Vector512<float> k10; Vector512<float> k11;
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
-        Vector512<float> b, v;
+        Vector512<float> b, v, seen = default;
         nint xi;
         k0 = TK.Value > 0 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 0 * kernelStride)) : default;
         k1 = TK.Value > 1 ? Vector512.LoadUnsafe(ref kernel, (nuint)(c + 0 + 1 * kernelStride)) : default;
@@ -364,6 +387,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 0)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
@@ -371,6 +395,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 1)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
             }
@@ -378,6 +403,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 2)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -386,6 +412,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 3)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -394,6 +421,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 4)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -403,6 +431,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 5)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -412,6 +441,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 6)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -422,6 +452,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 7)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -432,6 +463,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 8)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -443,6 +475,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 9)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -454,6 +487,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 10)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -466,6 +500,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 11)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -478,6 +513,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 12)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
                 if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
@@ -490,6 +526,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 13)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
@@ -502,6 +539,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 14)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
                 if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
@@ -514,6 +552,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 15)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
@@ -526,6 +565,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 16)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
                 if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
@@ -537,6 +577,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 17)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
@@ -548,6 +589,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 18)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
                 if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
@@ -558,6 +600,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 19)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
@@ -568,6 +611,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 20)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
                 if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
@@ -577,6 +621,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 21)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
@@ -586,6 +631,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 22)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
                 if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
@@ -594,6 +640,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 23)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
@@ -602,6 +649,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 24)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
             }
@@ -609,6 +657,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 25)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
@@ -632,13 +681,15 @@ internal static partial class HalfChannelsLastKernel<TL>
             xo += 16 * rowStride;
             yo += 8 * outStride;
         }
+
+        return TL.Clean(seen);
     }
 
     /// <summary>
     /// Calls <see cref="ColumnLine1{TK, TS}"/> or its row-step sibling with <paramref name="taps"/> (1 to 12) as a constant.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void ColumnLineDispatch<TS>(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,
+    internal static bool ColumnLineDispatch<TS>(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,
         ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TS : struct, IStoreMode
     {
@@ -646,18 +697,18 @@ internal static partial class HalfChannelsLastKernel<TL>
         {
             switch (taps)
             {
-                case 1: ColumnLine1<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 2: ColumnLine1<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 3: ColumnLine1<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 4: ColumnLine1<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 5: ColumnLine1<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 6: ColumnLine1<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 7: ColumnLine1<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 8: ColumnLine1<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 9: ColumnLine1<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 10: ColumnLine1<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 11: ColumnLine1<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 12: ColumnLine1<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 1: return ColumnLine1<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 2: return ColumnLine1<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 3: return ColumnLine1<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 4: return ColumnLine1<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 5: return ColumnLine1<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 6: return ColumnLine1<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 7: return ColumnLine1<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 8: return ColumnLine1<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 9: return ColumnLine1<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 10: return ColumnLine1<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 11: return ColumnLine1<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 12: return ColumnLine1<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
             }
         }
 
@@ -665,18 +716,18 @@ internal static partial class HalfChannelsLastKernel<TL>
         {
             switch (taps)
             {
-                case 1: ColumnLine2<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 2: ColumnLine2<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 3: ColumnLine2<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 4: ColumnLine2<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 5: ColumnLine2<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 6: ColumnLine2<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 7: ColumnLine2<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 8: ColumnLine2<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 9: ColumnLine2<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 10: ColumnLine2<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 11: ColumnLine2<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
-                case 12: ColumnLine2<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep); return;
+                case 1: return ColumnLine2<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 2: return ColumnLine2<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 3: return ColumnLine2<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 4: return ColumnLine2<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 5: return ColumnLine2<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 6: return ColumnLine2<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 7: return ColumnLine2<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 8: return ColumnLine2<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 9: return ColumnLine2<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 10: return ColumnLine2<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 11: return ColumnLine2<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 12: return ColumnLine2<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
             }
         }
 
@@ -693,17 +744,17 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores
     /// from two sweeps would read it first. The float32 taps are loaded per block and half (from L1); the held halves, the
     /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so
-    /// identical bits.
+    /// identical bits. Returns whether every input row it loaded was finite (<see cref="IHalfLanes.Track"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnLine1<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static bool ColumnLine1<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TK : struct, IConstant
         where TS : struct, IStoreMode
     {
         Vector512<float> k0; Vector512<float> k1; Vector512<float> k2; Vector512<float> k3; Vector512<float> k4; Vector512<float> k5; Vector512<float> k6; Vector512<float> k7; Vector512<float> k8; Vector512<float> k9; Vector512<float> k10; Vector512<float> k11;
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
-        Vector512<float> b, v;
+        Vector512<float> b, v, seen = default;
         nint xi;
         nint xo = c, yo = c, ko = c;
         for (int blk = 0; blk < count; blk++)
@@ -726,6 +777,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 0)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
@@ -733,6 +785,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 1)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -741,6 +794,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 2)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -750,6 +804,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 3)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -760,6 +815,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 4)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -771,6 +827,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 5)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -783,6 +840,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 6)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -796,6 +854,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 7)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -810,6 +869,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 8)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -824,6 +884,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 9)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -838,6 +899,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 10)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -852,6 +914,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 11)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
@@ -866,6 +929,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 12)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
@@ -879,6 +943,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 13)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
@@ -891,6 +956,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 14)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
@@ -902,6 +968,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 15)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
@@ -912,6 +979,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 16)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
@@ -921,6 +989,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 17)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
@@ -929,6 +998,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 18)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
@@ -953,6 +1023,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 0)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
@@ -960,6 +1031,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 1)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -968,6 +1040,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 2)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -977,6 +1050,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 3)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -987,6 +1061,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 4)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -998,6 +1073,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 5)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -1010,6 +1086,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 6)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -1023,6 +1100,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 7)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -1037,6 +1115,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 8)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -1051,6 +1130,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 9)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -1065,6 +1145,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 10)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -1079,6 +1160,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 11)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
@@ -1093,6 +1175,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 12)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
@@ -1106,6 +1189,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 13)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
@@ -1118,6 +1202,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 14)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
@@ -1129,6 +1214,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 15)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
@@ -1139,6 +1225,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 16)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
@@ -1148,6 +1235,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 17)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
@@ -1156,6 +1244,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (7 + TK.Value > 18)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
@@ -1180,6 +1269,8 @@ internal static partial class HalfChannelsLastKernel<TL>
             yo += yStep;
             ko += kStep;
         }
+
+        return TL.Clean(seen);
     }
 
     /// <summary>
@@ -1192,17 +1283,17 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// output must be 64-byte aligned). Storing the line whole lets it bypass the cache from memory; two 32-byte stores
     /// from two sweeps would read it first. The float32 taps are loaded per block and half (from L1); the held halves, the
     /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so
-    /// identical bits.
+    /// identical bits. Returns whether every input row it loaded was finite (<see cref="IHalfLanes.Track"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ColumnLine2<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
+    private static bool ColumnLine2<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
         ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
         where TK : struct, IConstant
         where TS : struct, IStoreMode
     {
         Vector512<float> k0; Vector512<float> k1; Vector512<float> k2; Vector512<float> k3; Vector512<float> k4; Vector512<float> k5; Vector512<float> k6; Vector512<float> k7; Vector512<float> k8; Vector512<float> k9; Vector512<float> k10; Vector512<float> k11;
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
-        Vector512<float> b, v;
+        Vector512<float> b, v, seen = default;
         nint xi;
         nint xo = c, yo = c, ko = c;
         for (int blk = 0; blk < count; blk++)
@@ -1225,6 +1316,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 0)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
@@ -1232,6 +1324,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 1)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
             }
@@ -1239,6 +1332,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 2)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -1247,6 +1341,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 3)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -1255,6 +1350,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 4)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -1264,6 +1360,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 5)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -1273,6 +1370,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 6)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -1283,6 +1381,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 7)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -1293,6 +1392,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 8)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -1304,6 +1404,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 9)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -1315,6 +1416,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 10)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -1327,6 +1429,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 11)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -1339,6 +1442,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 12)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
                 if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
@@ -1351,6 +1455,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 13)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
@@ -1363,6 +1468,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 14)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
                 if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
@@ -1375,6 +1481,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 15)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
@@ -1387,6 +1494,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 16)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
                 if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
@@ -1398,6 +1506,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 17)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
@@ -1409,6 +1518,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 18)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
                 if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
@@ -1419,6 +1529,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 19)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
@@ -1429,6 +1540,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 20)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
                 if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
@@ -1438,6 +1550,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 21)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
@@ -1447,6 +1560,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 22)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
                 if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
@@ -1455,6 +1569,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 23)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
@@ -1463,6 +1578,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 24)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
             }
@@ -1470,6 +1586,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 25)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
@@ -1494,6 +1611,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 0)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
             }
@@ -1501,6 +1619,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 1)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
             }
@@ -1508,6 +1627,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 2)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
                 a1 = Vector512.FusedMultiplyAdd(v, k0, a1);
@@ -1516,6 +1636,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 3)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
                 if (TK.Value > 1) { a1 = Vector512.FusedMultiplyAdd(v, k1, a1); }
@@ -1524,6 +1645,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 4)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
                 if (TK.Value > 2) { a1 = Vector512.FusedMultiplyAdd(v, k2, a1); }
@@ -1533,6 +1655,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 5)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
                 if (TK.Value > 3) { a1 = Vector512.FusedMultiplyAdd(v, k3, a1); }
@@ -1542,6 +1665,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 6)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
                 if (TK.Value > 4) { a1 = Vector512.FusedMultiplyAdd(v, k4, a1); }
@@ -1552,6 +1676,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 7)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
                 if (TK.Value > 5) { a1 = Vector512.FusedMultiplyAdd(v, k5, a1); }
@@ -1562,6 +1687,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 8)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
                 if (TK.Value > 6) { a1 = Vector512.FusedMultiplyAdd(v, k6, a1); }
@@ -1573,6 +1699,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 9)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
                 if (TK.Value > 7) { a1 = Vector512.FusedMultiplyAdd(v, k7, a1); }
@@ -1584,6 +1711,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 10)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
                 if (TK.Value > 8) { a1 = Vector512.FusedMultiplyAdd(v, k8, a1); }
@@ -1596,6 +1724,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 11)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
                 if (TK.Value > 9) { a1 = Vector512.FusedMultiplyAdd(v, k9, a1); }
@@ -1608,6 +1737,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 12)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
                 if (TK.Value > 8) { a2 = Vector512.FusedMultiplyAdd(v, k8, a2); }
@@ -1620,6 +1750,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 13)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
                 if (TK.Value > 9) { a2 = Vector512.FusedMultiplyAdd(v, k9, a2); }
@@ -1632,6 +1763,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 14)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
                 if (TK.Value > 8) { a3 = Vector512.FusedMultiplyAdd(v, k8, a3); }
@@ -1644,6 +1776,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 15)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
                 if (TK.Value > 9) { a3 = Vector512.FusedMultiplyAdd(v, k9, a3); }
@@ -1656,6 +1789,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 16)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
                 if (TK.Value > 8) { a4 = Vector512.FusedMultiplyAdd(v, k8, a4); }
@@ -1667,6 +1801,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 17)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
                 if (TK.Value > 9) { a4 = Vector512.FusedMultiplyAdd(v, k9, a4); }
@@ -1678,6 +1813,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 18)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
                 if (TK.Value > 8) { a5 = Vector512.FusedMultiplyAdd(v, k8, a5); }
@@ -1688,6 +1824,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 19)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
                 if (TK.Value > 9) { a5 = Vector512.FusedMultiplyAdd(v, k9, a5); }
@@ -1698,6 +1835,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 20)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
                 if (TK.Value > 8) { a6 = Vector512.FusedMultiplyAdd(v, k8, a6); }
@@ -1707,6 +1845,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 21)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
                 if (TK.Value > 9) { a6 = Vector512.FusedMultiplyAdd(v, k9, a6); }
@@ -1716,6 +1855,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 22)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
                 if (TK.Value > 8) { a7 = Vector512.FusedMultiplyAdd(v, k8, a7); }
@@ -1724,6 +1864,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 23)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
                 if (TK.Value > 9) { a7 = Vector512.FusedMultiplyAdd(v, k9, a7); }
@@ -1732,6 +1873,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 24)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
             }
@@ -1739,6 +1881,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             if (14 + TK.Value > 25)
             {
                 v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
             }
@@ -1763,5 +1906,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             yo += yStep;
             ko += kStep;
         }
+
+        return TL.Clean(seen);
     }
 }

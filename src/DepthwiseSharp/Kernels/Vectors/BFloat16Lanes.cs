@@ -88,4 +88,12 @@ internal readonly struct BFloat16Lanes : IHalfLanes
     /// <summary>One float32 value to the nearest bfloat16 value, as bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort Narrow(float value) => BFloat16.Round(BitConverter.SingleToUInt32Bits(value));
+
+    /// <summary>No check: these lanes are exact on every value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Track(Vector512<float> seen, Vector512<float> widened) => seen;
+
+    /// <summary>Always true.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Clean(Vector512<float> seen) => true;
 }

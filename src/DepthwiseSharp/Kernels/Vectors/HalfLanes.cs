@@ -51,6 +51,17 @@ internal interface IHalfLanes
 
     /// <summary>One float32 value to the nearest 16-bit value, as bits.</summary>
     static abstract ushort Narrow(float value);
+
+    /// <summary>
+    /// Folds one widened input vector into <paramref name="seen"/> (start: zero) so that <see cref="Clean"/> tells whether
+    /// every input folded in was finite: the check that lanes exact on finite inputs only (<see cref="FiniteHalfLanes"/>)
+    /// need, made on the rows a kernel loads anyway, in one instruction per vector (reading a tile's rows again to check
+    /// them cost about a tenth of a call from memory). Lanes exact on every value return <paramref name="seen"/>.
+    /// </summary>
+    static abstract Vector512<float> Track(Vector512<float> seen, Vector512<float> widened);
+
+    /// <summary>Whether every input <see cref="Track"/> folded into <paramref name="seen"/> was finite (always true for lanes exact on every value).</summary>
+    static abstract bool Clean(Vector512<float> seen);
 }
 
 /// <summary>
@@ -161,6 +172,14 @@ internal readonly struct HalfLanes : IHalfLanes
         get => Vector512.Create((ushort)0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34, 36, 38, 40, 42, 44, 46, 48, 50, 52, 54, 56,
             58, 60, 62);
     }
+
+    /// <summary>No check: these lanes are exact on every value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Track(Vector512<float> seen, Vector512<float> widened) => seen;
+
+    /// <summary>Always true.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Clean(Vector512<float> seen) => true;
 }
 
 /// <summary>
@@ -228,6 +247,18 @@ internal readonly struct FiniteHalfLanes : IHalfLanes
     /// <summary>One float32 value to float16 (the scalar conversion).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ushort Narrow(float value) => HalfLanes.Narrow(value);
+
+    /// <summary>
+    /// The largest magnitude so far (<c>vrangeps</c>, maximum of absolute values, one instruction): <see cref="Widen(Vector256{ushort})"/>
+    /// turns an infinity or NaN pattern (exponent 31) into a magnitude of 65536 or more, and every finite value into 65504 or less.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Track(Vector512<float> seen, Vector512<float> widened) =>
+        Avx512DQ.IsSupported ? Avx512DQ.Range(seen, widened, 0b1011) : Vector512.Max(seen, Vector512.Abs(widened));
+
+    /// <summary>Whether every magnitude folded in was below 65536: every input finite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Clean(Vector512<float> seen) => Vector512.LessThanAll(seen, Vector512.Create(65536f));
 
     /// <summary>
     /// Whether every value in <paramref name="values"/> (float16 bits) is finite: the largest magnitude (sign cleared)
