@@ -89,15 +89,19 @@ public class HalfLanesTests
         {
             finite.AsSpan(i, 32).CopyTo(bits);
             var line = Vector512.Create(bits).AsUInt32();
-            var low = FiniteHalfLanes.Low(line).AsUInt32();
-            var high = FiniteHalfLanes.High(line).AsUInt32();
-            var sixteen = FiniteHalfLanes.Widen(Vector256.Create(bits.AsSpan(0, 16))).AsUInt32();
-            var eight = FiniteHalfLanes.Widen(Vector128.Create(bits.AsSpan(0, 8))).AsUInt32();
+            // The finite lanes widen to the value times 2^-112 (their taps carry the 2^112): scaled back, every value exactly.
+            float scale = FiniteHalfLanes.TapScale;
+            Assert.Equal(MathF.Pow(2, 112), scale);
+            var low = (FiniteHalfLanes.Low(line) * scale).AsUInt32();
+            var high = (FiniteHalfLanes.High(line) * scale).AsUInt32();
+            var sixteen = (FiniteHalfLanes.Widen(Vector256.Create(bits.AsSpan(0, 16))) * scale).AsUInt32();
+            var eight = (FiniteHalfLanes.Widen(Vector128.Create(bits.AsSpan(0, 8))) * scale).AsUInt32();
             for (int j = 0; j < 16; j++)
             {
                 Assert.True(Wide(bits[2 * j]) == low[j], $"Low 0x{bits[2 * j]:X4}");
                 Assert.True(Wide(bits[2 * j + 1]) == high[j], $"High 0x{bits[2 * j + 1]:X4}");
                 Assert.True(Wide(bits[j]) == sixteen[j], $"Widen 0x{bits[j]:X4}");
+                Assert.True(Wide(bits[j]) == BitConverter.SingleToUInt32Bits(FiniteHalfLanes.Widen(bits[j]) * scale), $"scalar 0x{bits[j]:X4}");
                 if (j < 8)
                 {
                     Assert.Equal(Wide(bits[j]), eight[j]);
@@ -176,7 +180,8 @@ public class HalfLanesTests
             Array.Fill(values, (ushort)0x3C00);
             values[bits % 16] = (ushort)bits;
             var widened = FiniteHalfLanes.Widen(Vector256.Create(values));
-            var seen = FiniteHalfLanes.Track(FiniteHalfLanes.Track(Vector512<float>.Zero, Vector512.Create(65504f)), widened);
+            var largest = FiniteHalfLanes.Widen(Vector256.Create((ushort)0x7BFF)); // 65504, the largest finite value
+            var seen = FiniteHalfLanes.Track(FiniteHalfLanes.Track(Vector512<float>.Zero, largest), widened);
             bool finite = (bits & 0x7C00) != 0x7C00;
             Assert.True(finite == FiniteHalfLanes.Clean(seen), $"0x{bits:X4}");
         }

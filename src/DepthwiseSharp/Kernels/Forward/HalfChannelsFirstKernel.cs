@@ -71,8 +71,10 @@ internal static class HalfChannelsFirstKernel<TL>
         int hi = last < 0 ? lo : Math.Clamp(last / s + 1, lo, lout);
         int a = Math.Min(hi, Math.Max(lo, pl / s + 1));
         // The row's taps widened once: on the stack, or for more than 64 taps a pooled array (no allocation per call).
-        float[]? pooled = k > 64 ? ArrayPool<float>.Shared.Rent(k) : null;
-        Span<float> w = pooled is null ? stackalloc float[k] : pooled.AsSpan(0, k);
+        float[]? pooled = k > 64 ? ArrayPool<float>.Shared.Rent(2 * k) : null;
+        Span<float> taps = pooled is null ? stackalloc float[2 * k] : pooled.AsSpan(0, 2 * k);
+        // w: the true taps; scaled: times FiniteHalfLanes.TapScale, for the rows the finite lanes compute.
+        Span<float> w = taps[..k], scaled = taps[k..];
         // An edge group reads Group + (k - 1) * d inputs from its first one; longer windows go one output at a time.
         long span = Group + (long)(k - 1) * d;
         bool edges = s == 1 && lout >= Group && span <= WindowCapacity;
@@ -86,6 +88,7 @@ internal static class HalfChannelsFirstKernel<TL>
                 for (int j = 0; j < k; j++)
                 {
                     w[j] = TL.Widen(Unsafe.Add(ref kernel, (nint)j * cm + o));
+                    scaled[j] = w[j] * FiniteHalfLanes.TapScale;
                 }
 
                 float b0 = hasBias ? Unsafe.Add(ref bias, o) : 0f;
@@ -94,7 +97,7 @@ internal static class HalfChannelsFirstKernel<TL>
                 // by now, is checked; a row with an infinity or NaN is computed again with the exact lanes.
                 if (typeof(TL) == typeof(HalfLanes) && finiteTaps)
                 {
-                    HalfChannelsFirstKernel<FiniteHalfLanes>.Row(ref xr, w, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window);
+                    HalfChannelsFirstKernel<FiniteHalfLanes>.Row(ref xr, scaled, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window);
                     if (FiniteHalfLanes.AllFinite(MemoryMarshal.CreateReadOnlySpan(ref xr, l)))
                     {
                         continue;

@@ -39,10 +39,12 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// <paramref name="wrappedBias"/>), every interior step but the last covers channels [streamFrom, C + streamFrom), its
     /// last line running on into the next step's first channels, whose inputs follow in memory (stride 1): every line
     /// is then written whole by one step. The first step's head and the last step (unwrapped) take ordinary stores.
+    /// <paramref name="scaled"/> and <paramref name="scaledWrapped"/>: float16 with finite taps and bias, the same taps
+    /// times <see cref="FiniteHalfLanes.TapScale"/>, for the column tiles the finite lanes compute; otherwise null refs.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows(in Conv1DGeometry g, ref ushort x, ref float kernel, ref float bias, bool hasBias, ref ushort y, int b, int t0,
-        int t1, bool prefetch, int streamFrom, ref float wrapped, ref float wrappedBias, bool finiteTaps)
+        int t1, bool prefetch, int streamFrom, ref float wrapped, ref float wrappedBias, ref float scaled, ref float scaledWrapped)
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft, lout = g.OutputLength;
         ref ushort xb = ref Unsafe.Add(ref x, (nint)b * l * c);
@@ -60,20 +62,20 @@ internal static partial class HalfChannelsLastKernel<TL>
                 // Interior step t reads from row t - pl.
                 Step(ref Unsafe.Add(ref xb, (nint)(a - pl) * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)a * c), 0, streamFrom, c, k,
                     tapStep);
-                Columns<StreamingStores>(g, ref xb, ref wrapped, c + streamFrom, ref wrappedBias, hasBias, ref yb, a, z - 1, prefetch, streamFrom, true,
-                    finiteTaps);
+                Columns<StreamingStores>(g, ref xb, ref wrapped, ref scaledWrapped, c + streamFrom, ref wrappedBias, hasBias, ref yb, a, z - 1, prefetch,
+                    streamFrom, true);
                 StoreModes.Fence();
                 Step(ref Unsafe.Add(ref xb, (nint)(z - 1 - pl) * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)(z - 1) * c), streamFrom,
                     c, c, k, tapStep);
             }
             else if (streamFrom >= 0)
             {
-                Columns<StreamingStores>(g, ref xb, ref kernel, c, ref bias, hasBias, ref yb, a, z, prefetch, streamFrom, false, finiteTaps);
+                Columns<StreamingStores>(g, ref xb, ref kernel, ref scaled, c, ref bias, hasBias, ref yb, a, z, prefetch, streamFrom, false);
                 StoreModes.Fence();
             }
             else
             {
-                Columns<CachedStores>(g, ref xb, ref kernel, c, ref bias, hasBias, ref yb, a, z, prefetch, 0, false, finiteTaps);
+                Columns<CachedStores>(g, ref xb, ref kernel, ref scaled, c, ref bias, hasBias, ref yb, a, z, prefetch, 0, false);
             }
 
             Steps(g, ref xb, ref kernel, ref bias, hasBias, ref yb, z, t1, prefetch);
@@ -103,11 +105,12 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// wrapped kernel of <paramref name="kernelStride"/> = C + ca taps a row, see <see cref="Rows"/>): each step covers
     /// [ca, C + ca) in whole lines, leftover steps included, and nothing else. From memory the next tile's new rows
     /// are requested while a tile is computed, a slice per sweep, on the walks where the float32 column kernel requests
-    /// them (<see cref="ColumnKernel.PrefetchesTiles"/>).
+    /// them (<see cref="ColumnKernel.PrefetchesTiles"/>). <paramref name="scaled"/>: the taps for <see cref="FiniteHalfLanes"/>
+    /// (<see cref="Rows"/>), laid out as <paramref name="kernel"/>, or a null ref.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Columns<TS>(in Conv1DGeometry g, ref ushort xb, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
-        ref ushort yb, int t0, int t1, bool prefetch, int ca, bool wrap, bool finiteTaps)
+    private static void Columns<TS>(in Conv1DGeometry g, ref ushort xb, ref float kernel, ref float scaled, nint kernelStride, ref float bias, bool hasBias,
+        ref ushort yb, int t0, int t1, bool prefetch, int ca, bool wrap)
         where TS : struct, IStoreMode
     {
         int l = g.Length, c = g.Channels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
@@ -132,10 +135,11 @@ internal static partial class HalfChannelsLastKernel<TL>
             // they load (IHalfLanes.Track); a tile with an infinity or NaN among them is computed again with the exact lanes, over
             // the same outputs. Checking the rows before the tile would wait on memory, and reading them again after it
             // cost about a tenth of the call (64x8192x256 k7, 1 thread).
-            bool finite = typeof(TL) == typeof(HalfLanes) && finiteTaps;
+            bool finite = typeof(TL) == typeof(HalfLanes) && !Unsafe.IsNullRef(ref scaled);
             while (true)
             {
                 bool clean = true;
+                ref float taps = ref finite ? ref scaled : ref kernel;
                 for (int phase = 0; phase < p && ta + phase < tb; phase++)
                 {
                     int first = ta + phase;
@@ -150,14 +154,14 @@ internal static partial class HalfChannelsLastKernel<TL>
                         for (int v = 0; tile == BlockSteps && v < lines; v += ColumnKernel.ChannelRun)
                         {
                             inputs.Request(ref xb, 0, c, phase * sweeps + v / ColumnKernel.ChannelRun);
-                            clean &= Lines<TS>(finite, rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
+                            clean &= Lines<TS>(finite, rowSteps, k, ref xs, tapStep, ref taps, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
                                 ca + (nint)v * 2 * Lanes, Math.Min(ColumnKernel.ChannelRun, lines - v), 2 * Lanes, 2 * Lanes, 2 * Lanes);
                         }
 
                         for (int v = 0; tile != BlockSteps && v < lines; v++)
                         {
                             inputs.Request(ref xb, 0, c, phase * sweeps + v);
-                            clean &= Lines<TS>(finite, rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
+                            clean &= Lines<TS>(finite, rowSteps, k, ref xs, tapStep, ref taps, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
                                 ca + (nint)v * 2 * Lanes, blocks, BlockSteps * rowSteps * tapStep, BlockSteps * (nint)p * c, 0);
                         }
 
@@ -166,7 +170,7 @@ internal static partial class HalfChannelsLastKernel<TL>
                             inputs.Request(ref xb, 0, c, phase * sweeps + sweeps - 1);
                             if (finite)
                             {
-                                clean &= HalfChannelsLastKernel<FiniteHalfLanes>.ColumnDispatch(rowSteps, k, ref xs, tapStep, ref kernel, kernelStride, ref bias, hasBias,
+                                clean &= HalfChannelsLastKernel<FiniteHalfLanes>.ColumnDispatch(rowSteps, k, ref xs, tapStep, ref scaled, kernelStride, ref bias, hasBias,
                                     ref ys, (nint)p * c, cl, blocks);
                             }
                             else

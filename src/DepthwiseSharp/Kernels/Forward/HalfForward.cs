@@ -174,14 +174,30 @@ internal static class HalfForward
                 Widen<TH>(MemoryMarshal.Cast<ushort, TH>(kernel), k32.AsSpan(0, kernel.Length));
             }
 
+            // float16 with finite taps and bias (the one check for both layouts): column tiles (channels_last) or rows
+            // (channels_first) whose inputs are finite take the finite lanes, whose channels_last taps are scaled here.
+            bool float16 = typeof(TH) == typeof(Half);
+            bool finiteTaps = float16 && FiniteHalfLanes.AllFinite(kernel) && AllFinite(bias);
+            float[]? s32 = last && finiteTaps ? ArrayPool<float>.Shared.Rent(kernel.Length) : null;
+            if (s32 is not null)
+            {
+                TensorPrimitives.Multiply(k32.AsSpan(0, kernel.Length), FiniteHalfLanes.TapScale, s32.AsSpan(0, kernel.Length));
+            }
+
             int wl = g.Channels + streamFrom;
             bool wrap = streamFrom > 0 && g.Stride == 1;
-            float[]? wk = wrap ? ArrayPool<float>.Shared.Rent((g.KernelSize + 1) * wl) : null;
+            int wrappedLength = (g.KernelSize + 1) * wl;
+            float[]? wk = wrap ? ArrayPool<float>.Shared.Rent(wrappedLength) : null;
+            float[]? ws = wrap && s32 is not null ? ArrayPool<float>.Shared.Rent(wrappedLength) : null;
             float[]? wb = wrap ? ArrayPool<float>.Shared.Rent(wl) : null;
             if (wrap)
             {
                 ChannelsLastKernel.Wrap(k32.AsSpan(0, kernel.Length), [], wk, g.Channels, g.KernelSize, streamFrom);
                 ChannelsLastKernel.Wrap(ReadOnlySpan<float>.Empty, bias, wb, g.Channels, 0, streamFrom);
+                if (ws is not null)
+                {
+                    ChannelsLastKernel.Wrap(s32.AsSpan(0, kernel.Length), [], ws, g.Channels, g.KernelSize, streamFrom);
+                }
             }
 
             var job = JobPool<FusedJob>.Rent();
@@ -191,24 +207,24 @@ internal static class HalfForward
                 fixed (float* pk32 = k32)
                 fixed (float* pb = bias)
                 fixed (float* pwk = wk)
+                fixed (float* ps32 = s32)
+                fixed (float* pws = ws)
                 fixed (float* pwb = wb)
                 {
-                    // float16 with finite taps and bias (the one check for both layouts): column tiles (channels_last) or rows
-                    // (channels_first) whose inputs are finite take the finite lanes. bfloat16 has none: its exact lanes'
-                    // NaN step is 3 instructions of rounding, and a check of the inputs cost as much as it saved (bench/README.md).
-                    bool float16 = typeof(TH) == typeof(Half);
-                    bool finiteTaps = float16 && FiniteHalfLanes.AllFinite(kernel) && AllFinite(bias);
-                    job.Set(g, float16, finiteTaps, (ushort*)px, (ushort*)py, pk, pk32, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch, ForwardPolicy.Prefetches<TH>(g), streamFrom,
-                        pwk, pwb);
+                    job.Set(g, float16, finiteTaps, (ushort*)px, (ushort*)py, pk, pk32, bias.IsEmpty ? null : pb, blockSize, blocksPerBatch,
+                        ForwardPolicy.Prefetches<TH>(g), streamFrom, pwk, pwb, ps32, pws);
                     ParallelChunks.Run(job, g.Batch * blocksPerBatch, ForwardPolicy.MaxDegreeFor(work, maxDegree));
                 }
             }
             finally
             {
                 JobPool<FusedJob>.Return(job);
-                if (k32 is not null)
+                foreach (float[]? pooled in (ReadOnlySpan<float[]?>)[k32, s32, ws])
                 {
-                    ArrayPool<float>.Shared.Return(k32);
+                    if (pooled is not null)
+                    {
+                        ArrayPool<float>.Shared.Return(pooled);
+                    }
                 }
 
                 if (wrap)
@@ -288,10 +304,13 @@ internal static class HalfForward
         private bool _float16, _finiteTaps;
         private float* _wrapped;
         private float* _wrappedBias;
+        private float* _scaled, _scaledWrapped;
 
         public void Set(in Conv1DGeometry g, bool float16, bool finiteTaps, ushort* x, ushort* y, ushort* k, float* k32, float* b, int blockSize, int blocksPerBatch,
-            bool prefetch, int streamFrom, float* wrapped, float* wrappedBias)
+            bool prefetch, int streamFrom, float* wrapped, float* wrappedBias, float* scaled, float* scaledWrapped)
         {
+            _scaled = scaled;
+            _scaledWrapped = scaledWrapped;
             _float16 = float16;
             _finiteTaps = finiteTaps;
             _streamFrom = streamFrom;
@@ -336,15 +355,17 @@ internal static class HalfForward
             ref float k32 = ref Unsafe.AsRef<float>(_k32);
             ref float wrapped = ref _wrapped is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_wrapped);
             ref float wrappedBias = ref _wrappedBias is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_wrappedBias);
+            ref float scaled = ref _scaled is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_scaled);
+            ref float scaledWrapped = ref _scaledWrapped is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_scaledWrapped);
             if (_float16)
             {
                 HalfChannelsLastKernel<HalfLanes>.Rows(_g, ref x, ref k32, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
-                    ref wrapped, ref wrappedBias, _finiteTaps);
+                    ref wrapped, ref wrappedBias, ref scaled, ref scaledWrapped);
             }
             else
             {
                 HalfChannelsLastKernel<BFloat16Lanes>.Rows(_g, ref x, ref k32, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
-                    ref wrapped, ref wrappedBias, false);
+                    ref wrapped, ref wrappedBias, ref Unsafe.NullRef<float>(), ref Unsafe.NullRef<float>());
             }
         }
     }

@@ -96,4 +96,7 @@ internal readonly struct BFloat16Lanes : IHalfLanes
     /// <summary>Always true.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Clean(Vector512<float> seen) => true;
+
+    /// <summary>1: these lanes widen to the true values.</summary>
+    public static float TapScale => 1f;
 }

@@ -53,6 +53,13 @@ internal interface IHalfLanes
     static abstract ushort Narrow(float value);
 
     /// <summary>
+    /// The factor between the true values and what the widening conversions return (1, or 2^112 for
+    /// <see cref="FiniteHalfLanes"/>): a kernel multiplies its float32 taps by it once, so that each product of a widened
+    /// input and a tap is the true product, exactly (a scale by a power of two changes no significant bit).
+    /// </summary>
+    static abstract float TapScale { get; }
+
+    /// <summary>
     /// Folds one widened input vector into <paramref name="seen"/> (start: zero) so that <see cref="Clean"/> tells whether
     /// every input folded in was finite: the check that lanes exact on finite inputs only (<see cref="FiniteHalfLanes"/>)
     /// need, made on the rows a kernel loads anyway, in one instruction per vector (reading a tile's rows again to check
@@ -180,29 +187,35 @@ internal readonly struct HalfLanes : IHalfLanes
     /// <summary>Always true.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Clean(Vector512<float> seen) => true;
+
+    /// <summary>1: these lanes widen to the true values.</summary>
+    public static float TapScale => 1f;
 }
 
 /// <summary>
-/// <see cref="HalfLanes"/> for calls whose inputs, taps and bias are all finite (the fused kernel checks each column tile's
-/// input rows and the call's taps and bias first): the same bits on such values in about half the instructions. Widening
-/// sign-extends the value so that one shift puts the sign, exponent and fraction in float32's places and one multiply by
-/// 2^112 rebiases it (no infinity or NaN to take apart). Rounding drops the NaN steps: sums of finite float16 products
-/// are finite float32 values (at most about 2^32 each), so none is NaN.
+/// <see cref="HalfLanes"/> for calls whose inputs, taps and bias are all finite (the kernels check the call's taps and bias
+/// first and the inputs they load, <see cref="Track"/>): the same bits on such values in about half the instructions.
+/// Widening sign-extends the value so that one shift puts the sign, exponent and fraction in float32's places: read as a
+/// float32, that is the value times 2^-112 exactly (subnormal float16 values become subnormal float32 ones), and the taps
+/// carry the 2^112 instead (<see cref="TapScale"/>), so no multiply rebiases each input (no infinity or NaN to take
+/// apart either). Each product of a widened input and a scaled tap is the true product, so a fused multiply-add gives
+/// the exact lanes' bits. Rounding drops the NaN steps: sums of finite float16 products are finite float32 values (at
+/// most about 2^32 each), so none is NaN.
 /// </summary>
 internal readonly struct FiniteHalfLanes : IHalfLanes
 {
-    /// <summary>16 finite values (bits) to float32, exactly.</summary>
+    /// <summary>16 finite values (bits) to float32 times 2^-112, exactly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Widen(Vector256<ushort> bits) => Scale(Vector512.ShiftLeft(Avx512F.ConvertToVector512Int32(bits.AsInt16()), 13));
 
     /// <summary>
-    /// The lower value of each 32-bit lane, finite, to float32: shifted to the lane's top and back down 3 places with its
+    /// The lower value of each 32-bit lane, finite, to float32 times 2^-112: shifted to the lane's top and back down 3 places with its
     /// sign, which puts sign, exponent and fraction where <see cref="Widen(Vector256{ushort})"/> puts them.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Low(Vector512<uint> pairs) => Scale(Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(pairs.AsInt32(), 16), 3));
 
-    /// <summary>The upper value of each 32-bit lane, finite, to float32 (as <see cref="Low"/>, without the first shift).</summary>
+    /// <summary>The upper value of each 32-bit lane, finite, to float32 times 2^-112 (as <see cref="Low"/>, without the first shift).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> High(Vector512<uint> pairs) => Scale(Vector512.ShiftRightArithmetic(pairs.AsInt32(), 3));
 
@@ -211,10 +224,18 @@ internal readonly struct FiniteHalfLanes : IHalfLanes
     public static Vector512<ushort> Interleave(Vector512<float> even, Vector512<float> odd) =>
         Vector512.ConditionalSelect(Vector512.Create(0xFFFF_0000u), Vector512.ShiftLeft(Round(odd), 16), Round(even)).AsUInt16();
 
-    /// <summary>Sign, exponent and fraction at bits 31, 27-23 and 22-13 (bits 30-28 sign copies, 12-0 anything) to the float32 value.</summary>
+    /// <summary>
+    /// Sign, exponent and fraction at bits 31, 27-23 and 22-13 (bits 30-28 sign copies, 12-0 anything) to the float32
+    /// value times 2^-112: the other bits cleared.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Scale(Vector512<int> shifted) =>
-        (shifted & Vector512.Create(unchecked((int)0x8FFF_E000u))).AsSingle() * Vector512.Create(0x7780_0000u).AsSingle();
+    private static Vector512<float> Scale(Vector512<int> shifted) => (shifted & Vector512.Create(unchecked((int)0x8FFF_E000u))).AsSingle();
+
+    /// <summary>2^112: the taps carry the factor the widening leaves out.</summary>
+    public static float TapScale => BitConverter.UInt32BitsToSingle(0x7780_0000u);
+
+    /// <summary>2^-112.</summary>
+    private static float InputScale => BitConverter.UInt32BitsToSingle(0x0780_0000u);
 
     /// <summary>16 float32 values that are not NaN to the nearest float16 values (<see cref="Round"/>, packed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -232,7 +253,7 @@ internal readonly struct FiniteHalfLanes : IHalfLanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<ushort> Pack(Vector512<uint> low, Vector512<uint> high) => HalfLanes.Pack(low, high);
 
-    /// <summary>8 finite values (bits) to float32: the 16-lane conversion's lower half.</summary>
+    /// <summary>8 finite values (bits) to float32 times 2^-112: the 16-lane conversion's lower half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Widen(Vector128<ushort> bits) => Widen(bits.ToVector256Unsafe()).GetLower();
 
@@ -240,9 +261,9 @@ internal readonly struct FiniteHalfLanes : IHalfLanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<ushort> Narrow(Vector256<float> value) => Narrow(value.ToVector512Unsafe()).GetLower();
 
-    /// <summary>One value (bits) to float32 (the scalar conversion).</summary>
+    /// <summary>One value (bits) to float32 times 2^-112 (the scalar conversion, scaled: exact, as every float16 value times 2^-112 is a float32 value).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Widen(ushort bits) => HalfLanes.Widen(bits);
+    public static float Widen(ushort bits) => HalfLanes.Widen(bits) * InputScale;
 
     /// <summary>One float32 value to float16 (the scalar conversion).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -250,15 +271,16 @@ internal readonly struct FiniteHalfLanes : IHalfLanes
 
     /// <summary>
     /// The largest magnitude so far (<c>vrangeps</c>, maximum of absolute values, one instruction): <see cref="Widen(Vector256{ushort})"/>
-    /// turns an infinity or NaN pattern (exponent 31) into a magnitude of 65536 or more, and every finite value into 65504 or less.
+    /// turns an infinity or NaN pattern (exponent 31) into a magnitude of 65536 * 2^-112 or more, and every finite value into
+    /// 65504 * 2^-112 or less.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Track(Vector512<float> seen, Vector512<float> widened) =>
         Avx512DQ.IsSupported ? Avx512DQ.Range(seen, widened, 0b1011) : Vector512.Max(seen, Vector512.Abs(widened));
 
-    /// <summary>Whether every magnitude folded in was below 65536: every input finite.</summary>
+    /// <summary>Whether every magnitude folded in was below 65536 * 2^-112 (2^-96): every input finite.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Clean(Vector512<float> seen) => Vector512.LessThanAll(seen, Vector512.Create(65536f));
+    public static bool Clean(Vector512<float> seen) => Vector512.LessThanAll(seen, Vector512.Create(0x0F80_0000u).AsSingle());
 
     /// <summary>
     /// Whether every value in <paramref name="values"/> (float16 bits) is finite: the largest magnitude (sign cleared)
