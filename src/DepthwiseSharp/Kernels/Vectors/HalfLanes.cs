@@ -139,9 +139,13 @@ internal readonly struct HalfLanes : IHalfLanes
     /// float32 addition, less the rebasing constant. Its low 13 bits hold the fraction, the exponent follows 13 bits up.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static Vector512<uint> Rounded(Vector512<float> value)
+    internal static Vector512<uint> Rounded(Vector512<float> value) =>
+        RoundedMagnitude(Avx512F.Min(Vector512.Create(65520f), (value.AsUInt32() & Vector512.Create(0x7FFF_FFFFu)).AsSingle()));
+
+    /// <summary><see cref="Rounded"/> from the magnitude already capped at 65520 (the minimum keeps a NaN, its second operand).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<uint> RoundedMagnitude(Vector512<float> magnitude)
     {
-        var magnitude = Avx512F.Min(Vector512.Create(65520f), (value.AsUInt32() & Vector512.Create(0x7FFF_FFFFu)).AsSingle());
         var offset = (Avx512F.Max(Vector512.Create(0x3880_0000u).AsSingle(), magnitude).AsUInt32() & Vector512.Create(0x7F80_0000u))
             + Vector512.Create(0x0680_0000u);
         return (magnitude + offset.AsSingle()).AsUInt32() - Vector512.Create(0x3F00_0000u);
@@ -241,12 +245,24 @@ internal readonly struct FiniteHalfLanes : IHalfLanes
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<ushort> Narrow(Vector512<float> value) => Avx512F.ConvertToVector256UInt16(Round(value));
 
-    /// <summary><see cref="HalfLanes.Round"/>'s steps for values that are not NaN: each result in its lane's lower 16 bits.</summary>
+    /// <summary>
+    /// <see cref="HalfLanes.Round"/>'s steps for values that are not NaN: each result in its lane's lower 16 bits. Two of
+    /// them take one instruction each here: the magnitude capped at 65520 is one <c>vrangeps</c> (the smaller magnitude,
+    /// sign cleared) where a mask and a minimum took two, and the sign goes in with the rounded bits in one
+    /// <c>vpternlogd</c> (a | (b &amp; c)) where a mask and an OR took two: 10 instructions per 16 values instead of 12.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<uint> Round(Vector512<float> value)
     {
-        var rounded = HalfLanes.Rounded(value);
-        return (rounded + Vector512.ShiftRightLogical(rounded, 13)) | HalfLanes.Sign(value);
+        if (!Avx512DQ.IsSupported)
+        {
+            var plain = HalfLanes.Rounded(value);
+            return (plain + Vector512.ShiftRightLogical(plain, 13)) | HalfLanes.Sign(value);
+        }
+
+        var rounded = HalfLanes.RoundedMagnitude(Avx512DQ.Range(value, Vector512.Create(65520f), 0b1010));
+        return Avx512F.TernaryLogic(rounded + Vector512.ShiftRightLogical(rounded, 13), Vector512.ShiftRightLogical(value.AsUInt32(), 16),
+            Vector512.Create(0x8000u), 0xF8);
     }
 
     /// <summary><see cref="HalfLanes.Pack"/>.</summary>
