@@ -33,6 +33,19 @@ internal static class Rearrange
                 Vector512.Shuffle(Vector512.LoadUnsafe(ref sf, (nuint)i), idx).StoreUnsafe(ref df, (nuint)(i * m));
             }
         }
+        else if (typeof(T) == typeof(ushort) && Vector512.IsHardwareAccelerated && 32 % m == 0)
+        {
+            // 16-bit values (the fused half-precision kernels' rows): 32 lanes, one word permute per output vector.
+            var idx = Vector512.Create((ushort)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                28, 29, 30, 31) / Vector512.Create((ushort)m);
+            int per = 32 / m;
+            ref ushort sh = ref Unsafe.As<T, ushort>(ref s);
+            ref ushort dh = ref Unsafe.As<T, ushort>(ref d);
+            for (; i + 32 <= n; i += per)
+            {
+                Vector512.Shuffle(Vector512.LoadUnsafe(ref sh, (nuint)i), idx).StoreUnsafe(ref dh, (nuint)(i * m));
+            }
+        }
         else if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated && 8 % m == 0)
         {
             var idx = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) / Vector256.Create(m);

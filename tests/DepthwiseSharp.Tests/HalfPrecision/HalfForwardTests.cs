@@ -375,7 +375,8 @@ public class HalfForwardTests
 
     /// <summary>
     /// Channel counts around one and four 16-lane vectors, taps 1 to 7, strides and dilations 1 and 2, every padding,
-    /// bias or none, and every third call with NaN, infinities and subnormals among the inputs (<see cref="CheckRounding{TH}"/>).
+    /// bias or none, and every third call with NaN, infinities and subnormals among the inputs (<see cref="CheckRounding{TH}"/>);
+    /// then multipliers 2 to 5, and one call from memory with a multiplier.
     /// </summary>
     private static void CheckChannelsLastShapes<TH>(Random rng)
         where TH : unmanaged
@@ -392,6 +393,24 @@ public class HalfForwardTests
                 i++;
             }
         }
+
+        // Multipliers 2 to 5 (rows repeated M times, 32 values per permute where M divides 32, one by one otherwise), C * M
+        // around one and two vectors and lines, strides and dilations 1 and 2, every padding; work items of 64 steps
+        // (several per batch element: the repeated rows of each item start at its own first row).
+        foreach (int m in (int[])[2, 3, 4, 5])
+        {
+            foreach (int c in (int[])[1, 4, 8, 13, 16])
+            {
+                int s = 1 + i % 2, d = 1 + i / 2 % 2, k = 1 + 2 * (i % 4);
+                var g = Conv1DGeometry.ForPadding(2, i % 2 == 0 ? 29 : 150, c, m, k, s, d, pads[i % 3], DataFormat.ChannelsLast);
+                CheckRounding<TH>(g, rng, withBias: i % 4 != 3, specials: i % 3 == 0);
+                i++;
+            }
+        }
+
+        // From memory with a multiplier (above 8 MiB of 16-bit values: streamed lines from each row's first line boundary,
+        // the kernel wrapped; 1056 output channels, 33 lines a row).
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(2, 2050, 264, 4, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast), rng, withBias: true, specials: false);
     }
 
     private static void CheckBfloat16Rounding(in Conv1DGeometry g, Random rng, bool withBias, bool specials) =>
@@ -495,8 +514,13 @@ public class HalfForwardTests
         Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(cached, best, null));
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(cachedStraddling, best, null));
         Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(memory, DepthwiseSharp.Kernels.KernelVariant.Vector256, null));
+        // A multiplier above 1: the same rule on the C * M output channels (the rows repeated M times first).
         var multiplier = Conv1DGeometry.ForPadding(8, 4099, 1536, 2, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
-        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(multiplier, best, null));
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(multiplier, best, null));
+        Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<Half>(
+            Conv1DGeometry.ForPadding(16, 2048, 64, 4, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast), best, null));
+        Assert.False(DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(
+            Conv1DGeometry.ForPadding(8, 2000, 25, 4, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast), best, null));
         // channels_first: strides 1 and 2, any multiplier, from memory or the cache; larger strides take the tiled path.
         var first = Conv1DGeometry.ForPadding(8, 4099, 1536, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsFirst);
         Assert.Equal(avx512, DepthwiseSharp.Kernels.ForwardPolicy.HalfFusedPays<BFloat16>(first, best, null));

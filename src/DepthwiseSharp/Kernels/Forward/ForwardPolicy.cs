@@ -247,15 +247,16 @@ internal static class ForwardPolicy
 
     /// <summary>
     /// Whether a 16-bit call takes a fused kernel (<see cref="HalfChannelsLastKernel{TL}"/>, <see cref="HalfChannelsFirstKernel{TL}"/>) instead of the
-    /// tiled path: bfloat16 or float16, channels_last with M = 1 and no fused activation, at the 512-bit width with AVX-512 BW (the
+    /// tiled path: bfloat16 or float16, channels_last (with M &gt; 1 each work item's rows repeated M times first, as the float32
+    /// executor does: 16x2048x64 k5 M4, bfloat16, 1 thread: 6.4 ms tiled, 2.7 fused, float32 5.3) and no fused activation, at the 512-bit width with AVX-512 BW (the
     /// kernel widens 16 values of 2 bytes into one 512-bit vector and packs rounded lines with a word permute), on calls
-    /// that are not cache-resident (input plus output above <see cref="CacheResidentBytes"/>: the bytes the fusion saves
+    /// that are not cache-resident (input plus output above <see cref="HalfCacheResidentBytes"/>: the bytes the fusion saves
     /// are what such calls wait for), that fit one tile (<see cref="HalfTileBytes"/>: the tiled path's fixed costs
-    /// dominate), or whose rows are whole 64-byte lines (C a multiple of 32): from the cache its line sweeps then beat
+    /// dominate), or whose rows are whole 64-byte lines (C * M a multiple of 32): from the cache its line sweeps then beat
     /// widening tiles for the float32 column kernel (32x1000x128 k9, 1 thread: 1.15 ms fused, 1.77 ms tiled, float32
     /// 1.11 ms; 4x1024x512 k5: 0.37, 1.2 and 0.95 ms), while rows that straddle lines do not (8x2000x100 k5: 0.93 fused,
     /// 0.76 tiled; bench/README.md). The fused kernel widens an input value once per block that reads it: two
-    /// instructions per vector for bfloat16, four for float16 in column tiles whose inputs are all finite
+    /// instructions per vector for bfloat16, three for float16 in column tiles whose inputs are all finite
     /// (<see cref="FiniteHalfLanes"/>; about ten otherwise, no conversion instruction being exposed to .NET 10), and
     /// float16's tiled path pays its widening and rounding as whole passes, so float16 fuses by the same rule (it beat the
     /// tiled path on every channels_last shape measured, 1x128x64 k3 to 64x8192x256 k7; bench/README.md). Both give the
@@ -270,7 +271,7 @@ internal static class ForwardPolicy
         (typeof(TH) == typeof(BFloat16) || typeof(TH) == typeof(Half))
         && epilogue is null && variant == KernelVariant.Vector512
         && (g.DataFormat == DataFormat.ChannelsFirst ? g.Stride <= 2
-            : g.DepthMultiplier == 1 && (!CacheResident<TH>(g) || CallBytes<TH>(g) <= HalfTileBytes || (long)g.Channels * 2 % 64 == 0))
+            : !CacheResident<TH>(g) || CallBytes<TH>(g) <= HalfTileBytes || (long)g.OutputChannels * 2 % 64 == 0)
         && System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported;
 
     /// <summary>

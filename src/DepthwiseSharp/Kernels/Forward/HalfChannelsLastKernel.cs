@@ -7,7 +7,7 @@ namespace DepthwiseSharp.Kernels;
 
 /// <summary>
 /// The 16-bit channels_last forward with the conversions in the kernel (bfloat16 or float16 by <typeparamref name="TL"/>,
-/// AVX-512, M = 1, no fused activation; where it runs is <see cref="ForwardPolicy.HalfFusedPays{TH}"/>): each step reads
+/// AVX-512, M = 1 (HalfForward repeats rows M times for M &gt; 1), no fused activation; where it runs is <see cref="ForwardPolicy.HalfFusedPays{TH}"/>): each step reads
 /// its input rows as 16-bit values, widens them in
 /// registers, multiplies by the float32 kernel and rounds each output once into 16 bits. Memory then moves the 16-bit
 /// bytes only, and no float32 copy of the data is written or read back (the tiled path, <see cref="HalfForward"/>, widens

@@ -159,7 +159,7 @@ internal static class HalfForward
         long work = (long)g.OutputCount * g.KernelSize;
         bool last = g.DataFormat == DataFormat.ChannelsLast;
         var (blockSize, blocksPerBatch) = ForwardExecutor.Items(work, g.Batch, last ? g.OutputLength : g.OutputChannels, ParallelChunks.Degree(maxDegree),
-            int.MaxValue);
+            last && g.DepthMultiplier > 1 ? ForwardPolicy.ClRowsPerItem : int.MaxValue);
         fixed (TH* px = x)
         fixed (TH* py = y)
         {
@@ -184,7 +184,7 @@ internal static class HalfForward
                 TensorPrimitives.Multiply(k32.AsSpan(0, kernel.Length), FiniteHalfLanes.TapScale, s32.AsSpan(0, kernel.Length));
             }
 
-            int wl = g.Channels + streamFrom;
+            int wl = g.OutputChannels + streamFrom;
             bool wrap = streamFrom > 0 && g.Stride == 1;
             int wrappedLength = (g.KernelSize + 1) * wl;
             float[]? wk = wrap ? ArrayPool<float>.Shared.Rent(wrappedLength) : null;
@@ -192,11 +192,11 @@ internal static class HalfForward
             float[]? wb = wrap ? ArrayPool<float>.Shared.Rent(wl) : null;
             if (wrap)
             {
-                ChannelsLastKernel.Wrap(k32.AsSpan(0, kernel.Length), [], wk, g.Channels, g.KernelSize, streamFrom);
-                ChannelsLastKernel.Wrap(ReadOnlySpan<float>.Empty, bias, wb, g.Channels, 0, streamFrom);
+                ChannelsLastKernel.Wrap(k32.AsSpan(0, kernel.Length), [], wk, g.OutputChannels, g.KernelSize, streamFrom);
+                ChannelsLastKernel.Wrap(ReadOnlySpan<float>.Empty, bias, wb, g.OutputChannels, 0, streamFrom);
                 if (ws is not null)
                 {
-                    ChannelsLastKernel.Wrap(s32.AsSpan(0, kernel.Length), [], ws, g.Channels, g.KernelSize, streamFrom);
+                    ChannelsLastKernel.Wrap(s32.AsSpan(0, kernel.Length), [], ws, g.OutputChannels, g.KernelSize, streamFrom);
                 }
             }
 
@@ -352,20 +352,65 @@ internal static class HalfForward
             }
 
             int t1 = Math.Min(t0 + _blockSize, _g.OutputLength);
+            if (_g.DepthMultiplier > 1)
+            {
+                RepeatedRows(b, t0, t1);
+                return;
+            }
+
+            ChannelsLast(_g, ref x, ref y, b, t0, t1, _prefetch);
+        }
+
+        /// <summary>Output steps [t0, t1) of batch element b by the fused channels_last kernel of the call's type.</summary>
+        private void ChannelsLast(in Conv1DGeometry g, ref ushort x, ref ushort y, int b, int t0, int t1, bool prefetch)
+        {
             ref float k32 = ref Unsafe.AsRef<float>(_k32);
+            ref float bias = ref _b is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_b);
             ref float wrapped = ref _wrapped is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_wrapped);
             ref float wrappedBias = ref _wrappedBias is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_wrappedBias);
             ref float scaled = ref _scaled is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_scaled);
             ref float scaledWrapped = ref _scaledWrapped is null ? ref Unsafe.NullRef<float>() : ref Unsafe.AsRef<float>(_scaledWrapped);
             if (_float16)
             {
-                HalfChannelsLastKernel<HalfLanes>.Rows(_g, ref x, ref k32, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
+                HalfChannelsLastKernel<HalfLanes>.Rows(g, ref x, ref k32, ref bias, _b is not null, ref y, b, t0, t1, prefetch, _streamFrom,
                     ref wrapped, ref wrappedBias, ref scaled, ref scaledWrapped);
             }
             else
             {
-                HalfChannelsLastKernel<BFloat16Lanes>.Rows(_g, ref x, ref k32, ref bias, _b is not null, ref y, b, t0, t1, _prefetch, _streamFrom,
+                HalfChannelsLastKernel<BFloat16Lanes>.Rows(g, ref x, ref k32, ref bias, _b is not null, ref y, b, t0, t1, prefetch, _streamFrom,
                     ref wrapped, ref wrappedBias, ref Unsafe.NullRef<float>(), ref Unsafe.NullRef<float>());
+            }
+        }
+
+        /// <summary>
+        /// channels_last with M &gt; 1, as the float32 executor does it: the item's input rows [r0, r1) repeated M times into
+        /// a pooled 16-bit buffer (value c * M + m = x[c]), then the M = 1 kernel over it with C * M channels. Its geometry
+        /// starts at row r0 (left padding pl + r0: output t reads buffer row t * s - pl - r0 + j * d, the same rows as
+        /// before, and rows outside [r0, r1) count as padding exactly where they are outside the sequence or unread), with
+        /// enough right padding for outputs up to t1. The buffer holds only the item's rows (ClRowsPerItem steps: in L2),
+        /// so nothing is requested ahead in it.
+        /// </summary>
+        private void RepeatedRows(int b, int t0, int t1)
+        {
+            var g = _g;
+            int l = g.Length, c = g.Channels, m = g.DepthMultiplier, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft, cm = g.OutputChannels;
+            int span = (k - 1) * d + 1;
+            int r0 = Math.Max(0, t0 * s - pl);
+            int r1 = Math.Min(l, (t1 - 1) * s - pl + span);
+            int rows = Math.Max(0, r1 - r0);
+            var sub = new Conv1DGeometry(1, rows, cm, 1, k, s, d, pl + r0, Math.Max(0, (t1 - 1) * s + span - pl - r1), DataFormat.ChannelsLast);
+            ushort[] repeated = ArrayPool<ushort>.Shared.Rent(Math.Max(1, rows * cm));
+            try
+            {
+                Rearrange.Repeat<ushort>(new ReadOnlySpan<ushort>(_x + ((long)b * l + r0) * c, rows * c), repeated, m);
+                fixed (ushort* pr = repeated)
+                {
+                    ChannelsLast(sub, ref Unsafe.AsRef<ushort>(pr), ref Unsafe.AsRef<ushort>(_y + (long)b * g.OutputLength * cm), 0, t0, t1, false);
+                }
+            }
+            finally
+            {
+                ArrayPool<ushort>.Shared.Return(repeated);
             }
         }
     }
