@@ -570,6 +570,8 @@ public class HalfForwardTests
     [Fact]
     public void Sixteen_bit_calls_allocate_nothing_after_warm_up()
     {
+        // M = 2: with AVX-512 the fused kernel over each item's rows repeated into a pooled buffer (the layers below, with
+        // an activation, take the tiled path).
         var g = Conv1DGeometry.ForPadding(4, 600, 32, 2, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast);
         var x = new BFloat16[g.InputCount];
         var k = new BFloat16[g.KernelCount];
