@@ -171,8 +171,10 @@ def dispatch(name, generic, summary, tail_params="int blocks", tail_args="blocks
     w(f"        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, {tail_params})")
     if generic:
         w("        where TS : struct, IStoreMode")
+    if "TR" in generic:
+        w("        where TR : struct, ILineRows")
     w("    {")
-    targs = ", TS" if generic else ""
+    targs = ", TS, TR" if "TR" in generic else ", TS" if generic else ""
     for r in ROW_STEPS:
         w(f"        if (rowSteps == {r})")
         w("        {")
@@ -193,8 +195,9 @@ def widen_taps(indent, offset, base="c"):
         w(f"{indent}k{j} = TK.Value > {j} ? Vector512.LoadUnsafe(ref kernel, (nuint)({base} + {offset} + {j} * kernelStride)) : default;")
 
 
-def half_block(indent, offset, r, taps=True, base="c"):
-    """(Widens the taps at channel base + offset,) runs a block of outputs over the rows (row step r), leaves the sums in a0.."""
+def half_block(indent, offset, r, taps=True, base="c", load=None):
+    """(Loads the taps at channel base + offset,) runs a block of outputs over the rows (row step r), leaves the sums in a0..
+    load: the row load expression (of xi), or None for a plain 16-lane load."""
     if taps:
         widen_taps(indent, offset, base)
     w(f"{indent}b = hasBias ? Vector512.LoadUnsafe(ref bias, (nuint)({base} + {offset})) : default;")
@@ -203,7 +206,7 @@ def half_block(indent, offset, r, taps=True, base="c"):
     for i in range(r * (MAX_STEPS - 1) + MAX_TAPS):
         w(f"{indent}if ({r * (MAX_STEPS - 1)} + TK.Value > {i})")
         w(indent + "{")
-        w(f"{indent}    v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));")
+        w(f"{indent}    v = TL.Widen({load or 'Vector256.LoadUnsafe(ref x, (nuint)xi)'});")
         w(f"{indent}    seen = TL.Track(seen, v);")
         w(f"{indent}    xi += rowStride;")
         for q in range(MAX_STEPS):
@@ -266,8 +269,8 @@ for r in ROW_STEPS:
     half_block("            ", 0, r, taps=False)
     store_block("TL.Narrow(a{q}).StoreUnsafe(ref y, (nuint)yi);", [f"xo += {MAX_STEPS * r} * rowStride;", f"yo += {MAX_STEPS} * outStride;"])
     w("")
-dispatch("ColumnLine", "<TS>", f"Calls <see cref=\"ColumnLine1{{TK, TS}}\"/> or its row-step sibling with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.",
-         "int count, nint xStep, nint yStep, nint kStep", "count, xStep, yStep, kStep")
+dispatch("ColumnLine", "<TS, TR>", f"Calls <see cref=\"ColumnLine1{{TK, TS, TR}}\"/> or its row-step sibling with <paramref name=\"taps\"/> (1 to {MAX_TAPS}) as a constant.",
+         "int count, nint xStep, nint yStep, nint kStep, nint other, int split", "count, xStep, yStep, kStep, other, split")
 for r in ROW_STEPS:
     w("    /// <summary>")
     w(f"    /// <paramref name=\"count\"/> blocks of {MAX_STEPS} outputs (row step {r}), the first for the 32 channels at <paramref name=\"c\"/>")
@@ -280,21 +283,26 @@ for r in ROW_STEPS:
     w("    /// from two sweeps would read it first. The float32 taps are loaded per block and half (from L1); the held halves, the")
     w("    /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so")
     w("    /// identical bits. Returns whether every input row it loaded was finite (<see cref=\"IHalfLanes.Track\"/>).")
+    w("    /// <typeparamref name=\"TR\"/> loads the rows (<see cref=\"ILineRows\"/>: whole rows, or a line straddling two output")
+    w("    /// rows, its lanes from <paramref name=\"split\"/> on read <paramref name=\"other\"/> values further on).")
     w("    /// </summary>")
     w("    [MethodImpl(MethodImplOptions.AggressiveOptimization)]")
-    w(f"    private static bool ColumnLine{r}<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,")
-    w("        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)")
+    w(f"    private static bool ColumnLine{r}<TK, TS, TR>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,")
+    w("        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep, nint other, int split)")
     w("        where TK : struct, IConstant")
     w("        where TS : struct, IStoreMode")
+    w("        where TR : struct, ILineRows")
     w("    {")
     declare("        ")
+    w("        var lowFrom = TR.From(split, 0);")
+    w("        var highFrom = TR.From(split, 16);")
     w("        nint xo = c, yo = c, ko = c;")
     w("        for (int blk = 0; blk < count; blk++)")
     w("        {")
-    half_block("            ", 0, r, base="ko")
+    half_block("            ", 0, r, base="ko", load="TR.Load(ref x, xi, other, lowFrom)")
     w("            " + " ".join(f"Vector512<uint> l{q} = TL.Round(a{q});" for q in range(MAX_STEPS)))
     w("")
-    half_block("            ", 16, r, base="ko")
+    half_block("            ", 16, r, base="ko", load="TR.Load(ref x, xi, other, highFrom)")
     store_block("StoreModes.PutLine<TS>(TL.Pack(l{q}, TL.Round(a{q})), ref y, yi);",
                 ["xo += xStep;", "yo += yStep;", "ko += kStep;"])
     if r != ROW_STEPS[-1]:

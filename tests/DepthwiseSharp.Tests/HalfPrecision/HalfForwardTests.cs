@@ -309,7 +309,8 @@ public class HalfForwardTests
     /// the channels around the lines go step by step), channel counts of one, two and three lines, taps 1 to 12, strides
     /// 1 and 2, dilations 1, 2 and 4 (column phases; stride 2 with dilation 1 walks rows two apart), rows of 2 and 4 KiB
     /// (one-block tiles walked across runs of lines), lengths that leave steps after the last block, bias or none, 1 and 2
-    /// threads: always the float32 reference on the widened values, rounded once.
+    /// threads: always the float32 reference on the widened values, rounded once. Streaming from a line boundary past the
+    /// row's start wraps the run of steps, at stride 2 with the line straddling two steps read from both steps' rows.
     /// </summary>
     [Fact]
     public void Bfloat16_fused_line_stores_at_every_output_alignment_match_the_reference()
@@ -338,6 +339,11 @@ public class HalfForwardTests
         CheckFusedLines(Conv1DGeometry.ForPadding(1, 37, 1056 - 32, 1, 7, 2, 1, Padding.Causal, DataFormat.ChannelsLast), 17, rng, withBias: true);
         CheckFusedLines<Half>(Conv1DGeometry.ForPadding(1, 29, 1024, 1, 5, 1, 1, Padding.Same, DataFormat.ChannelsLast), 6, rng, withBias: true);
         CheckFusedLines<Half>(Conv1DGeometry.ForPadding(1, 37, 2048, 1, 3, 2, 1, Padding.Valid, DataFormat.ChannelsLast), 0, rng, withBias: false);
+
+        // Stride 2 on one-block tiles with the lines starting past each row's start: the runs of lines, then the line that
+        // straddles two steps.
+        CheckFusedLines(Conv1DGeometry.ForPadding(1, 37, 1024, 1, 5, 2, 1, Padding.Same, DataFormat.ChannelsLast), 9, rng, withBias: true);
+        CheckFusedLines<Half>(Conv1DGeometry.ForPadding(2, 41, 1024, 1, 4, 2, 1, Padding.Valid, DataFormat.ChannelsLast), 23, rng, withBias: true);
     }
 
     private static void CheckFusedLines(in Conv1DGeometry g, int offset, Random rng, bool withBias) => CheckFusedLines<BFloat16>(g, offset, rng, withBias);
@@ -479,14 +485,17 @@ public class HalfForwardTests
 
     /// <summary>Which fused bfloat16 calls stream: the rule stated on <c>ForwardPolicy.FusedStreamingStart</c>.</summary>
     [Fact]
-    public void Bfloat16_fused_calls_with_strides_above_1_stream_only_from_a_row_start()
+    public void Bfloat16_fused_calls_stream_from_any_line_boundary_at_the_strides_the_column_kernel_walks()
     {
         var strided = Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 2, 1, Padding.Valid, DataFormat.ChannelsLast);
         var unstrided = Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        var unwalked = Conv1DGeometry.ForPadding(16, 4096, 256, 1, 7, 3, 1, Padding.Valid, DataFormat.ChannelsLast);
         Assert.Equal(0, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(strided, 4096, false));
-        Assert.Equal(-1, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(strided, 4096 + 28, false));
-        Assert.Equal(18, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(strided, 4096 + 28, true));
+        Assert.Equal(18, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(strided, 4096 + 28, false));
         Assert.Equal(18, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(unstrided, 4096 + 28, false));
+        Assert.Equal(0, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(unwalked, 4096, false));
+        Assert.Equal(-1, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(unwalked, 4096 + 28, false));
+        Assert.Equal(18, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(unwalked, 4096 + 28, true));
         var cached = Conv1DGeometry.ForPadding(1, 512, 256, 1, 7, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
         Assert.Equal(-1, DepthwiseSharp.Kernels.ForwardPolicy.FusedStreamingStart(cached, 4096 + 28, false));
     }

@@ -275,16 +275,17 @@ internal static class ForwardPolicy
         && System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512BW.IsSupported;
 
     /// <summary>
-    /// The first channel the fused bfloat16 channels_last kernel stores non-temporally, or -1: <see cref="StreamingStart{T}"/>'s
-    /// rule, except that with strides above 1 (unless <paramref name="force"/>) only an output whose lines start at each
-    /// row's start streams. Such strides cannot wrap the kernel (the next step's inputs do not follow in memory), so lines
-    /// starting past the row's start would leave the channels around them to the step loop, every step: slower than not
-    /// streaming (16x4096x256 k7 s2, 1 thread, lines 14 values in: 5.3 ms streamed, 4.5 not; 3.0 when aligned).
+    /// The first channel the fused 16-bit channels_last kernel stores non-temporally, or -1: <see cref="StreamingStart{T}"/>'s
+    /// rule, except that with strides above 1 that the column kernel does not walk (<see cref="ColumnKernel.Walks"/>;
+    /// unless <paramref name="force"/>) only an output whose lines start at each row's start streams: the step loop would
+    /// do the channels around the lines, every step, slower than not streaming (16x4096x256 k7 s2, 1 thread, lines 14
+    /// values in: 5.3 ms streamed that way, 4.5 not; 3.0 when aligned). Where it walks, a wrapped run's line straddling
+    /// two steps reads each step's part from its own rows (<see cref="StraddlingRows"/>), so every line is whole.
     /// </summary>
     public static int FusedStreamingStart(in Conv1DGeometry g, nint y, bool force)
     {
         int start = StreamingStart<BFloat16>(g, y, false, KernelVariant.Vector512, force);
-        return start > 0 && g.Stride != 1 && !force ? -1 : start;
+        return start > 0 && g.Stride != 1 && !force && !ColumnKernel.Walks(g.Stride, g.Dilation) ? -1 : start;
     }
 
     /// <summary>

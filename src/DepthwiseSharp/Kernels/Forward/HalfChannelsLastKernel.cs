@@ -57,15 +57,15 @@ internal static partial class HalfChannelsLastKernel<TL>
         {
             Steps(g, ref xb, ref kernel, ref bias, hasBias, ref yb, t0, a, prefetch);
             nint tapStep = (nint)d * c;
-            if (streamFrom > 0 && s == 1 && !Unsafe.IsNullRef(ref wrapped) && z - a >= 2)
+            if (streamFrom > 0 && !Unsafe.IsNullRef(ref wrapped) && z - a >= 2)
             {
-                // Interior step t reads from row t - pl.
-                Step(ref Unsafe.Add(ref xb, (nint)(a - pl) * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)a * c), 0, streamFrom, c, k,
+                // Interior step t reads from row t * s - pl.
+                Step(ref Unsafe.Add(ref xb, (nint)(a * s - pl) * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)a * c), 0, streamFrom, c, k,
                     tapStep);
                 Columns<StreamingStores>(g, ref xb, ref wrapped, ref scaledWrapped, c + streamFrom, ref wrappedBias, hasBias, ref yb, a, z - 1, prefetch,
                     streamFrom, true);
                 StoreModes.Fence();
-                Step(ref Unsafe.Add(ref xb, (nint)(z - 1 - pl) * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)(z - 1) * c), streamFrom,
+                Step(ref Unsafe.Add(ref xb, (nint)((z - 1) * s - pl) * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yb, (nint)(z - 1) * c), streamFrom,
                     c, c, k, tapStep);
             }
             else if (streamFrom >= 0)
@@ -97,7 +97,7 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// <see cref="ColumnKernel.Tiles{T, TV, TS}"/> walks them: tiles of <see cref="ForwardPolicy.ColumnTile{T}"/> steps (by
     /// the 16-bit rows' bytes), each split into p = d / s phases of outputs p apart (whose windows are one dilation apart;
     /// one phase with rows two units apart when s = 2 d, <see cref="ColumnKernel.RowSteps"/>), each phase swept a 64-byte
-    /// line (32 channels, <see cref="ColumnLine1{TK, TS}"/> and its row-step sibling) at a time from channel
+    /// line (32 channels, <see cref="ColumnLine1{TK, TS, TR}"/> and its row-step sibling) at a time from channel
     /// <paramref name="ca"/> in blocks of <see cref="BlockSteps"/> outputs, then 16 channels left over
     /// (<see cref="Column1{TK}"/>); a phase's last outputs and the channels before <paramref name="ca"/> and after the
     /// sweeps go step by step. The lines are stored the <typeparamref name="TS"/> way (streaming: <paramref name="ca"/> is
@@ -122,6 +122,13 @@ internal static partial class HalfChannelsLastKernel<TL>
         int runs = tile == BlockSteps ? (lines + ColumnKernel.ChannelRun - 1) / ColumnKernel.ChannelRun : lines;
         int ce = half ? cl + Lanes : cl, sweeps = runs + (half ? 1 : 0);
         int first0 = wrap ? ca : 0;
+        // A wrapped run with stride s > 1: each step's last line straddles into the next step's first ca channels, whose
+        // inputs are s rows on, not the next row: that line's lanes from 32 - ca on are read (s - 1) * C values further
+        // (StraddlingRows). The other lines read whole rows.
+        bool straddle = wrap && s > 1;
+        int plain = straddle ? lines - 1 : lines;
+        nint other = (nint)(s - 1) * c;
+        int split = 2 * Lanes - ca;
         nint tapStep = (nint)d * c, outputRows = (nint)p * s * c;
         bool prefetchTiles = prefetch && ColumnKernel.PrefetchesTiles(p, tapStep * sizeof(ushort));
         for (int ta = t0; ta < t1; ta += tile)
@@ -151,18 +158,25 @@ internal static partial class HalfChannelsLastKernel<TL>
                     if (done > 0)
                     {
                         // One block per tile (walks that alias in L1): a call walks the block across a run of lines.
-                        for (int v = 0; tile == BlockSteps && v < lines; v += ColumnKernel.ChannelRun)
+                        for (int v = 0; tile == BlockSteps && v < plain; v += ColumnKernel.ChannelRun)
                         {
                             inputs.Request(ref xb, 0, c, phase * sweeps + v / ColumnKernel.ChannelRun);
-                            clean &= Lines<TS>(finite, rowSteps, k, ref xs, tapStep, ref taps, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
-                                ca + (nint)v * 2 * Lanes, Math.Min(ColumnKernel.ChannelRun, lines - v), 2 * Lanes, 2 * Lanes, 2 * Lanes);
+                            clean &= Lines<TS, WholeRows>(finite, rowSteps, k, ref xs, tapStep, ref taps, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
+                                ca + (nint)v * 2 * Lanes, Math.Min(ColumnKernel.ChannelRun, plain - v), 2 * Lanes, 2 * Lanes, 2 * Lanes, 0, 0);
                         }
 
-                        for (int v = 0; tile != BlockSteps && v < lines; v++)
+                        for (int v = 0; tile != BlockSteps && v < plain; v++)
                         {
                             inputs.Request(ref xb, 0, c, phase * sweeps + v);
-                            clean &= Lines<TS>(finite, rowSteps, k, ref xs, tapStep, ref taps, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
-                                ca + (nint)v * 2 * Lanes, blocks, BlockSteps * rowSteps * tapStep, BlockSteps * (nint)p * c, 0);
+                            clean &= Lines<TS, WholeRows>(finite, rowSteps, k, ref xs, tapStep, ref taps, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
+                                ca + (nint)v * 2 * Lanes, blocks, BlockSteps * rowSteps * tapStep, BlockSteps * (nint)p * c, 0, 0, 0);
+                        }
+
+                        if (straddle)
+                        {
+                            inputs.Request(ref xb, 0, c, phase * sweeps + (tile == BlockSteps ? plain / ColumnKernel.ChannelRun : plain));
+                            clean &= Lines<TS, StraddlingRows>(finite, rowSteps, k, ref xs, tapStep, ref taps, kernelStride, ref bias, hasBias, ref ys,
+                                (nint)p * c, ca + (nint)plain * 2 * Lanes, blocks, BlockSteps * rowSteps * tapStep, BlockSteps * (nint)p * c, 0, other, split);
                         }
 
                         if (half)
@@ -191,8 +205,18 @@ internal static partial class HalfChannelsLastKernel<TL>
 
                     for (int i = done; i < n; i++)
                     {
-                        Step(ref Unsafe.Add(ref xs, i * outputRows), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * c), first0, end,
-                            (int)kernelStride, k, tapStep);
+                        ref ushort xi = ref Unsafe.Add(ref xs, i * outputRows);
+                        ref ushort yi = ref Unsafe.Add(ref ys, (nint)i * p * c);
+                        if (straddle)
+                        {
+                            // The step's own channels, then the next step's first ca from its own rows (s rows on).
+                            Step(ref xi, ref kernel, ref bias, hasBias, ref yi, first0, c, (int)kernelStride, k, tapStep);
+                            Step(ref Unsafe.Add(ref xi, (nint)s * c), ref kernel, ref bias, hasBias, ref Unsafe.Add(ref yi, c), 0, ca, (int)kernelStride, k, tapStep);
+                        }
+                        else
+                        {
+                            Step(ref xi, ref kernel, ref bias, hasBias, ref yi, first0, end, (int)kernelStride, k, tapStep);
+                        }
                     }
                 }
 
@@ -213,19 +237,20 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// returns whether every input row they loaded was finite.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Lines<TS>(bool finite, int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias,
-        bool hasBias, ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
+    private static bool Lines<TS, TR>(bool finite, int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias,
+        bool hasBias, ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep, nint other, int split)
         where TS : struct, IStoreMode
+        where TR : struct, ILineRows
     {
         if (finite)
         {
-            return HalfChannelsLastKernel<FiniteHalfLanes>.ColumnLineDispatch<TS>(rowSteps, taps, ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias,
-                ref y, outStride, c, count, xStep, yStep, kStep);
+            return HalfChannelsLastKernel<FiniteHalfLanes>.ColumnLineDispatch<TS, TR>(rowSteps, taps, ref x, rowStride, ref kernel, kernelStride, ref bias,
+                hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
         }
         else
         {
-            return ColumnLineDispatch<TS>(rowSteps, taps, ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep,
-                yStep, kStep);
+            return ColumnLineDispatch<TS, TR>(rowSteps, taps, ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep,
+                yStep, kStep, other, split);
         }
     }
 
@@ -335,4 +360,46 @@ internal static partial class HalfChannelsLastKernel<TL>
             Unsafe.Add(ref y, c0) = TL.Narrow(a);
         }
     }
+}
+
+/// <summary>How the 16-bit line kernels load 16 values of a row (<c>ColumnLine1</c> and its siblings).</summary>
+internal interface ILineRows
+{
+    /// <summary>The lanes of the half-line starting at lane <paramref name="first"/> (0 or 16) that read further on: lanes from <paramref name="split"/> on.</summary>
+    static abstract Vector256<ushort> From(int split, int first);
+
+    /// <summary>The 16 values at <c>x + i</c>, those in the lanes of <paramref name="from"/> taken <paramref name="other"/> values further on.</summary>
+    static abstract Vector256<ushort> Load(ref ushort x, nint i, nint other, Vector256<ushort> from);
+}
+
+/// <summary>Whole rows: the 16 values at <c>x + i</c>.</summary>
+internal readonly struct WholeRows : ILineRows
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ushort> From(int split, int first) => default;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ushort> Load(ref ushort x, nint i, nint other, Vector256<ushort> from) => Vector256.LoadUnsafe(ref x, (nuint)i);
+}
+
+/// <summary>
+/// A line straddling two output steps of a strided wrapped run: its lanes before the split hold the end of one step's
+/// channels, read from that step's rows; the lanes from the split on hold the next step's first channels, which read
+/// rows s further on, (s - 1) * C values past where a contiguous load would take them. Two loads and a blend: the load
+/// further on reads only within the rows the next step reads anyway.
+/// </summary>
+internal readonly struct StraddlingRows : ILineRows
+{
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ushort> From(int split, int first) =>
+        Vector256.GreaterThanOrEqual(Vector256.Create((ushort)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector256.Create((ushort)first),
+            Vector256.Create((ushort)split));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<ushort> Load(ref ushort x, nint i, nint other, Vector256<ushort> from) =>
+        Vector256.ConditionalSelect(from, Vector256.LoadUnsafe(ref x, (nuint)(i + other)), Vector256.LoadUnsafe(ref x, (nuint)i));
 }

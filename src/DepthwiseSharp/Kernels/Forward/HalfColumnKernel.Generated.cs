@@ -686,29 +686,30 @@ internal static partial class HalfChannelsLastKernel<TL>
     }
 
     /// <summary>
-    /// Calls <see cref="ColumnLine1{TK, TS}"/> or its row-step sibling with <paramref name="taps"/> (1 to 12) as a constant.
+    /// Calls <see cref="ColumnLine1{TK, TS, TR}"/> or its row-step sibling with <paramref name="taps"/> (1 to 12) as a constant.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static bool ColumnLineDispatch<TS>(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,
-        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
+    internal static bool ColumnLineDispatch<TS, TR>(int rowSteps, int taps, ref ushort x, nint rowStride, ref float kernel, nint kernelStride,
+        ref float bias, bool hasBias, ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep, nint other, int split)
         where TS : struct, IStoreMode
+        where TR : struct, ILineRows
     {
         if (rowSteps == 1)
         {
             switch (taps)
             {
-                case 1: return ColumnLine1<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 2: return ColumnLine1<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 3: return ColumnLine1<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 4: return ColumnLine1<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 5: return ColumnLine1<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 6: return ColumnLine1<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 7: return ColumnLine1<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 8: return ColumnLine1<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 9: return ColumnLine1<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 10: return ColumnLine1<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 11: return ColumnLine1<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 12: return ColumnLine1<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 1: return ColumnLine1<Const1, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 2: return ColumnLine1<Const2, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 3: return ColumnLine1<Const3, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 4: return ColumnLine1<Const4, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 5: return ColumnLine1<Const5, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 6: return ColumnLine1<Const6, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 7: return ColumnLine1<Const7, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 8: return ColumnLine1<Const8, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 9: return ColumnLine1<Const9, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 10: return ColumnLine1<Const10, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 11: return ColumnLine1<Const11, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 12: return ColumnLine1<Const12, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
             }
         }
 
@@ -716,18 +717,18 @@ internal static partial class HalfChannelsLastKernel<TL>
         {
             switch (taps)
             {
-                case 1: return ColumnLine2<Const1, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 2: return ColumnLine2<Const2, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 3: return ColumnLine2<Const3, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 4: return ColumnLine2<Const4, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 5: return ColumnLine2<Const5, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 6: return ColumnLine2<Const6, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 7: return ColumnLine2<Const7, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 8: return ColumnLine2<Const8, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 9: return ColumnLine2<Const9, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 10: return ColumnLine2<Const10, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 11: return ColumnLine2<Const11, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
-                case 12: return ColumnLine2<Const12, TS>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep);
+                case 1: return ColumnLine2<Const1, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 2: return ColumnLine2<Const2, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 3: return ColumnLine2<Const3, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 4: return ColumnLine2<Const4, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 5: return ColumnLine2<Const5, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 6: return ColumnLine2<Const6, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 7: return ColumnLine2<Const7, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 8: return ColumnLine2<Const8, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 9: return ColumnLine2<Const9, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 10: return ColumnLine2<Const10, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 11: return ColumnLine2<Const11, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
+                case 12: return ColumnLine2<Const12, TS, TR>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, other, split);
             }
         }
 
@@ -745,17 +746,22 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// from two sweeps would read it first. The float32 taps are loaded per block and half (from L1); the held halves, the
     /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so
     /// identical bits. Returns whether every input row it loaded was finite (<see cref="IHalfLanes.Track"/>).
+    /// <typeparamref name="TR"/> loads the rows (<see cref="ILineRows"/>: whole rows, or a line straddling two output
+    /// rows, its lanes from <paramref name="split"/> on read <paramref name="other"/> values further on).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool ColumnLine1<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
-        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
+    private static bool ColumnLine1<TK, TS, TR>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
+        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep, nint other, int split)
         where TK : struct, IConstant
         where TS : struct, IStoreMode
+        where TR : struct, ILineRows
     {
         Vector512<float> k0; Vector512<float> k1; Vector512<float> k2; Vector512<float> k3; Vector512<float> k4; Vector512<float> k5; Vector512<float> k6; Vector512<float> k7; Vector512<float> k8; Vector512<float> k9; Vector512<float> k10; Vector512<float> k11;
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
         Vector512<float> b, v, seen = default;
         nint xi;
+        var lowFrom = TR.From(split, 0);
+        var highFrom = TR.From(split, 16);
         nint xo = c, yo = c, ko = c;
         for (int blk = 0; blk < count; blk++)
         {
@@ -776,7 +782,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             xi = xo + 0;
             if (7 + TK.Value > 0)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
@@ -784,7 +790,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 1)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
@@ -793,7 +799,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 2)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
@@ -803,7 +809,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 3)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
@@ -814,7 +820,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 4)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
@@ -826,7 +832,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 5)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
@@ -839,7 +845,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 6)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
@@ -853,7 +859,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 7)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
@@ -868,7 +874,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 8)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
@@ -883,7 +889,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 9)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
@@ -898,7 +904,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 10)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
@@ -913,7 +919,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 11)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
@@ -928,7 +934,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 12)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
@@ -942,7 +948,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 13)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
@@ -955,7 +961,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 14)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
@@ -967,7 +973,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 15)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
@@ -978,7 +984,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 16)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
@@ -988,7 +994,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 17)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
@@ -997,7 +1003,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 18)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
@@ -1022,7 +1028,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             xi = xo + 16;
             if (7 + TK.Value > 0)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
@@ -1030,7 +1036,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 1)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
@@ -1039,7 +1045,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 2)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
@@ -1049,7 +1055,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 3)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
@@ -1060,7 +1066,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 4)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
@@ -1072,7 +1078,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 5)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
@@ -1085,7 +1091,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 6)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
@@ -1099,7 +1105,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 7)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
@@ -1114,7 +1120,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 8)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
@@ -1129,7 +1135,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 9)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
@@ -1144,7 +1150,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 10)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
@@ -1159,7 +1165,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 11)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
@@ -1174,7 +1180,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 12)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
@@ -1188,7 +1194,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 13)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
@@ -1201,7 +1207,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 14)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
@@ -1213,7 +1219,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 15)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
@@ -1224,7 +1230,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 16)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
@@ -1234,7 +1240,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 17)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
@@ -1243,7 +1249,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (7 + TK.Value > 18)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
@@ -1284,17 +1290,22 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// from two sweeps would read it first. The float32 taps are loaded per block and half (from L1); the held halves, the
     /// block's sums and its taps take 17 + TK registers. Same operations per output as the 16-channel kernel, so
     /// identical bits. Returns whether every input row it loaded was finite (<see cref="IHalfLanes.Track"/>).
+    /// <typeparamref name="TR"/> loads the rows (<see cref="ILineRows"/>: whole rows, or a line straddling two output
+    /// rows, its lanes from <paramref name="split"/> on read <paramref name="other"/> values further on).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool ColumnLine2<TK, TS>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
-        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep)
+    private static bool ColumnLine2<TK, TS, TR>(ref ushort x, nint rowStride, ref float kernel, nint kernelStride, ref float bias, bool hasBias,
+        ref ushort y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep, nint other, int split)
         where TK : struct, IConstant
         where TS : struct, IStoreMode
+        where TR : struct, ILineRows
     {
         Vector512<float> k0; Vector512<float> k1; Vector512<float> k2; Vector512<float> k3; Vector512<float> k4; Vector512<float> k5; Vector512<float> k6; Vector512<float> k7; Vector512<float> k8; Vector512<float> k9; Vector512<float> k10; Vector512<float> k11;
         Vector512<float> a0; Vector512<float> a1; Vector512<float> a2; Vector512<float> a3; Vector512<float> a4; Vector512<float> a5; Vector512<float> a6; Vector512<float> a7;
         Vector512<float> b, v, seen = default;
         nint xi;
+        var lowFrom = TR.From(split, 0);
+        var highFrom = TR.From(split, 16);
         nint xo = c, yo = c, ko = c;
         for (int blk = 0; blk < count; blk++)
         {
@@ -1315,7 +1326,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             xi = xo + 0;
             if (14 + TK.Value > 0)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
@@ -1323,7 +1334,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 1)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
@@ -1331,7 +1342,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 2)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
@@ -1340,7 +1351,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 3)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
@@ -1349,7 +1360,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 4)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
@@ -1359,7 +1370,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 5)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
@@ -1369,7 +1380,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 6)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
@@ -1380,7 +1391,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 7)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
@@ -1391,7 +1402,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 8)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
@@ -1403,7 +1414,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 9)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
@@ -1415,7 +1426,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 10)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
@@ -1428,7 +1439,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 11)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
@@ -1441,7 +1452,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 12)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
@@ -1454,7 +1465,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 13)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
@@ -1467,7 +1478,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 14)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
@@ -1480,7 +1491,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 15)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
@@ -1493,7 +1504,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 16)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
@@ -1505,7 +1516,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 17)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
@@ -1517,7 +1528,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 18)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
@@ -1528,7 +1539,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 19)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
@@ -1539,7 +1550,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 20)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
@@ -1549,7 +1560,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 21)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
@@ -1559,7 +1570,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 22)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
@@ -1568,7 +1579,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 23)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
@@ -1577,7 +1588,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 24)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
@@ -1585,7 +1596,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 25)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, lowFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }
@@ -1610,7 +1621,7 @@ internal static partial class HalfChannelsLastKernel<TL>
             xi = xo + 16;
             if (14 + TK.Value > 0)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 a0 = Vector512.FusedMultiplyAdd(v, k0, a0);
@@ -1618,7 +1629,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 1)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 1) { a0 = Vector512.FusedMultiplyAdd(v, k1, a0); }
@@ -1626,7 +1637,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 2)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 2) { a0 = Vector512.FusedMultiplyAdd(v, k2, a0); }
@@ -1635,7 +1646,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 3)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 3) { a0 = Vector512.FusedMultiplyAdd(v, k3, a0); }
@@ -1644,7 +1655,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 4)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 4) { a0 = Vector512.FusedMultiplyAdd(v, k4, a0); }
@@ -1654,7 +1665,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 5)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 5) { a0 = Vector512.FusedMultiplyAdd(v, k5, a0); }
@@ -1664,7 +1675,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 6)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 6) { a0 = Vector512.FusedMultiplyAdd(v, k6, a0); }
@@ -1675,7 +1686,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 7)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 7) { a0 = Vector512.FusedMultiplyAdd(v, k7, a0); }
@@ -1686,7 +1697,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 8)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 8) { a0 = Vector512.FusedMultiplyAdd(v, k8, a0); }
@@ -1698,7 +1709,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 9)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 9) { a0 = Vector512.FusedMultiplyAdd(v, k9, a0); }
@@ -1710,7 +1721,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 10)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a0 = Vector512.FusedMultiplyAdd(v, k10, a0); }
@@ -1723,7 +1734,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 11)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a0 = Vector512.FusedMultiplyAdd(v, k11, a0); }
@@ -1736,7 +1747,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 12)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a1 = Vector512.FusedMultiplyAdd(v, k10, a1); }
@@ -1749,7 +1760,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 13)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a1 = Vector512.FusedMultiplyAdd(v, k11, a1); }
@@ -1762,7 +1773,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 14)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a2 = Vector512.FusedMultiplyAdd(v, k10, a2); }
@@ -1775,7 +1786,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 15)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a2 = Vector512.FusedMultiplyAdd(v, k11, a2); }
@@ -1788,7 +1799,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 16)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a3 = Vector512.FusedMultiplyAdd(v, k10, a3); }
@@ -1800,7 +1811,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 17)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a3 = Vector512.FusedMultiplyAdd(v, k11, a3); }
@@ -1812,7 +1823,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 18)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a4 = Vector512.FusedMultiplyAdd(v, k10, a4); }
@@ -1823,7 +1834,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 19)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a4 = Vector512.FusedMultiplyAdd(v, k11, a4); }
@@ -1834,7 +1845,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 20)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a5 = Vector512.FusedMultiplyAdd(v, k10, a5); }
@@ -1844,7 +1855,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 21)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a5 = Vector512.FusedMultiplyAdd(v, k11, a5); }
@@ -1854,7 +1865,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 22)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a6 = Vector512.FusedMultiplyAdd(v, k10, a6); }
@@ -1863,7 +1874,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 23)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a6 = Vector512.FusedMultiplyAdd(v, k11, a6); }
@@ -1872,7 +1883,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 24)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 10) { a7 = Vector512.FusedMultiplyAdd(v, k10, a7); }
@@ -1880,7 +1891,7 @@ internal static partial class HalfChannelsLastKernel<TL>
 
             if (14 + TK.Value > 25)
             {
-                v = TL.Widen(Vector256.LoadUnsafe(ref x, (nuint)xi));
+                v = TL.Widen(TR.Load(ref x, xi, other, highFrom));
                 seen = TL.Track(seen, v);
                 xi += rowStride;
                 if (TK.Value > 11) { a7 = Vector512.FusedMultiplyAdd(v, k11, a7); }

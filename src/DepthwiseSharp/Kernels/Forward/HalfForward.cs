@@ -166,7 +166,7 @@ internal static class HalfForward
             int streamFrom = streaming == false || !last ? -1 : ForwardPolicy.FusedStreamingStart(g, (nint)py, streaming == true);
 
             // channels_last reads the kernel as float32, widened once here: a tap is then one load per block, not a load and
-            // a conversion. Stride 1 streaming from a channel past the row's start: the kernel and bias wrapped
+            // a conversion. Streaming from a channel past the row's start: the kernel and bias wrapped
             // (HalfChannelsLastKernel.Rows).
             float[]? k32 = last ? ArrayPool<float>.Shared.Rent(kernel.Length) : null;
             if (last)
@@ -185,7 +185,7 @@ internal static class HalfForward
             }
 
             int wl = g.OutputChannels + streamFrom;
-            bool wrap = streamFrom > 0 && g.Stride == 1;
+            bool wrap = streamFrom > 0;
             int wrappedLength = (g.KernelSize + 1) * wl;
             float[]? wk = wrap ? ArrayPool<float>.Shared.Rent(wrappedLength) : null;
             float[]? ws = wrap && s32 is not null ? ArrayPool<float>.Shared.Rent(wrappedLength) : null;
