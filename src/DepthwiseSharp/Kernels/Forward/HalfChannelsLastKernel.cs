@@ -34,11 +34,12 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// The interior (every tap inside the sequence) takes the column kernel (<see cref="Columns"/>) where it walks the
     /// stride and dilation (<see cref="ColumnKernel.Walks"/>); the rest goes step by step. <paramref name="prefetch"/>: request input rows ahead (calls from
     /// memory). <paramref name="streamFrom"/>: -1, or the first channel the column kernel stores non-temporally in whole
-    /// lines (<see cref="ForwardPolicy.StreamingStart{T}"/>; y pinned). With stride 1 and a <paramref name="wrapped"/>
-    /// kernel (<see cref="ChannelsLastKernel.Wrap{T}"/>: k rows of C + streamFrom taps, taken modulo C; its bias row in
+    /// lines (<see cref="ForwardPolicy.StreamingStart{T}"/>; y pinned). With a <paramref name="wrapped"/> kernel
+    /// (<see cref="ChannelsLastKernel.Wrap{T}"/>: k rows of C + streamFrom taps, taken modulo C; its bias row in
     /// <paramref name="wrappedBias"/>), every interior step but the last covers channels [streamFrom, C + streamFrom), its
-    /// last line running on into the next step's first channels, whose inputs follow in memory (stride 1): every line
-    /// is then written whole by one step. The first step's head and the last step (unwrapped) take ordinary stores.
+    /// last line running on into the next step's first channels, whose inputs follow in memory at stride 1 and are read
+    /// from s rows on at stride s (<see cref="StraddlingRows"/>): every line is then written whole by one step. The first
+    /// step's head and the last step (unwrapped) take ordinary stores.
     /// <paramref name="scaled"/> and <paramref name="scaledWrapped"/>: float16 with finite taps and bias, the same taps
     /// times <see cref="FiniteHalfLanes.TapScale"/>, for the column tiles the finite lanes compute; otherwise null refs.
     /// </summary>
@@ -101,9 +102,9 @@ internal static partial class HalfChannelsLastKernel<TL>
     /// <paramref name="ca"/> in blocks of <see cref="BlockSteps"/> outputs, then 16 channels left over
     /// (<see cref="Column1{TK}"/>); a phase's last outputs and the channels before <paramref name="ca"/> and after the
     /// sweeps go step by step. The lines are stored the <typeparamref name="TS"/> way (streaming: <paramref name="ca"/> is
-    /// the first line boundary of every output row); the rest takes ordinary stores. <paramref name="wrap"/> (stride 1, a
-    /// wrapped kernel of <paramref name="kernelStride"/> = C + ca taps a row, see <see cref="Rows"/>): each step covers
-    /// [ca, C + ca) in whole lines, leftover steps included, and nothing else. From memory the next tile's new rows
+    /// the first line boundary of every output row); the rest takes ordinary stores. <paramref name="wrap"/> (a wrapped
+    /// kernel of <paramref name="kernelStride"/> = C + ca taps a row, see <see cref="Rows"/>): each step covers [ca, C + ca)
+    /// in whole lines, leftover steps included, and nothing else; at strides above 1 its last line straddling two steps. From memory the next tile's new rows
     /// are requested while a tile is computed, a slice per sweep, on the walks where the float32 column kernel requests
     /// them (<see cref="ColumnKernel.PrefetchesTiles"/>). <paramref name="scaled"/>: the taps for <see cref="FiniteHalfLanes"/>
     /// (<see cref="Rows"/>), laid out as <paramref name="kernel"/>, or a null ref.
