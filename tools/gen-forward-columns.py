@@ -47,6 +47,7 @@ w("{")
 w(f"    /// <summary>Most taps the column kernel takes (more go through the step loop).</summary>")
 w(f"    internal const int MaxTaps = {MAX_TAPS};")
 w("")
+float_start = len(out)
 w("    /// <summary>")
 w("    /// Calls <see cref=\"ColumnStep1{T, TV, TS, TB, TK}\"/> (or its row-step sibling) with <paramref name=\"steps\"/> (4 or 8), <paramref name=\"taps\"/>")
 w(f"    /// (1 to {MAX_TAPS}) and <paramref name=\"rowSteps\"/> ({' or '.join(map(str, ROW_STEPS))}) as constants.")
@@ -145,6 +146,39 @@ for r in ROW_STEPS:
     w("    }")
     if r != ROW_STEPS[-1]:
         w("")
+
+# The stitched family (ChannelsLastKernel.StitchedRun): the same dispatch and block code, each block's vectors stitched
+# with the previous block's into the output lines between them (StoreModes.PutStitched) instead of stored where computed.
+# A separate copy, so that the plain kernels keep their code and registers unchanged.
+stitched = []
+for line in out[float_start:]:
+    line = line.replace("Calls <see cref=\"ColumnStep1{T, TV, TS, TB, TK}\"/>", "Calls <see cref=\"ColumnStitch1{T, TV, TS, TB, TK}\"/>")
+    line = line.replace("internal static void Dispatch<T, TV, TS>(", "internal static void DispatchStitched<T, TV, TS>(")
+    line = line.replace("private static void ColumnStep", "private static void ColumnStitch")
+    line = line.replace("nint xStep, nint yStep, nint kStep)", "nint xStep, nint yStep, nint kStep, int delta)")
+    line = line.replace("kStep); return;", "kStep, delta); return;")
+    if "ColumnStep" in line and "case" in line:
+        line = line.replace("ColumnStep", "ColumnStitch")
+    if line.strip() == "nint xo = c, yo = c, ko = c;":
+        stitched.append(line)
+        stitched.append("        " + " ".join(f"TV p{q} = default;" for q in range(MAX_STEPS)))
+        stitched.append("        var lanes = StoreModes.StitchLanes(delta);")
+        continue
+    if line.strip() == "nint yi = yo;":
+        stitched.append("            // Block blk's vectors complete the lines that start delta lanes into block blk - 1's.")
+        stitched.append("            nint yi = yo + delta - TV.Count;")
+        continue
+    if "StoreModes.Put<T, TV, TS>(a" in line:
+        q = int(line.split("(a")[1].split(",")[0])
+        stitch = f"if (blk > 0) {{ StoreModes.PutStitched<T, TV>(p{q}, a{q}, ref y, yi, lanes); }} p{q} = a{q};"
+        if q == 0:
+            stitched.append(f"            {stitch}")
+        else:
+            stitched.append(f"            if (TB.Value > {q}) {{ yi += outStride; {stitch} }}")
+        continue
+    stitched.append(line)
+w("")
+out.extend(stitched)
 w("}")
 
 path = pathlib.Path(__file__).resolve().parent.parent / "src/DepthwiseSharp/Kernels/Forward/ColumnKernel.Generated.cs"

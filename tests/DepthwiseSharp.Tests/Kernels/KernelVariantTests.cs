@@ -352,6 +352,71 @@ public class KernelVariantTests
         Assert.False(ForwardPolicy.ColumnsPay<float>(new Conv1DGeometry(8, 4096, 512, 4, 4, 1, 1, 0, 0, DataFormat.ChannelsLast)));
     }
 
+    /// <summary>
+    /// Streaming calls whose input and output lie at different offsets in their 64-byte lines, on walks whose tap step is a
+    /// whole number of 4 KiB pages (<c>ForwardPolicy.StitchesLines</c>: the column kernel walks blocks across each row from
+    /// the input's line boundaries and stitches the output lines): every third input offset against several output
+    /// offsets, channels 64 to 1024, dilations 1 to 16, leftover steps after the last block, one and two threads, bias or
+    /// none, against the reference; placements whose lines coincide take the swept path, the same bits.
+    /// </summary>
+    [Fact]
+    public void Streaming_with_input_and_output_at_different_line_offsets_matches_reference()
+    {
+        if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+        {
+            return;
+        }
+
+        var rng = new Random(12);
+        Conv1DGeometry[] shapes =
+        [
+            Conv1DGeometry.ForPadding(2, 61, 256, 1, 7, 1, 4, Padding.Same, DataFormat.ChannelsLast),
+            Conv1DGeometry.ForPadding(1, 37, 1024, 1, 3, 1, 1, Padding.Valid, DataFormat.ChannelsLast),
+            Conv1DGeometry.ForPadding(1, 90, 64, 1, 3, 1, 16, Padding.Causal, DataFormat.ChannelsLast),
+            Conv1DGeometry.ForPadding(1, 700, 256, 1, 5, 1, 4, Padding.Same, DataFormat.ChannelsLast),
+        ];
+        foreach (var g in shapes)
+        {
+            Assert.True(ForwardPolicy.StitchesLines<float>(g, 4) && !ForwardPolicy.StitchesLines<float>(g, 64));
+            var x = GC.AllocateArray<float>(g.InputCount + 32, pinned: true);
+            var y = GC.AllocateArray<float>(g.OutputCount + 32, pinned: true);
+            int xMis = Misalignment(x), yMis = Misalignment(y);
+            var k = Random<float>(g.KernelCount, rng);
+            var b = Random<float>(g.OutputChannels, rng);
+            for (int xOffset = 0; xOffset < 16; xOffset += 3)
+            {
+                var xs = x.AsSpan(((xOffset - xMis) % 16 + 16) % 16, g.InputCount);
+                Random<float>(g.InputCount, rng).CopyTo(xs);
+                foreach (int yOffset in (int[])[0, 5, 15])
+                {
+                    var ys = y.AsSpan(((yOffset - yMis) % 16 + 16) % 16, g.OutputCount);
+                    foreach (bool withBias in (bool[])[true, false])
+                    {
+                        var expected = new float[g.OutputCount];
+                        ReferenceKernel.Forward<float>(g, xs, k, withBias ? b : default, expected);
+                        foreach (int threads in (int[])[1, 2])
+                        {
+                            ys.Fill(float.NaN);
+                            ForwardExecutor.Forward<float>(g, xs, k, withBias ? b : default, ys, KernelVariant.Vector512, maxDegree: threads, columns: true,
+                                streaming: true);
+                            Assert.True(expected.AsSpan().SequenceEqual(ys),
+                                $"x offset {xOffset}, y offset {yOffset}, threads {threads}, bias {withBias}: differs from the reference for {g}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Elements of a pinned float array's start past a 64-byte boundary.</summary>
+    private static int Misalignment(float[] pinned)
+    {
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(pinned, System.Runtime.InteropServices.GCHandleType.Pinned);
+        int misalignment = (int)(handle.AddrOfPinnedObject() % 64) / 4;
+        handle.Free();
+        return misalignment;
+    }
+
     private static void CheckStreaming<T>(KernelVariant variant, Conv1DGeometry g, int offset, Random rng, bool? streaming = true)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {

@@ -78,7 +78,12 @@ internal static class ChannelsLastKernel
             // scratch holds only this item's rows and is already in cache. Without prefetch nothing is requested.
             int prefetchEnd = prefetch && m == 1 ? l : r0;
             int line = 64 / Unsafe.SizeOf<T>();
-            if (lineFrom >= 0 && streams)
+            if (lineFrom >= 0 && streams && Stitches<T, TV>(g, ref rows, columns, lineFrom))
+            {
+                StitchedRun<T, TV>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, prefetchEnd, ForwardPolicy.ColumnSteps<TV>(), lineFrom);
+                StoreModes.Fence();
+            }
+            else if (lineFrom >= 0 && streams)
             {
                 // Whole 64-byte lines only: a line written partly by non-temporal stores is merged in memory, slowly.
                 InteriorRows<T, TV, StreamingStores>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, a, z, prefetchEnd, prefetch, columns,
@@ -261,6 +266,91 @@ internal static class ChannelsLastKernel
             }
 
             t = tb;
+        }
+    }
+
+    /// <summary>
+    /// Whether a streaming call's interior takes <see cref="StitchedRun{T, TV}"/>: the column kernel at the 512-bit float
+    /// width where it applies (<see cref="ForwardPolicy.ColumnsPay{T}"/>, a vector of channels, a walk and tap count it
+    /// takes) and <see cref="ForwardPolicy.StitchesLines{T}"/>'s rule on the interior's first streamed input value.
+    /// </summary>
+    private static unsafe bool Stitches<T, TV>(in Conv1DGeometry g, ref T rows, bool columns, int lineFrom)
+        where T : unmanaged
+        where TV : struct =>
+        typeof(TV) == typeof(V512<float>) && columns && g.OutputChannels >= 16 && g.DepthMultiplier == 1 && ColumnKernel.Walks(g.Stride, g.Dilation)
+        && g.KernelSize <= ForwardPolicy.ColumnTapLimit(ForwardPolicy.ColumnSteps<TV>())
+        && ForwardPolicy.StitchesLines<T>(g, (nint)Unsafe.AsPointer(ref Unsafe.Add(ref rows, lineFrom)));
+
+    /// <summary>
+    /// A streaming wrapped run of stride-1 steps [t0, t1) whose input rows lie at another offset in their 64-byte lines
+    /// than the output rows (<c>x + ca</c> not line-aligned): the column kernel walks each block of outputs across the row's
+    /// vectors from the input's first line boundary, so every load is aligned, and stitches each vector with the one
+    /// before it into the output line between them (<see cref="StoreModes.PutStitched{T, TV}"/>), so every streamed store is a whole
+    /// aligned line. Walking straddling loads instead made 16x4096x256 k7 d4 up to 1.8x slower (bench/README.md).
+    /// Lane layout: vectors at channels b + 16v, v = 0 .. C*M/16 (b the input's first line boundary; the last vector
+    /// runs on into the next step's first channels, with the kernel wrapped there); output lines at cy + 16u, cy = b +
+    /// delta the output's first line boundary at or after b. Per output: the same operations, so the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void StitchedRun<T, TV>(in Conv1DGeometry g, ref T rows, int r0, ref T kernel, ref T bias, bool hasBias, ref T yb,
+        int t0, int t1, int prefetchEnd, int steps, int ca)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, IVec<TV, T>
+    {
+        const int W = 16;
+        if (t1 <= t0)
+        {
+            return;
+        }
+
+        int cm = g.OutputChannels, k = g.KernelSize, s = g.Stride, d = g.Dilation, pl = g.PadLeft;
+        int xOffset = (int)(((nint)Unsafe.AsPointer(ref rows) & 63) / sizeof(float));
+        int b0 = (W - xOffset) % W;
+        int cy = ca >= b0 ? ca : ca + W;
+        int delta = cy - b0;
+        int wl = cm + b0 + W, vectors = cm / W + 1;
+        T[] wrapped = ArrayPool<T>.Shared.Rent((k + 1) * wl);
+        try
+        {
+            Wrap<T>(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref kernel, k * cm),
+                hasBias ? System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref bias, cm) : ReadOnlySpan<T>.Empty, wrapped, cm, k, b0 + W);
+            ref T wk = ref wrapped[0];
+            ref T wb = ref wrapped[k * wl];
+
+            // The run's ends: the first step's channels before cy, the last step whole (unwrapped).
+            WrapEnds<T, TV, StreamingStores>(g, ref rows, r0, ref kernel, ref bias, hasBias, ref yb, t0, t1 - 1, cy, cy + (cm - cy) / W * W);
+            int p = Math.Max(1, d / s), rowSteps = ColumnKernel.RowSteps(s, d);
+            int tile = ForwardPolicy.ColumnTile<T>(g, steps);
+            nint tapStep = (nint)d * cm, outputRows = (nint)p * s * cm;
+            for (int ta = t0; ta < t1 - 1; ta += tile)
+            {
+                int tb = Math.Min(t1 - 1, ta + tile);
+                var inputs = SweepSlices.NextInputRows(g, tb, tile, prefetchEnd, p);
+                for (int phase = 0; phase < p && ta + phase < tb; phase++)
+                {
+                    int first = ta + phase;
+                    int n = (tb - first + p - 1) / p;
+                    int blocks = n / steps;
+                    ref T xs = ref Unsafe.Add(ref rows, (nint)(first * s - pl - r0) * cm);
+                    ref T ys = ref Unsafe.Add(ref yb, (nint)first * cm);
+                    inputs.Request(ref rows, r0, cm, phase);
+                    for (int blk = 0; blk < blocks; blk++)
+                    {
+                        ColumnKernel.DispatchStitched<T, TV, StreamingStores>(steps, k, rowSteps, ref Unsafe.Add(ref xs, blk * steps * outputRows), tapStep, ref wk, wl,
+                            ref wb, hasBias, ref Unsafe.Add(ref ys, (nint)blk * steps * p * cm), (nint)p * cm, b0, vectors, W, W, W, delta);
+                    }
+
+                    for (int i = blocks * steps; i < n; i++)
+                    {
+                        Channels<T, TV, CachedStores>(ref Unsafe.Add(ref xs, i * outputRows), ref wk, ref wb, hasBias, ref Unsafe.Add(ref ys, (nint)i * p * cm),
+                            cy, cy + cm, k, tapStep, wl);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(wrapped);
         }
     }
 

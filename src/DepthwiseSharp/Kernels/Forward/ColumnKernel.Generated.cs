@@ -800,4 +800,710 @@ internal static partial class ColumnKernel
             ko += kStep;
         }
     }
+
+    /// <summary>
+    /// Calls <see cref="ColumnStitch1{T, TV, TS, TB, TK}"/> (or its row-step sibling) with <paramref name="steps"/> (4 or 8), <paramref name="taps"/>
+    /// (1 to 12) and <paramref name="rowSteps"/> (1 or 2) as constants.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DispatchStitched<T, TV, TS>(int steps, int taps, int rowSteps, ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias,
+        bool hasBias, ref T y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep, int delta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, IVec<TV, T>
+        where TS : struct, IStoreMode
+    {
+        if (rowSteps == 1 && steps == 4)
+        {
+            switch (taps)
+            {
+                case 1: ColumnStitch1<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 2: ColumnStitch1<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 3: ColumnStitch1<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 4: ColumnStitch1<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 5: ColumnStitch1<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 6: ColumnStitch1<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 7: ColumnStitch1<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 8: ColumnStitch1<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 9: ColumnStitch1<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 10: ColumnStitch1<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 11: ColumnStitch1<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 12: ColumnStitch1<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+            }
+        }
+
+        if (rowSteps == 1 && steps == 8)
+        {
+            switch (taps)
+            {
+                case 1: ColumnStitch1<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 2: ColumnStitch1<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 3: ColumnStitch1<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 4: ColumnStitch1<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 5: ColumnStitch1<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 6: ColumnStitch1<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 7: ColumnStitch1<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 8: ColumnStitch1<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 9: ColumnStitch1<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 10: ColumnStitch1<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 11: ColumnStitch1<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 12: ColumnStitch1<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+            }
+        }
+
+        if (rowSteps == 2 && steps == 4)
+        {
+            switch (taps)
+            {
+                case 1: ColumnStitch2<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 2: ColumnStitch2<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 3: ColumnStitch2<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 4: ColumnStitch2<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 5: ColumnStitch2<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 6: ColumnStitch2<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 7: ColumnStitch2<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 8: ColumnStitch2<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 9: ColumnStitch2<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 10: ColumnStitch2<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 11: ColumnStitch2<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 12: ColumnStitch2<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+            }
+        }
+
+        if (rowSteps == 2 && steps == 8)
+        {
+            switch (taps)
+            {
+                case 1: ColumnStitch2<T, TV, TS, Const8, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 2: ColumnStitch2<T, TV, TS, Const8, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 3: ColumnStitch2<T, TV, TS, Const8, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 4: ColumnStitch2<T, TV, TS, Const8, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 5: ColumnStitch2<T, TV, TS, Const8, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 6: ColumnStitch2<T, TV, TS, Const8, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 7: ColumnStitch2<T, TV, TS, Const8, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 8: ColumnStitch2<T, TV, TS, Const8, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 9: ColumnStitch2<T, TV, TS, Const8, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 10: ColumnStitch2<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 11: ColumnStitch2<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+                case 12: ColumnStitch2<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(taps), taps, "column kernel: steps must be 4 or 8, row steps 1 or 2 and taps 1 to " + MaxTaps);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> blocks of <typeparamref name="TB"/> outputs, the first for the channel vector at
+    /// <paramref name="c"/>, with all <typeparamref name="TK"/> kernel taps held in registers. Output q of a block reads rows
+    /// q * 1 .. q * 1 + TK - 1 of a window (row r at <c>x + r * rowStride</c>): rows are loaded once each in ascending
+    /// order, and each row feeds every output of the block that uses it, so a block of TB outputs costs (TB - 1) * 1 + TK
+    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>. Each next block starts
+    /// <paramref name="xStep"/> inputs, <paramref name="yStep"/> outputs and <paramref name="kStep"/> taps on: down the
+    /// time axis (TB * 1 rows, TB outputs, the same taps, held from block to block) or across the channels (a vector
+    /// each, the next vector's taps loaded per block). One method per row step: with every row step's statements in one
+    /// body the method grows past the size the JIT optimizes at all.
+    /// Lane layout: lanes run across channels c .. c + TV.Count - 1 of one row. Per output: bias, then taps ascending
+    /// (row q * 1 + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.
+    /// <typeparamref name="TS"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnStitch1<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
+        ref T y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep, int delta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, IVec<TV, T>
+        where TS : struct, IStoreMode
+        where TB : struct, IConstant
+        where TK : struct, IConstant
+    {
+        TV k0 = TK.Value > 0 ? TV.Load(ref kernel, c + 0 * kernelStride) : default;
+        TV k1 = TK.Value > 1 ? TV.Load(ref kernel, c + 1 * kernelStride) : default;
+        TV k2 = TK.Value > 2 ? TV.Load(ref kernel, c + 2 * kernelStride) : default;
+        TV k3 = TK.Value > 3 ? TV.Load(ref kernel, c + 3 * kernelStride) : default;
+        TV k4 = TK.Value > 4 ? TV.Load(ref kernel, c + 4 * kernelStride) : default;
+        TV k5 = TK.Value > 5 ? TV.Load(ref kernel, c + 5 * kernelStride) : default;
+        TV k6 = TK.Value > 6 ? TV.Load(ref kernel, c + 6 * kernelStride) : default;
+        TV k7 = TK.Value > 7 ? TV.Load(ref kernel, c + 7 * kernelStride) : default;
+        TV k8 = TK.Value > 8 ? TV.Load(ref kernel, c + 8 * kernelStride) : default;
+        TV k9 = TK.Value > 9 ? TV.Load(ref kernel, c + 9 * kernelStride) : default;
+        TV k10 = TK.Value > 10 ? TV.Load(ref kernel, c + 10 * kernelStride) : default;
+        TV k11 = TK.Value > 11 ? TV.Load(ref kernel, c + 11 * kernelStride) : default;
+        nint xo = c, yo = c, ko = c;
+        TV p0 = default; TV p1 = default; TV p2 = default; TV p3 = default; TV p4 = default; TV p5 = default; TV p6 = default; TV p7 = default;
+        var lanes = StoreModes.StitchLanes(delta);
+        for (int blk = 0; blk < count; blk++)
+        {
+            if (kStep != 0 && blk > 0)
+            {
+                k0 = TK.Value > 0 ? TV.Load(ref kernel, ko + 0 * kernelStride) : default;
+                k1 = TK.Value > 1 ? TV.Load(ref kernel, ko + 1 * kernelStride) : default;
+                k2 = TK.Value > 2 ? TV.Load(ref kernel, ko + 2 * kernelStride) : default;
+                k3 = TK.Value > 3 ? TV.Load(ref kernel, ko + 3 * kernelStride) : default;
+                k4 = TK.Value > 4 ? TV.Load(ref kernel, ko + 4 * kernelStride) : default;
+                k5 = TK.Value > 5 ? TV.Load(ref kernel, ko + 5 * kernelStride) : default;
+                k6 = TK.Value > 6 ? TV.Load(ref kernel, ko + 6 * kernelStride) : default;
+                k7 = TK.Value > 7 ? TV.Load(ref kernel, ko + 7 * kernelStride) : default;
+                k8 = TK.Value > 8 ? TV.Load(ref kernel, ko + 8 * kernelStride) : default;
+                k9 = TK.Value > 9 ? TV.Load(ref kernel, ko + 9 * kernelStride) : default;
+                k10 = TK.Value > 10 ? TV.Load(ref kernel, ko + 10 * kernelStride) : default;
+                k11 = TK.Value > 11 ? TV.Load(ref kernel, ko + 11 * kernelStride) : default;
+            }
+
+            // Bias is reloaded per block (one load) so that it does not hold a register through the block.
+            TV b = hasBias ? TV.Load(ref bias, ko) : TV.Create(T.Zero);
+            TV a0 = b; TV a1 = b; TV a2 = b; TV a3 = b; TV a4 = b; TV a5 = b; TV a6 = b; TV a7 = b;
+            TV v;
+            nint xi = xo;
+            if ((TB.Value - 1) * 1 + TK.Value > 0)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                a0 = TV.Fma(v, k0, a0);
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 1)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 1) { a0 = TV.Fma(v, k1, a0); }
+                if (TB.Value > 1) { a1 = TV.Fma(v, k0, a1); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 2)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 2) { a0 = TV.Fma(v, k2, a0); }
+                if (TB.Value > 1 && TK.Value > 1) { a1 = TV.Fma(v, k1, a1); }
+                if (TB.Value > 2) { a2 = TV.Fma(v, k0, a2); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 3)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 3) { a0 = TV.Fma(v, k3, a0); }
+                if (TB.Value > 1 && TK.Value > 2) { a1 = TV.Fma(v, k2, a1); }
+                if (TB.Value > 2 && TK.Value > 1) { a2 = TV.Fma(v, k1, a2); }
+                if (TB.Value > 3) { a3 = TV.Fma(v, k0, a3); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 4)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 4) { a0 = TV.Fma(v, k4, a0); }
+                if (TB.Value > 1 && TK.Value > 3) { a1 = TV.Fma(v, k3, a1); }
+                if (TB.Value > 2 && TK.Value > 2) { a2 = TV.Fma(v, k2, a2); }
+                if (TB.Value > 3 && TK.Value > 1) { a3 = TV.Fma(v, k1, a3); }
+                if (TB.Value > 4) { a4 = TV.Fma(v, k0, a4); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 5)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 5) { a0 = TV.Fma(v, k5, a0); }
+                if (TB.Value > 1 && TK.Value > 4) { a1 = TV.Fma(v, k4, a1); }
+                if (TB.Value > 2 && TK.Value > 3) { a2 = TV.Fma(v, k3, a2); }
+                if (TB.Value > 3 && TK.Value > 2) { a3 = TV.Fma(v, k2, a3); }
+                if (TB.Value > 4 && TK.Value > 1) { a4 = TV.Fma(v, k1, a4); }
+                if (TB.Value > 5) { a5 = TV.Fma(v, k0, a5); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 6)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 6) { a0 = TV.Fma(v, k6, a0); }
+                if (TB.Value > 1 && TK.Value > 5) { a1 = TV.Fma(v, k5, a1); }
+                if (TB.Value > 2 && TK.Value > 4) { a2 = TV.Fma(v, k4, a2); }
+                if (TB.Value > 3 && TK.Value > 3) { a3 = TV.Fma(v, k3, a3); }
+                if (TB.Value > 4 && TK.Value > 2) { a4 = TV.Fma(v, k2, a4); }
+                if (TB.Value > 5 && TK.Value > 1) { a5 = TV.Fma(v, k1, a5); }
+                if (TB.Value > 6) { a6 = TV.Fma(v, k0, a6); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 7)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 7) { a0 = TV.Fma(v, k7, a0); }
+                if (TB.Value > 1 && TK.Value > 6) { a1 = TV.Fma(v, k6, a1); }
+                if (TB.Value > 2 && TK.Value > 5) { a2 = TV.Fma(v, k5, a2); }
+                if (TB.Value > 3 && TK.Value > 4) { a3 = TV.Fma(v, k4, a3); }
+                if (TB.Value > 4 && TK.Value > 3) { a4 = TV.Fma(v, k3, a4); }
+                if (TB.Value > 5 && TK.Value > 2) { a5 = TV.Fma(v, k2, a5); }
+                if (TB.Value > 6 && TK.Value > 1) { a6 = TV.Fma(v, k1, a6); }
+                if (TB.Value > 7) { a7 = TV.Fma(v, k0, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 8)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 8) { a0 = TV.Fma(v, k8, a0); }
+                if (TB.Value > 1 && TK.Value > 7) { a1 = TV.Fma(v, k7, a1); }
+                if (TB.Value > 2 && TK.Value > 6) { a2 = TV.Fma(v, k6, a2); }
+                if (TB.Value > 3 && TK.Value > 5) { a3 = TV.Fma(v, k5, a3); }
+                if (TB.Value > 4 && TK.Value > 4) { a4 = TV.Fma(v, k4, a4); }
+                if (TB.Value > 5 && TK.Value > 3) { a5 = TV.Fma(v, k3, a5); }
+                if (TB.Value > 6 && TK.Value > 2) { a6 = TV.Fma(v, k2, a6); }
+                if (TB.Value > 7 && TK.Value > 1) { a7 = TV.Fma(v, k1, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 9)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 9) { a0 = TV.Fma(v, k9, a0); }
+                if (TB.Value > 1 && TK.Value > 8) { a1 = TV.Fma(v, k8, a1); }
+                if (TB.Value > 2 && TK.Value > 7) { a2 = TV.Fma(v, k7, a2); }
+                if (TB.Value > 3 && TK.Value > 6) { a3 = TV.Fma(v, k6, a3); }
+                if (TB.Value > 4 && TK.Value > 5) { a4 = TV.Fma(v, k5, a4); }
+                if (TB.Value > 5 && TK.Value > 4) { a5 = TV.Fma(v, k4, a5); }
+                if (TB.Value > 6 && TK.Value > 3) { a6 = TV.Fma(v, k3, a6); }
+                if (TB.Value > 7 && TK.Value > 2) { a7 = TV.Fma(v, k2, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 10)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 10) { a0 = TV.Fma(v, k10, a0); }
+                if (TB.Value > 1 && TK.Value > 9) { a1 = TV.Fma(v, k9, a1); }
+                if (TB.Value > 2 && TK.Value > 8) { a2 = TV.Fma(v, k8, a2); }
+                if (TB.Value > 3 && TK.Value > 7) { a3 = TV.Fma(v, k7, a3); }
+                if (TB.Value > 4 && TK.Value > 6) { a4 = TV.Fma(v, k6, a4); }
+                if (TB.Value > 5 && TK.Value > 5) { a5 = TV.Fma(v, k5, a5); }
+                if (TB.Value > 6 && TK.Value > 4) { a6 = TV.Fma(v, k4, a6); }
+                if (TB.Value > 7 && TK.Value > 3) { a7 = TV.Fma(v, k3, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 11)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 11) { a0 = TV.Fma(v, k11, a0); }
+                if (TB.Value > 1 && TK.Value > 10) { a1 = TV.Fma(v, k10, a1); }
+                if (TB.Value > 2 && TK.Value > 9) { a2 = TV.Fma(v, k9, a2); }
+                if (TB.Value > 3 && TK.Value > 8) { a3 = TV.Fma(v, k8, a3); }
+                if (TB.Value > 4 && TK.Value > 7) { a4 = TV.Fma(v, k7, a4); }
+                if (TB.Value > 5 && TK.Value > 6) { a5 = TV.Fma(v, k6, a5); }
+                if (TB.Value > 6 && TK.Value > 5) { a6 = TV.Fma(v, k5, a6); }
+                if (TB.Value > 7 && TK.Value > 4) { a7 = TV.Fma(v, k4, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 12)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 1 && TK.Value > 11) { a1 = TV.Fma(v, k11, a1); }
+                if (TB.Value > 2 && TK.Value > 10) { a2 = TV.Fma(v, k10, a2); }
+                if (TB.Value > 3 && TK.Value > 9) { a3 = TV.Fma(v, k9, a3); }
+                if (TB.Value > 4 && TK.Value > 8) { a4 = TV.Fma(v, k8, a4); }
+                if (TB.Value > 5 && TK.Value > 7) { a5 = TV.Fma(v, k7, a5); }
+                if (TB.Value > 6 && TK.Value > 6) { a6 = TV.Fma(v, k6, a6); }
+                if (TB.Value > 7 && TK.Value > 5) { a7 = TV.Fma(v, k5, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 13)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 2 && TK.Value > 11) { a2 = TV.Fma(v, k11, a2); }
+                if (TB.Value > 3 && TK.Value > 10) { a3 = TV.Fma(v, k10, a3); }
+                if (TB.Value > 4 && TK.Value > 9) { a4 = TV.Fma(v, k9, a4); }
+                if (TB.Value > 5 && TK.Value > 8) { a5 = TV.Fma(v, k8, a5); }
+                if (TB.Value > 6 && TK.Value > 7) { a6 = TV.Fma(v, k7, a6); }
+                if (TB.Value > 7 && TK.Value > 6) { a7 = TV.Fma(v, k6, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 14)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 3 && TK.Value > 11) { a3 = TV.Fma(v, k11, a3); }
+                if (TB.Value > 4 && TK.Value > 10) { a4 = TV.Fma(v, k10, a4); }
+                if (TB.Value > 5 && TK.Value > 9) { a5 = TV.Fma(v, k9, a5); }
+                if (TB.Value > 6 && TK.Value > 8) { a6 = TV.Fma(v, k8, a6); }
+                if (TB.Value > 7 && TK.Value > 7) { a7 = TV.Fma(v, k7, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 15)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 4 && TK.Value > 11) { a4 = TV.Fma(v, k11, a4); }
+                if (TB.Value > 5 && TK.Value > 10) { a5 = TV.Fma(v, k10, a5); }
+                if (TB.Value > 6 && TK.Value > 9) { a6 = TV.Fma(v, k9, a6); }
+                if (TB.Value > 7 && TK.Value > 8) { a7 = TV.Fma(v, k8, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 16)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 5 && TK.Value > 11) { a5 = TV.Fma(v, k11, a5); }
+                if (TB.Value > 6 && TK.Value > 10) { a6 = TV.Fma(v, k10, a6); }
+                if (TB.Value > 7 && TK.Value > 9) { a7 = TV.Fma(v, k9, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 17)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 6 && TK.Value > 11) { a6 = TV.Fma(v, k11, a6); }
+                if (TB.Value > 7 && TK.Value > 10) { a7 = TV.Fma(v, k10, a7); }
+            }
+
+            if ((TB.Value - 1) * 1 + TK.Value > 18)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 7 && TK.Value > 11) { a7 = TV.Fma(v, k11, a7); }
+            }
+
+            // Block blk's vectors complete the lines that start delta lanes into block blk - 1's.
+            nint yi = yo + delta - TV.Count;
+            if (blk > 0) { StoreModes.PutStitched<T, TV>(p0, a0, ref y, yi, lanes); } p0 = a0;
+            if (TB.Value > 1) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p1, a1, ref y, yi, lanes); } p1 = a1; }
+            if (TB.Value > 2) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p2, a2, ref y, yi, lanes); } p2 = a2; }
+            if (TB.Value > 3) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p3, a3, ref y, yi, lanes); } p3 = a3; }
+            if (TB.Value > 4) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p4, a4, ref y, yi, lanes); } p4 = a4; }
+            if (TB.Value > 5) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p5, a5, ref y, yi, lanes); } p5 = a5; }
+            if (TB.Value > 6) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p6, a6, ref y, yi, lanes); } p6 = a6; }
+            if (TB.Value > 7) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p7, a7, ref y, yi, lanes); } p7 = a7; }
+            xo += xStep;
+            yo += yStep;
+            ko += kStep;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> blocks of <typeparamref name="TB"/> outputs, the first for the channel vector at
+    /// <paramref name="c"/>, with all <typeparamref name="TK"/> kernel taps held in registers. Output q of a block reads rows
+    /// q * 2 .. q * 2 + TK - 1 of a window (row r at <c>x + r * rowStride</c>): rows are loaded once each in ascending
+    /// order, and each row feeds every output of the block that uses it, so a block of TB outputs costs (TB - 1) * 2 + TK
+    /// loads for TB * TK multiply-adds. Output q goes to <c>y + q * outStride</c>. Each next block starts
+    /// <paramref name="xStep"/> inputs, <paramref name="yStep"/> outputs and <paramref name="kStep"/> taps on: down the
+    /// time axis (TB * 2 rows, TB outputs, the same taps, held from block to block) or across the channels (a vector
+    /// each, the next vector's taps loaded per block). One method per row step: with every row step's statements in one
+    /// body the method grows past the size the JIT optimizes at all.
+    /// Lane layout: lanes run across channels c .. c + TV.Count - 1 of one row. Per output: bias, then taps ascending
+    /// (row q * 2 + j meets tap j in ascending j), each fused: the reference's operations, so identical bits.
+    /// <typeparamref name="TS"/> says whether the outputs are stored non-temporally (then y + c must be vector-aligned).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ColumnStitch2<T, TV, TS, TB, TK>(ref T x, nint rowStride, ref T kernel, nint kernelStride, ref T bias, bool hasBias,
+        ref T y, nint outStride, nint c, int count, nint xStep, nint yStep, nint kStep, int delta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, IVec<TV, T>
+        where TS : struct, IStoreMode
+        where TB : struct, IConstant
+        where TK : struct, IConstant
+    {
+        TV k0 = TK.Value > 0 ? TV.Load(ref kernel, c + 0 * kernelStride) : default;
+        TV k1 = TK.Value > 1 ? TV.Load(ref kernel, c + 1 * kernelStride) : default;
+        TV k2 = TK.Value > 2 ? TV.Load(ref kernel, c + 2 * kernelStride) : default;
+        TV k3 = TK.Value > 3 ? TV.Load(ref kernel, c + 3 * kernelStride) : default;
+        TV k4 = TK.Value > 4 ? TV.Load(ref kernel, c + 4 * kernelStride) : default;
+        TV k5 = TK.Value > 5 ? TV.Load(ref kernel, c + 5 * kernelStride) : default;
+        TV k6 = TK.Value > 6 ? TV.Load(ref kernel, c + 6 * kernelStride) : default;
+        TV k7 = TK.Value > 7 ? TV.Load(ref kernel, c + 7 * kernelStride) : default;
+        TV k8 = TK.Value > 8 ? TV.Load(ref kernel, c + 8 * kernelStride) : default;
+        TV k9 = TK.Value > 9 ? TV.Load(ref kernel, c + 9 * kernelStride) : default;
+        TV k10 = TK.Value > 10 ? TV.Load(ref kernel, c + 10 * kernelStride) : default;
+        TV k11 = TK.Value > 11 ? TV.Load(ref kernel, c + 11 * kernelStride) : default;
+        nint xo = c, yo = c, ko = c;
+        TV p0 = default; TV p1 = default; TV p2 = default; TV p3 = default; TV p4 = default; TV p5 = default; TV p6 = default; TV p7 = default;
+        var lanes = StoreModes.StitchLanes(delta);
+        for (int blk = 0; blk < count; blk++)
+        {
+            if (kStep != 0 && blk > 0)
+            {
+                k0 = TK.Value > 0 ? TV.Load(ref kernel, ko + 0 * kernelStride) : default;
+                k1 = TK.Value > 1 ? TV.Load(ref kernel, ko + 1 * kernelStride) : default;
+                k2 = TK.Value > 2 ? TV.Load(ref kernel, ko + 2 * kernelStride) : default;
+                k3 = TK.Value > 3 ? TV.Load(ref kernel, ko + 3 * kernelStride) : default;
+                k4 = TK.Value > 4 ? TV.Load(ref kernel, ko + 4 * kernelStride) : default;
+                k5 = TK.Value > 5 ? TV.Load(ref kernel, ko + 5 * kernelStride) : default;
+                k6 = TK.Value > 6 ? TV.Load(ref kernel, ko + 6 * kernelStride) : default;
+                k7 = TK.Value > 7 ? TV.Load(ref kernel, ko + 7 * kernelStride) : default;
+                k8 = TK.Value > 8 ? TV.Load(ref kernel, ko + 8 * kernelStride) : default;
+                k9 = TK.Value > 9 ? TV.Load(ref kernel, ko + 9 * kernelStride) : default;
+                k10 = TK.Value > 10 ? TV.Load(ref kernel, ko + 10 * kernelStride) : default;
+                k11 = TK.Value > 11 ? TV.Load(ref kernel, ko + 11 * kernelStride) : default;
+            }
+
+            // Bias is reloaded per block (one load) so that it does not hold a register through the block.
+            TV b = hasBias ? TV.Load(ref bias, ko) : TV.Create(T.Zero);
+            TV a0 = b; TV a1 = b; TV a2 = b; TV a3 = b; TV a4 = b; TV a5 = b; TV a6 = b; TV a7 = b;
+            TV v;
+            nint xi = xo;
+            if ((TB.Value - 1) * 2 + TK.Value > 0)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                a0 = TV.Fma(v, k0, a0);
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 1)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 1) { a0 = TV.Fma(v, k1, a0); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 2)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 2) { a0 = TV.Fma(v, k2, a0); }
+                if (TB.Value > 1) { a1 = TV.Fma(v, k0, a1); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 3)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 3) { a0 = TV.Fma(v, k3, a0); }
+                if (TB.Value > 1 && TK.Value > 1) { a1 = TV.Fma(v, k1, a1); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 4)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 4) { a0 = TV.Fma(v, k4, a0); }
+                if (TB.Value > 1 && TK.Value > 2) { a1 = TV.Fma(v, k2, a1); }
+                if (TB.Value > 2) { a2 = TV.Fma(v, k0, a2); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 5)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 5) { a0 = TV.Fma(v, k5, a0); }
+                if (TB.Value > 1 && TK.Value > 3) { a1 = TV.Fma(v, k3, a1); }
+                if (TB.Value > 2 && TK.Value > 1) { a2 = TV.Fma(v, k1, a2); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 6)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 6) { a0 = TV.Fma(v, k6, a0); }
+                if (TB.Value > 1 && TK.Value > 4) { a1 = TV.Fma(v, k4, a1); }
+                if (TB.Value > 2 && TK.Value > 2) { a2 = TV.Fma(v, k2, a2); }
+                if (TB.Value > 3) { a3 = TV.Fma(v, k0, a3); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 7)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 7) { a0 = TV.Fma(v, k7, a0); }
+                if (TB.Value > 1 && TK.Value > 5) { a1 = TV.Fma(v, k5, a1); }
+                if (TB.Value > 2 && TK.Value > 3) { a2 = TV.Fma(v, k3, a2); }
+                if (TB.Value > 3 && TK.Value > 1) { a3 = TV.Fma(v, k1, a3); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 8)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 8) { a0 = TV.Fma(v, k8, a0); }
+                if (TB.Value > 1 && TK.Value > 6) { a1 = TV.Fma(v, k6, a1); }
+                if (TB.Value > 2 && TK.Value > 4) { a2 = TV.Fma(v, k4, a2); }
+                if (TB.Value > 3 && TK.Value > 2) { a3 = TV.Fma(v, k2, a3); }
+                if (TB.Value > 4) { a4 = TV.Fma(v, k0, a4); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 9)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 9) { a0 = TV.Fma(v, k9, a0); }
+                if (TB.Value > 1 && TK.Value > 7) { a1 = TV.Fma(v, k7, a1); }
+                if (TB.Value > 2 && TK.Value > 5) { a2 = TV.Fma(v, k5, a2); }
+                if (TB.Value > 3 && TK.Value > 3) { a3 = TV.Fma(v, k3, a3); }
+                if (TB.Value > 4 && TK.Value > 1) { a4 = TV.Fma(v, k1, a4); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 10)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 10) { a0 = TV.Fma(v, k10, a0); }
+                if (TB.Value > 1 && TK.Value > 8) { a1 = TV.Fma(v, k8, a1); }
+                if (TB.Value > 2 && TK.Value > 6) { a2 = TV.Fma(v, k6, a2); }
+                if (TB.Value > 3 && TK.Value > 4) { a3 = TV.Fma(v, k4, a3); }
+                if (TB.Value > 4 && TK.Value > 2) { a4 = TV.Fma(v, k2, a4); }
+                if (TB.Value > 5) { a5 = TV.Fma(v, k0, a5); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 11)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TK.Value > 11) { a0 = TV.Fma(v, k11, a0); }
+                if (TB.Value > 1 && TK.Value > 9) { a1 = TV.Fma(v, k9, a1); }
+                if (TB.Value > 2 && TK.Value > 7) { a2 = TV.Fma(v, k7, a2); }
+                if (TB.Value > 3 && TK.Value > 5) { a3 = TV.Fma(v, k5, a3); }
+                if (TB.Value > 4 && TK.Value > 3) { a4 = TV.Fma(v, k3, a4); }
+                if (TB.Value > 5 && TK.Value > 1) { a5 = TV.Fma(v, k1, a5); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 12)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 1 && TK.Value > 10) { a1 = TV.Fma(v, k10, a1); }
+                if (TB.Value > 2 && TK.Value > 8) { a2 = TV.Fma(v, k8, a2); }
+                if (TB.Value > 3 && TK.Value > 6) { a3 = TV.Fma(v, k6, a3); }
+                if (TB.Value > 4 && TK.Value > 4) { a4 = TV.Fma(v, k4, a4); }
+                if (TB.Value > 5 && TK.Value > 2) { a5 = TV.Fma(v, k2, a5); }
+                if (TB.Value > 6) { a6 = TV.Fma(v, k0, a6); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 13)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 1 && TK.Value > 11) { a1 = TV.Fma(v, k11, a1); }
+                if (TB.Value > 2 && TK.Value > 9) { a2 = TV.Fma(v, k9, a2); }
+                if (TB.Value > 3 && TK.Value > 7) { a3 = TV.Fma(v, k7, a3); }
+                if (TB.Value > 4 && TK.Value > 5) { a4 = TV.Fma(v, k5, a4); }
+                if (TB.Value > 5 && TK.Value > 3) { a5 = TV.Fma(v, k3, a5); }
+                if (TB.Value > 6 && TK.Value > 1) { a6 = TV.Fma(v, k1, a6); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 14)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 2 && TK.Value > 10) { a2 = TV.Fma(v, k10, a2); }
+                if (TB.Value > 3 && TK.Value > 8) { a3 = TV.Fma(v, k8, a3); }
+                if (TB.Value > 4 && TK.Value > 6) { a4 = TV.Fma(v, k6, a4); }
+                if (TB.Value > 5 && TK.Value > 4) { a5 = TV.Fma(v, k4, a5); }
+                if (TB.Value > 6 && TK.Value > 2) { a6 = TV.Fma(v, k2, a6); }
+                if (TB.Value > 7) { a7 = TV.Fma(v, k0, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 15)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 2 && TK.Value > 11) { a2 = TV.Fma(v, k11, a2); }
+                if (TB.Value > 3 && TK.Value > 9) { a3 = TV.Fma(v, k9, a3); }
+                if (TB.Value > 4 && TK.Value > 7) { a4 = TV.Fma(v, k7, a4); }
+                if (TB.Value > 5 && TK.Value > 5) { a5 = TV.Fma(v, k5, a5); }
+                if (TB.Value > 6 && TK.Value > 3) { a6 = TV.Fma(v, k3, a6); }
+                if (TB.Value > 7 && TK.Value > 1) { a7 = TV.Fma(v, k1, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 16)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 3 && TK.Value > 10) { a3 = TV.Fma(v, k10, a3); }
+                if (TB.Value > 4 && TK.Value > 8) { a4 = TV.Fma(v, k8, a4); }
+                if (TB.Value > 5 && TK.Value > 6) { a5 = TV.Fma(v, k6, a5); }
+                if (TB.Value > 6 && TK.Value > 4) { a6 = TV.Fma(v, k4, a6); }
+                if (TB.Value > 7 && TK.Value > 2) { a7 = TV.Fma(v, k2, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 17)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 3 && TK.Value > 11) { a3 = TV.Fma(v, k11, a3); }
+                if (TB.Value > 4 && TK.Value > 9) { a4 = TV.Fma(v, k9, a4); }
+                if (TB.Value > 5 && TK.Value > 7) { a5 = TV.Fma(v, k7, a5); }
+                if (TB.Value > 6 && TK.Value > 5) { a6 = TV.Fma(v, k5, a6); }
+                if (TB.Value > 7 && TK.Value > 3) { a7 = TV.Fma(v, k3, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 18)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 4 && TK.Value > 10) { a4 = TV.Fma(v, k10, a4); }
+                if (TB.Value > 5 && TK.Value > 8) { a5 = TV.Fma(v, k8, a5); }
+                if (TB.Value > 6 && TK.Value > 6) { a6 = TV.Fma(v, k6, a6); }
+                if (TB.Value > 7 && TK.Value > 4) { a7 = TV.Fma(v, k4, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 19)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 4 && TK.Value > 11) { a4 = TV.Fma(v, k11, a4); }
+                if (TB.Value > 5 && TK.Value > 9) { a5 = TV.Fma(v, k9, a5); }
+                if (TB.Value > 6 && TK.Value > 7) { a6 = TV.Fma(v, k7, a6); }
+                if (TB.Value > 7 && TK.Value > 5) { a7 = TV.Fma(v, k5, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 20)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 5 && TK.Value > 10) { a5 = TV.Fma(v, k10, a5); }
+                if (TB.Value > 6 && TK.Value > 8) { a6 = TV.Fma(v, k8, a6); }
+                if (TB.Value > 7 && TK.Value > 6) { a7 = TV.Fma(v, k6, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 21)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 5 && TK.Value > 11) { a5 = TV.Fma(v, k11, a5); }
+                if (TB.Value > 6 && TK.Value > 9) { a6 = TV.Fma(v, k9, a6); }
+                if (TB.Value > 7 && TK.Value > 7) { a7 = TV.Fma(v, k7, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 22)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 6 && TK.Value > 10) { a6 = TV.Fma(v, k10, a6); }
+                if (TB.Value > 7 && TK.Value > 8) { a7 = TV.Fma(v, k8, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 23)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 6 && TK.Value > 11) { a6 = TV.Fma(v, k11, a6); }
+                if (TB.Value > 7 && TK.Value > 9) { a7 = TV.Fma(v, k9, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 24)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 7 && TK.Value > 10) { a7 = TV.Fma(v, k10, a7); }
+            }
+
+            if ((TB.Value - 1) * 2 + TK.Value > 25)
+            {
+                v = TV.Load(ref x, xi);
+                xi += rowStride;
+                if (TB.Value > 7 && TK.Value > 11) { a7 = TV.Fma(v, k11, a7); }
+            }
+
+            // Block blk's vectors complete the lines that start delta lanes into block blk - 1's.
+            nint yi = yo + delta - TV.Count;
+            if (blk > 0) { StoreModes.PutStitched<T, TV>(p0, a0, ref y, yi, lanes); } p0 = a0;
+            if (TB.Value > 1) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p1, a1, ref y, yi, lanes); } p1 = a1; }
+            if (TB.Value > 2) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p2, a2, ref y, yi, lanes); } p2 = a2; }
+            if (TB.Value > 3) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p3, a3, ref y, yi, lanes); } p3 = a3; }
+            if (TB.Value > 4) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p4, a4, ref y, yi, lanes); } p4 = a4; }
+            if (TB.Value > 5) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p5, a5, ref y, yi, lanes); } p5 = a5; }
+            if (TB.Value > 6) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p6, a6, ref y, yi, lanes); } p6 = a6; }
+            if (TB.Value > 7) { yi += outStride; if (blk > 0) { StoreModes.PutStitched<T, TV>(p7, a7, ref y, yi, lanes); } p7 = a7; }
+            xo += xStep;
+            yo += yStep;
+            ko += kStep;
+        }
+    }
 }

@@ -217,6 +217,21 @@ internal static class ForwardPolicy
     }
 
     /// <summary>
+    /// Whether a streaming channels_last call's column kernel walks each block across the row's vectors from the input's
+    /// line boundaries and stitches the output lines in registers (ChannelsLastKernel.StitchedRun) instead of sweeping
+    /// vectors from the output's line boundaries: stride 1, the input's first streamed value (<paramref name="xLine"/>,
+    /// its address) not on a line boundary (x and y at different offsets in their lines), and a walk whose tap step
+    /// (d * C * M values) is a whole number of 4 KiB pages. With such a step every tap row of a block has the page offset
+    /// of the output rows whose stores are pending, and loads that straddle lines beside them wait: 16x4096x256 k7 d4, 1
+    /// thread, x one float before y's offset, 11.4-12.0 ms swept, 7.4 stitched; y one float before x's, 8.0 and 7.3
+    /// (6.3-6.6 with x and y at the same offset). On other walks the sweeps' tiles serve the cache better than walking
+    /// blocks across rows: 64x8192x256 k7 41.8 swept, 63 stitched (bench/README.md).
+    /// </summary>
+    public static bool StitchesLines<T>(in Conv1DGeometry g, nint xLine)
+        where T : unmanaged =>
+        g.Stride == 1 && (xLine & 63) != 0 && (long)g.Dilation * g.OutputChannels * Unsafe.SizeOf<T>() % 4096 == 0;
+
+    /// <summary>
     /// Input plus output bytes from which a cache-resident call stores whole aligned lines (<see cref="AlignedLinesStart{T}"/>):
     /// half a Zen 4/5 core's L2.
     /// </summary>

@@ -44,6 +44,32 @@ internal static class StoreModes
     }
 
     /// <summary>
+    /// The line of lanes delta .. 15 of <paramref name="previous"/> then lanes 0 .. delta - 1 of
+    /// <paramref name="current"/> (one two-source permute by <paramref name="lanes"/>, <see cref="StitchLanes"/>), stored non-temporally at <c>destination[index]</c>
+    /// (64-byte aligned, pinned): the stores of the stitched column kernels (ChannelsLastKernel.StitchedRun). float
+    /// vectors of 64 bytes only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void PutStitched<T, TV>(TV previous, TV current, ref T destination, nint index, Vector512<int> lanes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TV : struct, IVec<TV, T>
+    {
+        if (typeof(TV) == typeof(V512<float>))
+        {
+            var line = System.Runtime.Intrinsics.X86.Avx512F.PermuteVar16x32x2(Unsafe.BitCast<TV, V512<float>>(previous).V, lanes,
+                Unsafe.BitCast<TV, V512<float>>(current).V);
+            TV.StoreStreaming(Unsafe.BitCast<V512<float>, TV>(new V512<float>(line)), ref destination, index);
+        }
+        else
+        {
+            throw new NotSupportedException("Stitched stores are for 64-byte float vectors.");
+        }
+    }
+
+    /// <summary>The permute lanes of <see cref="PutStitched{T, TV}"/>: delta, delta + 1, ..., delta + 15 (16 and up: the current vector).</summary>
+    public static Vector512<int> StitchLanes(int delta) => Vector512<int>.Indices + Vector512.Create(delta);
+
+    /// <summary>
     /// Stores a 64-byte line of 32 16-bit values at <c>y + index</c> the <typeparamref name="TS"/> way: streaming needs
     /// the address 64-byte aligned and <paramref name="y"/> pinned.
     /// </summary>
