@@ -151,8 +151,19 @@ for r in ROW_STEPS:
 # with the previous block's into the output lines between them (StoreModes.PutStitched) instead of stored where computed.
 # A separate copy, so that the plain kernels keep their code and registers unchanged.
 stitched = []
+skip = False
 for line in out[float_start:]:
+    # StitchedRun runs at the 512-bit width only, with blocks of 8 outputs: no 4-output dispatch.
+    if line.strip().startswith("if (rowSteps ==") and "steps == 4" in line:
+        skip = True
+        continue
+    if skip:
+        if line.strip() == "" :
+            skip = False
+        continue
     line = line.replace("Calls <see cref=\"ColumnStep1{T, TV, TS, TB, TK}\"/>", "Calls <see cref=\"ColumnStitch1{T, TV, TS, TB, TK}\"/>")
+    line = line.replace("with <paramref name=\"steps\"/> (4 or 8)", "with <paramref name=\"steps\"/> (8)")
+    line = line.replace("column kernel: steps must be 4 or 8,", "stitched column kernel: steps must be 8,")
     line = line.replace("internal static void Dispatch<T, TV, TS>(", "internal static void DispatchStitched<T, TV, TS>(")
     line = line.replace("private static void ColumnStep", "private static void ColumnStitch")
     line = line.replace("nint xStep, nint yStep, nint kStep)", "nint xStep, nint yStep, nint kStep, int delta)")

@@ -802,7 +802,7 @@ internal static partial class ColumnKernel
     }
 
     /// <summary>
-    /// Calls <see cref="ColumnStitch1{T, TV, TS, TB, TK}"/> (or its row-step sibling) with <paramref name="steps"/> (4 or 8), <paramref name="taps"/>
+    /// Calls <see cref="ColumnStitch1{T, TV, TS, TB, TK}"/> (or its row-step sibling) with <paramref name="steps"/> (8), <paramref name="taps"/>
     /// (1 to 12) and <paramref name="rowSteps"/> (1 or 2) as constants.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -812,25 +812,6 @@ internal static partial class ColumnKernel
         where TV : struct, IVec<TV, T>
         where TS : struct, IStoreMode
     {
-        if (rowSteps == 1 && steps == 4)
-        {
-            switch (taps)
-            {
-                case 1: ColumnStitch1<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 2: ColumnStitch1<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 3: ColumnStitch1<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 4: ColumnStitch1<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 5: ColumnStitch1<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 6: ColumnStitch1<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 7: ColumnStitch1<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 8: ColumnStitch1<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 9: ColumnStitch1<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 10: ColumnStitch1<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 11: ColumnStitch1<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 12: ColumnStitch1<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-            }
-        }
-
         if (rowSteps == 1 && steps == 8)
         {
             switch (taps)
@@ -847,25 +828,6 @@ internal static partial class ColumnKernel
                 case 10: ColumnStitch1<T, TV, TS, Const8, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
                 case 11: ColumnStitch1<T, TV, TS, Const8, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
                 case 12: ColumnStitch1<T, TV, TS, Const8, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-            }
-        }
-
-        if (rowSteps == 2 && steps == 4)
-        {
-            switch (taps)
-            {
-                case 1: ColumnStitch2<T, TV, TS, Const4, Const1>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 2: ColumnStitch2<T, TV, TS, Const4, Const2>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 3: ColumnStitch2<T, TV, TS, Const4, Const3>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 4: ColumnStitch2<T, TV, TS, Const4, Const4>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 5: ColumnStitch2<T, TV, TS, Const4, Const5>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 6: ColumnStitch2<T, TV, TS, Const4, Const6>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 7: ColumnStitch2<T, TV, TS, Const4, Const7>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 8: ColumnStitch2<T, TV, TS, Const4, Const8>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 9: ColumnStitch2<T, TV, TS, Const4, Const9>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 10: ColumnStitch2<T, TV, TS, Const4, Const10>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 11: ColumnStitch2<T, TV, TS, Const4, Const11>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
-                case 12: ColumnStitch2<T, TV, TS, Const4, Const12>(ref x, rowStride, ref kernel, kernelStride, ref bias, hasBias, ref y, outStride, c, count, xStep, yStep, kStep, delta); return;
             }
         }
 
@@ -888,7 +850,7 @@ internal static partial class ColumnKernel
             }
         }
 
-        throw new ArgumentOutOfRangeException(nameof(taps), taps, "column kernel: steps must be 4 or 8, row steps 1 or 2 and taps 1 to " + MaxTaps);
+        throw new ArgumentOutOfRangeException(nameof(taps), taps, "stitched column kernel: steps must be 8, row steps 1 or 2 and taps 1 to " + MaxTaps);
     }
 
     /// <summary>

@@ -85,17 +85,21 @@ internal static class HalfChannelsFirstKernel<TL>
             {
                 ref ushort xr = ref Unsafe.Add(ref x, ((nint)b * c + o / m) * l);
                 ref ushort yr = ref Unsafe.Add(ref y, ((nint)b * cm + o) * lout);
+                bool finiteRow = typeof(TL) == typeof(HalfLanes) && finiteTaps;
                 for (int j = 0; j < k; j++)
                 {
                     w[j] = TL.Widen(Unsafe.Add(ref kernel, (nint)j * cm + o));
-                    scaled[j] = w[j] * FiniteHalfLanes.TapScale;
+                    if (finiteRow)
+                    {
+                        scaled[j] = w[j] * FiniteHalfLanes.TapScale;
+                    }
                 }
 
                 float b0 = hasBias ? Unsafe.Add(ref bias, o) : 0f;
 
                 // float16 with finite taps and bias: the row is computed with the finite lanes, then its input, in cache
                 // by now, is checked; a row with an infinity or NaN is computed again with the exact lanes.
-                if (typeof(TL) == typeof(HalfLanes) && finiteTaps)
+                if (finiteRow)
                 {
                     HalfChannelsFirstKernel<FiniteHalfLanes>.Row(ref xr, scaled, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window);
                     if (FiniteHalfLanes.AllFinite(MemoryMarshal.CreateReadOnlySpan(ref xr, l)))
