@@ -467,6 +467,55 @@ public class KernelVariantTests
         }
     }
 
+    /// <summary>
+    /// A tap outside the row is left out, not multiplied by a zero: an infinite tap at the sequence edges gives the
+    /// reference's infinity (0 * inf would be NaN) and a -0 bias stays -0 where no tap is inside (-0 + 0 * w would be +0),
+    /// at every width and in both layouts, bit for bit (masked edge vectors included).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Taps_outside_the_row_are_left_out_not_multiplied_by_zero(string name)
+    {
+        var variant = Enum.Parse<KernelVariant>(name);
+        var rng = new Random(9);
+        foreach (var df in (DataFormat[])[DataFormat.ChannelsFirst, DataFormat.ChannelsLast])
+        {
+            foreach (int length in (int[])[1, 3, 16, 17, 40, 129])
+            {
+                foreach (var (k, d, m) in ((int, int, int)[])[(3, 1, 1), (5, 2, 1), (4, 3, 2), (7, 1, 3)])
+                {
+                    foreach (var padding in (Padding[])[Padding.Same, Padding.Causal])
+                    {
+                        var g = Conv1DGeometry.ForPadding(2, length, 5, m, k, 1, d, padding, df);
+                        var x = Random<float>(g.InputCount, rng);
+                        var kernel = Random<float>(g.KernelCount, rng);
+                        var bias = new float[g.OutputChannels];
+                        for (int i = 0; i < x.Length; i += 3)
+                        {
+                            x[i] = i % 2 == 0 ? 0f : -0f;
+                        }
+
+                        for (int o = 0; o < g.OutputChannels; o++)
+                        {
+                            // The first and last taps infinite on some channels; bias -0 (and some taps -0) elsewhere.
+                            kernel[o] = o % 2 == 0 ? float.PositiveInfinity : -0f;
+                            kernel[(k - 1) * g.OutputChannels + o] = o % 3 == 0 ? float.NegativeInfinity : kernel[(k - 1) * g.OutputChannels + o];
+                            bias[o] = -0f;
+                        }
+
+                        var expected = new float[g.OutputCount];
+                        var actual = new float[g.OutputCount];
+                        ReferenceKernel.Forward<float>(g, x, kernel, bias, expected);
+                        ForwardExecutor.Forward<float>(g, x, kernel, bias, actual, variant);
+                        Assert.True(System.Runtime.InteropServices.MemoryMarshal.AsBytes(expected.AsSpan())
+                                .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(actual.AsSpan())),
+                            $"{variant} differs from the reference for {g}");
+                    }
+                }
+            }
+        }
+    }
+
     private static void Check<T>(KernelVariant variant, Conv1DGeometry g, Random rng)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {

@@ -12,11 +12,12 @@ namespace DepthwiseSharp.Kernels;
 /// Stride s &gt; 1 is split into s phases (x[p], x[p+s], ...) copied once per row, so every tap reads a contiguous
 /// phase: <c>y[t] += K[j] * phase[(j*d - padLeft) mod s][t + floor((j*d - padLeft) / s)]</c>. Remainder: the widest
 /// width, then each narrower width down to 128 bits, then one vector ending at the interior's end (recomputing a few outputs with the same
-/// operations), then scalars; the sequence edges are scalar.</para>
+/// operations), then scalars; the sequence edges are scalar. float32 at stride 1 with M below <see cref="GroupRows"/> takes
+/// <see cref="MaskedRows"/> at the 512-bit width instead: masked edge vectors, one loop per row.</para>
 /// <para>Per output element the sum is bias, then taps in ascending order, each a fused multiply-add: the same
 /// operations as <see cref="ReferenceKernel"/>, so every width and every split of the work gives identical bits.</para>
 /// </summary>
-internal static class ChannelsFirstKernel
+internal static partial class ChannelsFirstKernel
 {
     /// <summary>Computes output rows [o0, o1) of batch element b (row = one output channel), channels_first.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -29,6 +30,18 @@ internal static class ChannelsFirstKernel
         int cm = g.OutputChannels, lout = g.OutputLength;
         if (lout == 0 || o1 <= o0)
         {
+            return;
+        }
+
+        if (typeof(TV) == typeof(V512<float>) && s == 1 && m < GroupRows)
+        {
+            unsafe
+            {
+                MaskedRows(g, (float*)Unsafe.AsPointer(ref Unsafe.As<T, float>(ref x)), (float*)Unsafe.AsPointer(ref Unsafe.As<T, float>(ref kernel)),
+                    hasBias ? (float*)Unsafe.AsPointer(ref Unsafe.As<T, float>(ref bias)) : null, (float*)Unsafe.AsPointer(ref Unsafe.As<T, float>(ref y)),
+                    b, o0, o1, epilogue);
+            }
+
             return;
         }
 
