@@ -152,12 +152,16 @@ public static class DepthwiseConvolution
 
         Check("output", g.OutputCount, outputLength);
 
+        // The check inlines; the throw stays out of the per-call path.
         static void Check(string name, int expected, int actual)
         {
             if (expected != actual)
             {
-                throw new ArgumentException($"`{name}` must hold {expected} elements for this geometry; it holds {actual}.", name);
+                ThrowLength(name, expected, actual);
             }
         }
+
+        static void ThrowLength(string name, int expected, int actual) =>
+            throw new ArgumentException($"`{name}` must hold {expected} elements for this geometry; it holds {actual}.", name);
     }
 }

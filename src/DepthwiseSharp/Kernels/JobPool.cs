@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace DepthwiseSharp.Kernels;
 
 /// <summary>
@@ -12,6 +14,7 @@ internal static class JobPool<TJob>
     private static TJob? t_cached;
 
     /// <summary>This thread's cached job, or a new one when it is out (nested or first use).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TJob Rent()
     {
         var job = t_cached ?? new TJob();
@@ -20,5 +23,6 @@ internal static class JobPool<TJob>
     }
 
     /// <summary>Caches <paramref name="job"/> for this thread's next call.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Return(TJob job) => t_cached = job;
 }

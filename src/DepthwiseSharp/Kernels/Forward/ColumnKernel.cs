@@ -126,6 +126,7 @@ internal static partial class ColumnKernel
     /// the dilation (phases), or the dilation divides the stride with at most 2 units between outputs (the generated code
     /// has row steps 1 and 2).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool Walks(int s, int d) => d % s == 0 || (s % d == 0 && s / d <= 2);
 
     /// <summary>Units of d rows between consecutive outputs of a phase: s / d when d divides s, else 1.</summary>

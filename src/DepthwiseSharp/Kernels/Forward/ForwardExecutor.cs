@@ -86,6 +86,7 @@ internal static class ForwardExecutor
     /// <see cref="ForwardPolicy.ItemsPerThread"/> items per thread of at least <see cref="ForwardPolicy.MinChunkWork"/>
     /// each. Which item holds an output never changes how it is computed.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static (int BlockSize, int BlocksPerBatch) Items(long work, int batch, int perBatch, int degree, int maxBlock)
     {
         long wanted = Math.Clamp(work / ForwardPolicy.MinChunkWork, 1, (long)ForwardPolicy.ItemsPerThread * degree);
@@ -154,6 +155,8 @@ internal static class ForwardExecutor
                     break;
             }
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
 
         private void Run<TV>(int b, int start, int end)
             where TV : struct, IVec<TV, T>

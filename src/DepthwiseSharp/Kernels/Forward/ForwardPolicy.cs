@@ -30,6 +30,7 @@ internal static class ForwardPolicy
     /// The degree a call of <paramref name="work"/> multiply-adds runs at: on the calling thread alone below two chunks'
     /// worth (<see cref="MinChunkWork"/>), else <paramref name="maxDegree"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int MaxDegreeFor(long work, int maxDegree) => work < 2 * MinChunkWork ? 1 : maxDegree;
 
     /// <summary>
@@ -82,6 +83,7 @@ internal static class ForwardPolicy
     /// <see cref="CacheResidentBytes"/>). From memory the requests hide the latency the hardware prefetcher leaves; from the
     /// cache they only take load slots (1x128x64 k3: 2.2 us with them, 1.4 us without; bench/README.md).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Prefetches<T>(in Conv1DGeometry g)
         where T : unmanaged => !CacheResident<T>(g);
 
@@ -98,10 +100,12 @@ internal static class ForwardPolicy
     /// Whether input plus output, in elements of <typeparamref name="T"/>, fit <see cref="CacheResidentBytes"/>
     /// (<see cref="HalfCacheResidentBytes"/> for 16-bit types).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool CacheResident<T>(in Conv1DGeometry g)
         where T : unmanaged => CallBytes<T>(g) <= (Unsafe.SizeOf<T>() == 2 ? HalfCacheResidentBytes : CacheResidentBytes);
 
     /// <summary>The bytes a call reads and writes at least: its input and its output, in elements of <typeparamref name="T"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long CallBytes<T>(in Conv1DGeometry g)
         where T : unmanaged => ((long)g.InputCount + g.OutputCount) * Unsafe.SizeOf<T>();
 
@@ -126,6 +130,7 @@ internal static class ForwardPolicy
     /// The kernel must also apply at all (a stride and dilation it walks, <see cref="ColumnKernel.Walks"/>, at most <see cref="ColumnTapLimit"/> taps,
     /// a vector of channels); <see cref="ChannelsLastKernel"/> checks that.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool ColumnsPay<T>(in Conv1DGeometry g)
         where T : unmanaged
     {
@@ -144,6 +149,7 @@ internal static class ForwardPolicy
     /// <c>d * C * M * sizeof(T)</c> that is a multiple of <see cref="L1AliasStrideBytes"/>. A sweep down a long tile then
     /// evicts its own rows and the lines the next sweep needs (a tile of 32 steps reads 35 rows at k = 4 into 16 lines).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool ColumnWalkAliases<T>(in Conv1DGeometry g)
         where T : unmanaged => g.Dilation <= g.Stride && (long)g.Dilation * g.OutputChannels * Unsafe.SizeOf<T>() % L1AliasStrideBytes == 0;
 
@@ -154,6 +160,7 @@ internal static class ForwardPolicy
     /// k = 4) about fit the 16 lines of the 2 sets they land in; other walks take about <see cref="ColumnTileTarget"/> steps,
     /// a whole number of blocks in each of the d / s phases.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ColumnTile<T>(in Conv1DGeometry g, int steps)
         where T : unmanaged
     {
@@ -202,6 +209,7 @@ internal static class ForwardPolicy
     /// row, so any element alignment works; the channels before it take ordinary stores. channels_first never streams:
     /// its rows are already written in order at close to the memory floor.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int StreamingStart<T>(in Conv1DGeometry g, nint y, bool hasEpilogue, KernelVariant variant, bool force)
         where T : unmanaged
     {
@@ -227,6 +235,7 @@ internal static class ForwardPolicy
     /// (6.3-6.6 with x and y at the same offset). On other walks the sweeps' tiles serve the cache better than walking
     /// blocks across rows: 64x8192x256 k7 41.8 swept, 63 stitched (bench/README.md).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool StitchesLines<T>(in Conv1DGeometry g, nint xLine)
         where T : unmanaged =>
         g.Stride == 1 && (xLine & 63) != 0 && (long)g.Dilation * g.OutputChannels * Unsafe.SizeOf<T>() % 4096 == 0;
@@ -246,6 +255,7 @@ internal static class ForwardPolicy
     /// 0.040 -> 0.031, 1x4096x256 k7 0.33 -> 0.27; smaller calls do not repay the wrap's fixed costs (copying the
     /// kernel, a run's two ends: 1x128x64 k3 1.46 -> 1.53 us, 1x256x128 k3 even; bench/README.md).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int AlignedLinesStart<T>(in Conv1DGeometry g, nint y, bool hasEpilogue, KernelVariant variant)
         where T : unmanaged
     {
