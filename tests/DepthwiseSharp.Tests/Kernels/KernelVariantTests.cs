@@ -347,8 +347,11 @@ public class KernelVariantTests
         // Dilation 2 at stride 1 has two phases: no aliasing whatever the rows.
         Assert.False(ForwardPolicy.ColumnWalkAliases<float>(Geometry(8, 4096, 1024, 4, 1, 2, Padding.Same)));
 
-        // Rows that are not whole lines from memory never take it (1100 channels), nor M > 1.
-        Assert.False(ForwardPolicy.ColumnsPay<float>(Geometry(8, 4096, 1100, 4, 1, 1, Padding.Valid)));
+        // Rows that are not whole lines take it from memory too (1100 and 1000 channels, 200), on walks that do not alias;
+        // M > 1 from memory does not.
+        Assert.True(ForwardPolicy.ColumnsPay<float>(Geometry(8, 4096, 1100, 4, 1, 1, Padding.Valid)));
+        Assert.True(ForwardPolicy.ColumnsPay<float>(Geometry(2, 1050, 1000, 7, 1, 1, Padding.Same)));
+        Assert.True(ForwardPolicy.ColumnsPay<float>(Geometry(16, 4096, 200, 7, 1, 2, Padding.Same)));
         Assert.False(ForwardPolicy.ColumnsPay<float>(new Conv1DGeometry(8, 4096, 512, 4, 4, 1, 1, 0, 0, DataFormat.ChannelsLast)));
     }
 

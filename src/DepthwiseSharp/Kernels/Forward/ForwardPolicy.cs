@@ -121,11 +121,14 @@ internal static class ForwardPolicy
     /// loop's <see cref="ChannelsLastKernel.BlockSteps"/>-step block does, but loading each row once instead of once per
     /// tap. On shorter rows a block's loads jump back and forth inside a page, which defeats the hardware prefetcher (as
     /// for the step loop's block), and the step loop, reading rows in order, is faster;</item>
-    /// <item>otherwise with rows a whole number of 64-byte lines and M = 1, whatever the buffers' alignment: every row
-    /// then starts at the same offset in its line, so a tile's sweeps over one line follow each other while the tile's
-    /// rows are in cache (the tile's output rows are requested ahead, <see cref="ColumnKernel.Tiles{T, TV, TS}"/>);</item>
-    /// <item>otherwise when input plus output fit <see cref="CacheResidentBytes"/>: from the cache a vector that straddles
-    /// two lines costs nothing extra, while from memory rows that share lines with their neighbours would be read twice.</item>
+    /// <item>otherwise with M = 1, whatever the rows' length and the buffers' alignment: a tile's rows (about
+    /// <see cref="ColumnTileTarget"/> steps) stay in L1/L2 across its sweeps, so a line that two rows share is read from
+    /// memory once, and the tile's rows and output rows are requested ahead (<see cref="ColumnKernel.Tiles{T, TV, TS}"/>).
+    /// From memory, rows that are not whole lines ran 1.5x to 2.5x faster this way than in the step loop, which loads
+    /// every row once per tap (2x1050x1000 k7: 1.9 -> 0.8 ms; 16x4096x200 k7 11.1 -> 7.2; 64x8192x40 k7 24.2 -> 12.2),
+    /// and even on rows of a page or more (8x4096x1100 k4, 8x4099x1500 k7; bench/README.md);</item>
+    /// <item>otherwise (M &gt; 1) when input plus output fit <see cref="CacheResidentBytes"/>: from memory the step loop
+    /// over the repeated rows was faster (16x2048x64 k5 M4: 3.7-4.2 ms, columns 4.8).</item>
     /// </list>
     /// The kernel must also apply at all (a stride and dilation it walks, <see cref="ColumnKernel.Walks"/>, at most <see cref="ColumnTapLimit"/> taps,
     /// a vector of channels); <see cref="ChannelsLastKernel"/> checks that.
@@ -135,13 +138,12 @@ internal static class ForwardPolicy
         where T : unmanaged
     {
         long rowBytes = (long)g.OutputChannels * Unsafe.SizeOf<T>();
-        bool wholeLines = rowBytes % 64 == 0 && g.DepthMultiplier == 1;
         if (ColumnWalkAliases<T>(g))
         {
-            return wholeLines && rowBytes >= BlockMinRowBytes && !CacheResident<T>(g);
+            return rowBytes % 64 == 0 && g.DepthMultiplier == 1 && rowBytes >= BlockMinRowBytes && !CacheResident<T>(g);
         }
 
-        return wholeLines || CacheResident<T>(g);
+        return g.DepthMultiplier == 1 || CacheResident<T>(g);
     }
 
     /// <summary>
