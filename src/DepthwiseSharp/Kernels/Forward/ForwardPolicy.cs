@@ -124,11 +124,10 @@ internal static class ForwardPolicy
     /// <item>otherwise with M = 1, whatever the rows' length and the buffers' alignment: a tile's rows (about
     /// <see cref="ColumnTileTarget"/> steps) stay in L1/L2 across its sweeps, so a line that two rows share is read from
     /// memory once, and the tile's rows and output rows are requested ahead (<see cref="ColumnKernel.Tiles{T, TV, TS}"/>).
-    /// From memory, rows that are not whole lines ran 1.5x to 2.5x faster this way than in the step loop, which loads
-    /// every row once per tap (2x1050x1000 k7: 1.9 -> 0.8 ms; 16x4096x200 k7 11.1 -> 7.2; 64x8192x40 k7 24.2 -> 12.2),
-    /// and even on rows of a page or more (8x4096x1100 k4, 8x4099x1500 k7; bench/README.md);</item>
+    /// The step loop loads every row once per tap, so from memory rows that are not whole lines take the column kernel
+    /// too (1.5x to 2.5x faster on rows under a page, as fast on longer ones; bench/README.md);</item>
     /// <item>otherwise (M &gt; 1) when input plus output fit <see cref="CacheResidentBytes"/>: from memory the step loop
-    /// over the repeated rows was faster (16x2048x64 k5 M4: 3.7-4.2 ms, columns 4.8).</item>
+    /// over the repeated rows was faster.</item>
     /// </list>
     /// The kernel must also apply at all (a stride and dilation it walks, <see cref="ColumnKernel.Walks"/>, at most <see cref="ColumnTapLimit"/> taps,
     /// a vector of channels); <see cref="ChannelsLastKernel"/> checks that.
