@@ -306,6 +306,73 @@ public class KernelVariantTests
     }
 
     /// <summary>
+    /// <c>ForwardPolicy.PageRows</c>: channels_last calls at stride 1, dilation 1 and M = 1 whose rows are whole 4 KiB pages
+    /// take the path of calls from memory (streamed output, requests ahead, one-block column tiles) whatever their size.
+    /// </summary>
+    [Fact]
+    public void Rows_of_whole_pages_take_the_path_of_calls_from_memory()
+    {
+        static Conv1DGeometry Geometry(int l, int c, int m, int s, int d, DataFormat df = DataFormat.ChannelsLast) =>
+            Conv1DGeometry.ForPadding(1, l, c, m, 7, s, d, Padding.Same, df);
+
+        var pages = Geometry(1000, 1024, 1, 1, 1);
+        Assert.True(ForwardPolicy.PageRows<float>(pages));
+        Assert.False(ForwardPolicy.CacheResident<float>(pages));
+        Assert.True(ForwardPolicy.Prefetches<float>(pages));
+        Assert.True(ForwardPolicy.ColumnsPay<float>(pages));
+        Assert.Equal(8, ForwardPolicy.ColumnTile<float>(pages, 8));
+        Assert.True(ForwardPolicy.StreamingStart<float>(pages, 0, false, KernelVariant.Vector512, false) >= 0);
+        Assert.True(ForwardPolicy.PageRows<double>(Geometry(1000, 512, 1, 1, 1)));
+
+        // Not whole pages (1008 channels, 6 KiB rows), a stride, a dilation, a multiplier, channels_first, 16 bits: cached.
+        foreach (var g in new[] { Geometry(1000, 1008, 1, 1, 1), Geometry(259, 1536, 1, 1, 1), Geometry(1000, 1024, 1, 2, 1),
+                     Geometry(1000, 1024, 1, 1, 2), Geometry(1000, 512, 2, 1, 1), Geometry(1000, 1024, 1, 1, 1, DataFormat.ChannelsFirst) })
+        {
+            Assert.False(ForwardPolicy.PageRows<float>(g), g.ToString());
+            Assert.True(ForwardPolicy.CacheResident<float>(g), g.ToString());
+        }
+
+        Assert.False(ForwardPolicy.PageRows<BFloat16>(Geometry(1000, 2048, 1, 1, 1)));
+    }
+
+    /// <summary>
+    /// Small calls whose rows are whole pages stream from any output alignment, as <c>ForwardPolicy.PageRows</c> sends
+    /// them: every length from 1, taps 1 to 9, bias or none, 1 and 2 threads, at every supported width, against the
+    /// reference bit for bit.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Small_calls_with_rows_of_whole_pages_match_reference(string name)
+    {
+        var variant = Enum.Parse<KernelVariant>(name);
+        var rng = new Random(17);
+        foreach (int c in (int[])[1024, 2048])
+        {
+            foreach (int k in (int[])[1, 3, 4, 9])
+            {
+                foreach (int l in (int[])[1, 2, 7, 19, 40])
+                {
+                    var g = Conv1DGeometry.ForPadding(2, l, c, 1, k, 1, 1, Padding.Same, DataFormat.ChannelsLast);
+                    var x = Random<float>(g.InputCount, rng);
+                    var kernel = Random<float>(g.KernelCount, rng);
+                    var bias = Random<float>(g.OutputChannels, rng);
+                    var expected = new float[g.OutputCount];
+                    ReferenceKernel.Forward<float>(g, x, kernel, bias, expected);
+                    foreach (int offset in (int[])[0, 3])
+                    {
+                        foreach (int threads in (int[])[1, 2])
+                        {
+                            var y = GC.AllocateArray<float>(g.OutputCount + 16, pinned: true);
+                            ForwardExecutor.Forward<float>(g, x, kernel, bias, y.AsSpan(offset, g.OutputCount), variant, maxDegree: threads);
+                            Assert.True(expected.AsSpan().SequenceEqual(y.AsSpan(offset, g.OutputCount)), $"{variant} {g} offset {offset} threads {threads}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Where the channels_last interior takes the column kernel and how long its tiles are: the rules stated on
     /// <c>ForwardPolicy.ColumnsPay</c>, <c>ColumnWalkAliases</c> and <c>ColumnTile</c>.
     /// </summary>
