@@ -110,8 +110,8 @@ internal static class ForwardPolicy
     /// pages. Every input row and every output row then starts at the same offset in its page: from the cache, the step
     /// loop's k input rows and the output rows it has just stored all land in the same few L1 sets, and loads alias the
     /// pending stores. The path of calls from memory keeps the output out of L1 (streamed stores) and walks each block
-    /// across all channels (one-block column tiles), 1.4x to 2.4x faster from the cache too (1x1000x1024 k7, 1x500x4096
-    /// k7, 2x500x2048 k5, 1x32x1024 k3); rows of 2 or 6 KiB gain nothing from it (bench/README.md).
+    /// across all channels (one-block column tiles), 1.25x to 2.9x faster from the cache too (1x32x1024 k3 to 2x500x2048
+    /// k5); rows of 2 KiB gain little from it and rows of 6 KiB lose (bench/README.md).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool PageRows<T>(in Conv1DGeometry g)
