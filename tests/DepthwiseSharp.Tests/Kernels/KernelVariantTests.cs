@@ -323,10 +323,13 @@ public class KernelVariantTests
         Assert.Equal(8, ForwardPolicy.ColumnTile<float>(pages, 8));
         Assert.True(ForwardPolicy.StreamingStart<float>(pages, 0, false, KernelVariant.Vector512, false) >= 0);
         Assert.True(ForwardPolicy.PageRows<double>(Geometry(1000, 512, 1, 1, 1)));
+        // Rows of half a page too (512 float32 channels).
+        Assert.True(ForwardPolicy.PageRows<float>(Geometry(1000, 512, 1, 1, 1)));
 
-        // Not whole pages (1008 channels, 6 KiB rows), a stride, a dilation, a multiplier, channels_first, 16 bits: cached.
-        foreach (var g in new[] { Geometry(1000, 1008, 1, 1, 1), Geometry(259, 1536, 1, 1, 1), Geometry(1000, 1024, 1, 2, 1),
-                     Geometry(1000, 1024, 1, 1, 2), Geometry(1000, 512, 2, 1, 1), Geometry(1000, 1024, 1, 1, 1, DataFormat.ChannelsFirst) })
+        // Not whole pages (1008 channels, 6 KiB rows, 1 KiB rows), a stride, a dilation, a multiplier, channels_first: cached.
+        foreach (var g in new[] { Geometry(1000, 1008, 1, 1, 1), Geometry(259, 1536, 1, 1, 1), Geometry(1000, 256, 1, 1, 1),
+                     Geometry(1000, 1024, 1, 2, 1), Geometry(1000, 1024, 1, 1, 2), Geometry(1000, 512, 2, 1, 1),
+                     Geometry(1000, 1024, 1, 1, 1, DataFormat.ChannelsFirst) })
         {
             Assert.False(ForwardPolicy.PageRows<float>(g), g.ToString());
             Assert.True(ForwardPolicy.CacheResident<float>(g), g.ToString());
@@ -346,7 +349,7 @@ public class KernelVariantTests
     {
         var variant = Enum.Parse<KernelVariant>(name);
         var rng = new Random(17);
-        foreach (int c in (int[])[1024, 2048])
+        foreach (int c in (int[])[512, 1024, 2048])
         {
             foreach (int k in (int[])[1, 3, 4, 9])
             {
@@ -392,10 +395,12 @@ public class KernelVariantTests
         // The same rows from the cache (1 x 259 x 1536: 3.2 MB) take the step loop.
         Assert.False(ForwardPolicy.ColumnsPay<float>(Geometry(1, 259, 1536, 4, 1, 1, Padding.Valid)));
 
-        // 2 KiB rows alias too, but are shorter than a page: the step loop.
-        var shortRows = Geometry(16, 4096, 512, 4, 1, 1, Padding.Valid);
+        // 2 KiB rows alias too, but are shorter than a page: from memory the step loop below HalfPageRowMinTaps taps, the
+        // column kernel from there.
+        var shortRows = Geometry(16, 4096, 512, 3, 1, 1, Padding.Valid);
         Assert.True(ForwardPolicy.ColumnWalkAliases<float>(shortRows));
         Assert.False(ForwardPolicy.ColumnsPay<float>(shortRows));
+        Assert.True(ForwardPolicy.ColumnsPay<float>(Geometry(16, 4096, 512, ForwardPolicy.HalfPageRowMinTaps, 1, 1, Padding.Valid)));
 
         // Stride 2, dilation 1 over 2 KiB rows: a sweep reads every row, 2 KiB apart: aliases; 8 KiB rows at stride 1 too.
         Assert.True(ForwardPolicy.ColumnWalkAliases<float>(Geometry(4, 4096, 512, 7, 2, 1, Padding.Valid)));

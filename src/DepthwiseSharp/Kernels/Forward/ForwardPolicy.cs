@@ -107,17 +107,27 @@ internal static class ForwardPolicy
 
     /// <summary>
     /// float32 or float64 channels_last calls at stride 1, dilation 1 and M = 1 whose rows are a whole number of 4 KiB
-    /// pages. Every input row and every output row then starts at the same offset in its page: from the cache, the step
+    /// pages, or half a page. Every input row and every output row (every other one at half a page) then starts at the
+    /// same offset in its page: from the cache, the step
     /// loop's k input rows and the output rows it has just stored all land in the same few L1 sets, and loads alias the
     /// pending stores. The path of calls from memory keeps the output out of L1 (streamed stores) and walks each block
     /// across all channels (one-block column tiles), 1.25x to 2.9x faster from the cache too (1x32x1024 k3 to 2x500x2048
-    /// k5); rows of 2 KiB gain little from it and rows of 6 KiB lose (bench/README.md).
+    /// k5; 2 KiB rows with the column kernel of <see cref="HalfPageRowMinTaps"/>: 4x1000x512 k7 1.5 -> 0.9 ms); rows of
+    /// 6 KiB lose (bench/README.md).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool PageRows<T>(in Conv1DGeometry g)
         where T : unmanaged =>
         Unsafe.SizeOf<T>() >= 4 && g.DataFormat == DataFormat.ChannelsLast && g.Stride == 1 && g.Dilation == 1 && g.DepthMultiplier == 1
-        && (long)g.OutputChannels * Unsafe.SizeOf<T>() % 4096 == 0;
+        && ((long)g.OutputChannels * Unsafe.SizeOf<T>() % 4096 == 0 || (long)g.OutputChannels * Unsafe.SizeOf<T>() == 2048);
+
+    /// <summary>
+    /// Taps from which walks that alias in L1 over rows of half a page (2 KiB) take one-block column tiles from memory.
+    /// The step loop loads every row once per tap and the column kernel about once per block, so the saving grows with
+    /// k, while a block's loads jumping between the two rows of each page cost the prefetcher a fixed amount: 64x2048x512
+    /// k7 33 -> 21 ms, 16x4096x512 k4 11.4 -> 9.9, but 32x4096x512 k3 15.3 -> 18.9 (bench/README.md).
+    /// </summary>
+    public const int HalfPageRowMinTaps = 4;
 
     /// <summary>The bytes a call reads and writes at least: its input and its output, in elements of <typeparamref name="T"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -154,7 +164,8 @@ internal static class ForwardPolicy
         long rowBytes = (long)g.OutputChannels * Unsafe.SizeOf<T>();
         if (ColumnWalkAliases<T>(g))
         {
-            return rowBytes % 64 == 0 && g.DepthMultiplier == 1 && rowBytes >= BlockMinRowBytes && !CacheResident<T>(g);
+            return rowBytes % 64 == 0 && g.DepthMultiplier == 1 && (rowBytes >= BlockMinRowBytes || g.KernelSize >= HalfPageRowMinTaps)
+                && !CacheResident<T>(g);
         }
 
         return g.DepthMultiplier == 1 || CacheResident<T>(g);
