@@ -139,13 +139,14 @@ internal static class ForwardPolicy
     /// kernel loads each input row once per block of outputs instead of once per tap, which pays wherever its strided
     /// sweeps are served well:
     /// <list type="bullet">
-    /// <item>on walks that alias in L1 (<see cref="ColumnWalkAliases{T}"/>), only from memory (input plus output above
-    /// <see cref="CacheResidentBytes"/>; from the cache the step loop's block is faster) with rows a whole number of
-    /// 64-byte lines, M = 1 and rows of at least <see cref="BlockMinRowBytes"/>: the tiles are then one block long
-    /// (<see cref="ColumnTile{T}"/>), so the kernel walks every channel of a block's rows before the next block, as the step
-    /// loop's <see cref="ChannelsLastKernel.BlockSteps"/>-step block does, but loading each row once instead of once per
-    /// tap. On shorter rows a block's loads jump back and forth inside a page, which defeats the hardware prefetcher (as
-    /// for the step loop's block), and the step loop, reading rows in order, is faster;</item>
+    /// <item>on walks that alias in L1 (<see cref="ColumnWalkAliases{T}"/>), only on the path of calls from memory (not
+    /// <see cref="CacheResident{T}"/>; from the cache the step loop's block is faster, but for <see cref="PageRows{T}"/>)
+    /// with rows a whole number of 64-byte lines, M = 1 and rows of at least <see cref="BlockMinRowBytes"/>: the tiles are
+    /// then one block long (<see cref="ColumnTile{T}"/>), so the kernel walks every channel of a block's rows before the
+    /// next block, as the step loop's <see cref="ChannelsLastKernel.BlockSteps"/>-step block does, but loading each row
+    /// once instead of once per tap. On shorter rows a block's loads jump back and forth inside a page, which costs the
+    /// hardware prefetcher (as for the step loop's block): there the step loop, reading rows in order, is faster below
+    /// <see cref="HalfPageRowMinTaps"/> taps;</item>
     /// <item>otherwise with M = 1, whatever the rows' length and the buffers' alignment: a tile's rows (about
     /// <see cref="ColumnTileTarget"/> steps) stay in L1/L2 across its sweeps, so a line that two rows share is read from
     /// memory once, and the tile's rows and output rows are requested ahead (<see cref="ColumnKernel.Tiles{T, TV, TS}"/>).
