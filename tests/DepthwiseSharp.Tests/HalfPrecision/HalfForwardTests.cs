@@ -242,7 +242,8 @@ public class HalfForwardTests
     /// so, the tiled path for stride 3; float16 rows of finite inputs, taps and bias with the finite lanes, the rest
     /// computed again with the exact ones) give exactly the float32 reference kernel's result on the widened values, rounded
     /// once: rows shorter than a group of 32 outputs, of one group, of a pair and an overlapping last group, long rows;
-    /// taps 1 to 9, 33, 40 and 70, dilations 1 to 4, 8, 15, 30 and 32 (edge groups over zero-filled windows), every padding, multipliers 1 and 3, bias or none, 1 and 2 threads, and inputs
+    /// taps 1 to 9, 33, 40 and 70, dilations 1 to 4, 8, 15, 30 and 32 (edge groups over zero-filled windows), float16 rows of
+    /// several staged chunks, every padding, multipliers 1 and 3, bias or none, 1 and 2 threads, and inputs
     /// with NaN, infinities and subnormals; float16 sums beyond its range and a NaN tap.
     /// </summary>
     [Fact]
@@ -296,6 +297,12 @@ public class HalfForwardTests
         CheckRounding<TH>(Conv1DGeometry.ForPadding(2, 45, 3, 1, 9, 1, 2, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
         CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 1500, 2, 1, 40, 1, 30, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
         CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 1200, 2, 1, 33, 1, 32, Padding.Same, DataFormat.ChannelsFirst), rng, false, true);
+
+        // float16 at dilation 2 or more stages each chunk of 512 outputs (HalfChannelsFirstKernel.Staged): rows of several
+        // chunks, a last chunk of up to a group more (1554 interior outputs: 512, 512, 530), with NaN and infinities.
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 2000, 3, 1, 7, 1, 2, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(2, 1567, 2, 1, 5, 1, 3, Padding.Valid, DataFormat.ChannelsFirst), rng, false, false);
+        CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 1290, 2, 2, 4, 1, 4, Padding.Causal, DataFormat.ChannelsFirst), rng, true, true);
 
         // Long strided rows (pairs of groups, then one, then an overlapping one), and input plus output above 16 MiB.
         CheckRounding<TH>(Conv1DGeometry.ForPadding(1, 415, 5, 1, 7, 2, 3, Padding.Same, DataFormat.ChannelsFirst), rng, true, true);

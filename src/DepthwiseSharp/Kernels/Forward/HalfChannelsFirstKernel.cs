@@ -23,6 +23,9 @@ namespace DepthwiseSharp.Kernels;
 /// zero-filled copy of their window (<see cref="EdgeGroups"/>; rows of at least one group, windows up to
 /// <see cref="WindowCapacity"/>); at stride 2, on shorter rows and longer windows they go one at a time over their valid
 /// taps.</para>
+/// <para>float16 rows at stride 1 and dilation 2 or more take <see cref="Staged"/> for the interior instead: each chunk's
+/// inputs widened once into a float32 stage, each tap a multiply-add with its operand loaded from the stage, the outputs in
+/// natural order (two vectors of 16 per group, packed into one store).</para>
 /// <para>float16 rows of a call whose taps and bias are all finite are computed with <see cref="FiniteHalfLanes"/>, then the input row
 /// (in cache by then) is checked, and a row holding an infinity or NaN is computed again with <see cref="HalfLanes"/>.</para>
 /// <para>Per output: bias (or zero), then the valid taps ascending, each a fused multiply-add in float32, then one
@@ -79,6 +82,11 @@ internal static class HalfChannelsFirstKernel<TL>
         long span = Group + (long)(k - 1) * d;
         bool edges = s == 1 && lout >= Group && span <= WindowCapacity;
         Span<ushort> window = stackalloc ushort[edges ? (int)span : 0];
+        // float16 at stride 1 and dilation 2 or more, with a reach the stage holds: the interior goes through a float32
+        // stage (Staged).
+        long reach = (long)(k - 1) * d;
+        bool staged = typeof(TL) == typeof(HalfLanes) && s == 1 && d >= StageMinDilation && reach <= StageReach;
+        Span<float> stage = stackalloc float[staged ? StageOutputs + Group + (int)reach : 0];
         try
         {
             for (int o = o0; o < o1; o++)
@@ -101,14 +109,14 @@ internal static class HalfChannelsFirstKernel<TL>
                 // by now, is checked; a row with an infinity or NaN is computed again with the exact lanes.
                 if (finiteRow)
                 {
-                    HalfChannelsFirstKernel<FiniteHalfLanes>.Row(ref xr, scaled, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window);
+                    HalfChannelsFirstKernel<FiniteHalfLanes>.Row(ref xr, scaled, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window, stage);
                     if (FiniteHalfLanes.AllFinite(MemoryMarshal.CreateReadOnlySpan(ref xr, l)))
                     {
                         continue;
                     }
                 }
 
-                Row(ref xr, w, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window);
+                Row(ref xr, w, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window, stage);
             }
         }
         finally
@@ -126,7 +134,7 @@ internal static class HalfChannelsFirstKernel<TL>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Row(ref ushort xr, ReadOnlySpan<float> w, float b0, ref ushort yr, int l, int lout, int s, int d, int pl, int a, int hi,
-        bool edges, Span<ushort> window)
+        bool edges, Span<ushort> window, Span<float> stage)
     {
         if (edges)
         {
@@ -138,7 +146,15 @@ internal static class HalfChannelsFirstKernel<TL>
             else
             {
                 Edge(ref xr, l, w, b0, ref yr, 0, a, lout, d, pl, window);
-                Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl);
+                if (stage.IsEmpty)
+                {
+                    Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl);
+                }
+                else
+                {
+                    Staged(ref xr, w, b0, ref yr, a, hi, d, pl, stage);
+                }
+
                 Edge(ref xr, l, w, b0, ref yr, hi, lout, lout, d, pl, window);
             }
 
@@ -146,7 +162,9 @@ internal static class HalfChannelsFirstKernel<TL>
         }
 
         Scalars(ref xr, l, w, b0, ref yr, 0, a, s, d, pl);
-        int t = hi - a < Group ? a : s == 1 ? Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl) : Groups<Strided>(ref xr, w, b0, ref yr, a, hi, d, pl);
+        int t = hi - a < Group ? a
+            : s == 1 ? stage.IsEmpty ? Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl) : Staged(ref xr, w, b0, ref yr, a, hi, d, pl, stage)
+            : Groups<Strided>(ref xr, w, b0, ref yr, a, hi, d, pl);
         Scalars(ref xr, l, w, b0, ref yr, t, lout, s, d, pl);
     }
 
@@ -291,6 +309,100 @@ internal static class HalfChannelsFirstKernel<TL>
         if (TN.Value > 1)
         {
             TL.Interleave(e1, o1).StoreUnsafe(ref yr, (nuint)(t + Group));
+        }
+    }
+
+    /// <summary>
+    /// The smallest dilation whose float16 rows take <see cref="Staged"/>. There <see cref="Block{TN}"/> widens two vectors
+    /// per tap and group (<see cref="IHalfLanes.Low"/> and <see cref="IHalfLanes.High"/>, 5 instructions for the finite
+    /// lanes), which cost more than widening each input once and storing it; at dilation 1 it widens one vector per tap
+    /// (k + 1 loads serve k taps) and the stage lost. bfloat16 widens in one instruction, and its rows from memory lost
+    /// with the stage at every dilation (bench/README.md).
+    /// </summary>
+    private const int StageMinDilation = 2;
+
+    /// <summary>Outputs per chunk of <see cref="Staged"/> (the last chunk of a row takes up to a group more).</summary>
+    private const int StageOutputs = 512;
+
+    /// <summary>The longest reach (k - 1) * d whose inputs <see cref="Staged"/> stages; longer ones take <see cref="Block{TN}"/>.</summary>
+    private const int StageReach = 1024;
+
+    /// <summary>
+    /// Stride 1: outputs [a, hi) of one row (every tap inside it, at least one group) in chunks of about
+    /// <see cref="StageOutputs"/>: each chunk's inputs are widened once into <paramref name="stage"/> (float32, in L1), and
+    /// each tap of a group of 32 outputs is then a multiply-add with its operand loaded from the stage, where
+    /// <see cref="Block{TN}"/> widens a load per tap. Lane layout: two vectors of 16 consecutive outputs per group, rounded
+    /// and packed into one 64-byte store; groups two at a time (a tap's broadcast shared by 4 vectors), then one, then one
+    /// more ending at the chunk's end (overlapping the one before it, with the same operations). Returns hi.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int Staged(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int a, int hi, int d, int pl, Span<float> stage)
+    {
+        int reach = (w.Length - 1) * d;
+        ref float s0 = ref MemoryMarshal.GetReference(stage);
+        for (int t = a; t < hi;)
+        {
+            // The last chunk takes the rest when that is at most a group more, so that every chunk holds a group.
+            int n = hi - t <= StageOutputs + Group ? hi - t : StageOutputs;
+
+            // Inputs [t - pl, t - pl + n + reach), all inside the row: 16 at a time, the last 16 ending at the window's end.
+            ref ushort x0 = ref Unsafe.Add(ref xr, t - pl);
+            int count = n + reach;
+            for (int i = 0; i < count; i += 16)
+            {
+                int at = Math.Min(i, count - 16);
+                TL.Widen(Vector256.LoadUnsafe(ref x0, (nuint)at)).StoreUnsafe(ref s0, (nuint)at);
+            }
+
+            ref ushort yt = ref Unsafe.Add(ref yr, t);
+            int g = 0;
+            for (; g + 2 * Group <= n; g += 2 * Group)
+            {
+                StagedBlock<Const2>(ref s0, w, bias, ref yt, g, d);
+            }
+
+            if (g + Group <= n)
+            {
+                StagedBlock<Const1>(ref s0, w, bias, ref yt, g, d);
+                g += Group;
+            }
+
+            if (g < n)
+            {
+                StagedBlock<Const1>(ref s0, w, bias, ref yt, n - Group, d);
+            }
+
+            t += n;
+        }
+
+        return hi;
+    }
+
+    /// <summary>Outputs [g, g + 32 * TN) of a staged chunk (<see cref="Staged"/>): output g + i, tap j reads stage value g + i + j * d.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StagedBlock<TN>(ref float stage, ReadOnlySpan<float> w, float bias, ref ushort y, int g, int d)
+        where TN : struct, IConstant
+    {
+        var a0 = Vector512.Create(bias);
+        Vector512<float> a1 = a0, a2 = a0, a3 = a0;
+        ref float x0 = ref Unsafe.Add(ref stage, g);
+        for (int j = 0; j < w.Length; j++)
+        {
+            var wj = Vector512.Create(w[j]);
+            ref float xj = ref Unsafe.Add(ref x0, j * d);
+            a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xj), wj, a0);
+            a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xj, 16), wj, a1);
+            if (TN.Value > 1)
+            {
+                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xj, 32), wj, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xj, 48), wj, a3);
+            }
+        }
+
+        TL.Pack(TL.Round(a0), TL.Round(a1)).StoreUnsafe(ref y, (nuint)g);
+        if (TN.Value > 1)
+        {
+            TL.Pack(TL.Round(a2), TL.Round(a3)).StoreUnsafe(ref y, (nuint)(g + Group));
         }
     }
 
