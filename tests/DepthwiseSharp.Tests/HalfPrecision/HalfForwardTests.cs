@@ -262,6 +262,33 @@ public class HalfForwardTests
         CheckRounding<Half>(g, rng, true, false, specialTap: 10 * 3 + 4, special: float.NaN);
     }
 
+    /// <summary>
+    /// The ends of 16-bit channels_first rows at stride 1 (masked groups loading straight from the row, or one output at a
+    /// time) leave out the taps outside the row, as the reference does: an infinite or NaN weight on a tap that reaches
+    /// the padding leaves those outputs as the reference has them (0 * infinity would make them NaN). Rows shorter than a
+    /// group, of one group and a few more, long rows, taps 3 to 9, dilations 1 to 4, every padding; the weight on the
+    /// first tap (left end) and the last (right end); bfloat16 and float16 against the float32 reference rounded once.
+    /// </summary>
+    [Fact]
+    public void Sixteen_bit_channels_first_ends_leave_out_the_taps_outside_the_row()
+    {
+        var rng = new Random(61);
+        foreach (var (l, k, d, padding) in ((int, int, int, Padding)[])[(20, 5, 2, Padding.Same), (40, 3, 1, Padding.Same), (45, 9, 4, Padding.Causal),
+                     (130, 9, 4, Padding.Same), (300, 7, 3, Padding.Valid), (300, 4, 1, Padding.Causal)])
+        {
+            var g = Conv1DGeometry.ForPadding(1, l, 2, 1, k, 1, d, padding, DataFormat.ChannelsFirst);
+            foreach (float special in (float[])[float.PositiveInfinity, float.NaN])
+            {
+                // Kernel (k, C, M): channel 1's first and last taps.
+                foreach (int tap in (int[])[1, (k - 1) * 2 + 1])
+                {
+                    CheckRounding<BFloat16>(g, rng, true, false, specialTap: tap, special: special);
+                    CheckRounding<Half>(g, rng, false, false, specialTap: tap, special: special);
+                }
+            }
+        }
+    }
+
     private static void CheckChannelsFirst<TH>(Random rng)
         where TH : unmanaged
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DepthwiseSharp.Kernels;
 
@@ -18,11 +19,11 @@ namespace DepthwiseSharp.Kernels;
 /// interleaved back into one 64-byte store (<see cref="IHalfLanes.Interleave"/>). Groups go two at a time (a tap's
 /// broadcast weight shared by 4 vectors), then one; the row's last whole group may overlap the one before it
 /// (recomputing a few outputs with the same operations). Stride 2 needs no split: the upper values of a load's lanes are
-/// every other input, one output's per lane (<see cref="StridedBlock{TN}"/>). Remainder: at stride 1, outputs whose taps
-/// reach the padding and the first interior output (the early load must stay inside the row) go in masked groups over a
-/// zero-filled copy of their window (<see cref="EdgeGroups"/>; rows of at least one group, windows up to
-/// <see cref="WindowCapacity"/>); at stride 2, on shorter rows and longer windows they go one at a time over their valid
-/// taps.</para>
+/// every other input, one output's per lane (<see cref="StridedBlock{TN}"/>). Remainder: at stride 1 a row's groups lie on
+/// a grid from step 0, and those holding outputs whose taps reach the padding, or the first interior output (the early
+/// load must stay inside the row), are masked groups (<see cref="MaskedGroup"/>: masked loads straight from the row, each
+/// tap kept only in the lanes whose input is inside it), the row's last one ending at its end; at stride 2 the ends go
+/// one output at a time over their valid taps.</para>
 /// <para>float16 rows at stride 1 and dilation 2 or more take <see cref="Staged"/> for the interior instead: each chunk's
 /// inputs widened once into a float32 stage, each tap a multiply-add with its operand loaded from the stage, the outputs in
 /// natural order (two vectors of 16 per group, packed into one store).</para>
@@ -38,22 +39,6 @@ internal static class HalfChannelsFirstKernel<TL>
 {
     /// <summary>Outputs per group: one 64-byte line of 16-bit values.</summary>
     private const int Group = 32;
-
-    /// <summary>The longest input window an edge group copies (16-bit values, on the stack): a group plus (k - 1) * d up to 1024.</summary>
-    private const int WindowCapacity = Group + 1024;
-
-    /// <summary>
-    /// The fewest taps (outputs times k) at one end of a row that take masked groups rather than one output at a time: a
-    /// masked group (its window copied, its taps masked) costs about as much as 20 taps one at a time, so ends of a few
-    /// taps stay scalar (measurements in bench/README.md).
-    /// </summary>
-    private const int EdgeGroupMinTaps = 32;
-
-    /// <summary>
-    /// <see cref="EdgeGroupMinTaps"/> for float16, whose scalar conversions are software (a few ns each way), so a masked
-    /// group pays from a handful of taps.
-    /// </summary>
-    private const int EdgeGroupMinTapsFloat16 = 4;
 
     /// <summary>
     /// Output rows [o0, o1) of batch element b (row = one output channel, reading input channel o / M). x, y and the kernel
@@ -78,10 +63,6 @@ internal static class HalfChannelsFirstKernel<TL>
         Span<float> taps = pooled is null ? stackalloc float[2 * k] : pooled.AsSpan(0, 2 * k);
         // w: the true taps; scaled: times FiniteHalfLanes.TapScale, for the rows the finite lanes compute.
         Span<float> w = taps[..k], scaled = taps[k..];
-        // An edge group reads Group + (k - 1) * d inputs from its first one; longer windows go one output at a time.
-        long span = Group + (long)(k - 1) * d;
-        bool edges = s == 1 && lout >= Group && span <= WindowCapacity;
-        Span<ushort> window = stackalloc ushort[edges ? (int)span : 0];
         // float16 at stride 1 and dilation 2 or more, with a reach the stage holds: the interior goes through a float32
         // stage (Staged).
         long reach = (long)(k - 1) * d;
@@ -109,14 +90,14 @@ internal static class HalfChannelsFirstKernel<TL>
                 // by now, is checked; a row with an infinity or NaN is computed again with the exact lanes.
                 if (finiteRow)
                 {
-                    HalfChannelsFirstKernel<FiniteHalfLanes>.Row(ref xr, scaled, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window, stage);
+                    HalfChannelsFirstKernel<FiniteHalfLanes>.Row(ref xr, scaled, b0, ref yr, l, lout, s, d, pl, a, hi, stage);
                     if (FiniteHalfLanes.AllFinite(MemoryMarshal.CreateReadOnlySpan(ref xr, l)))
                     {
                         continue;
                     }
                 }
 
-                Row(ref xr, w, b0, ref yr, l, lout, s, d, pl, a, hi, edges, window, stage);
+                Row(ref xr, w, b0, ref yr, l, lout, s, d, pl, a, hi, stage);
             }
         }
         finally
@@ -130,42 +111,142 @@ internal static class HalfChannelsFirstKernel<TL>
 
     /// <summary>
     /// One output row from its input row <paramref name="xr"/> and widened taps <paramref name="w"/>: [a, hi) every tap
-    /// inside the row; <paramref name="edges"/>: stride 1 with masked edge groups over <paramref name="window"/>.
+    /// inside the row (and, at stride 1, the input before each group's first one). Stride 1: groups on a grid from step 0,
+    /// masked where they reach outside [a, hi) (<see cref="MaskedEnds"/>); stride 2: the ends one output at a time.
+    /// <paramref name="stage"/>: float16's float32 stage for the interior (<see cref="Staged"/>), or empty.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Row(ref ushort xr, ReadOnlySpan<float> w, float b0, ref ushort yr, int l, int lout, int s, int d, int pl, int a, int hi,
-        bool edges, Span<ushort> window, Span<float> stage)
+        Span<float> stage)
     {
-        if (edges)
+        if (s == 1)
         {
-            // Stride 1, at least one group per row, a window that fits the buffer: the edges go in masked groups.
-            if (hi - a < Group)
-            {
-                EdgeGroups(ref xr, l, w, b0, ref yr, 0, lout, lout, d, pl, window);
-            }
-            else
-            {
-                Edge(ref xr, l, w, b0, ref yr, 0, a, lout, d, pl, window);
-                if (stage.IsEmpty)
-                {
-                    Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl);
-                }
-                else
-                {
-                    Staged(ref xr, w, b0, ref yr, a, hi, d, pl, stage);
-                }
+            MaskedEnds(ref xr, l, w, b0, ref yr, lout, d, pl, a, hi, stage);
+            return;
+        }
 
-                Edge(ref xr, l, w, b0, ref yr, hi, lout, lout, d, pl, window);
+        Scalars(ref xr, l, w, b0, ref yr, 0, a, s, d, pl);
+        int t = hi - a < Group ? a : Groups<Strided>(ref xr, w, b0, ref yr, a, hi, d, pl);
+        Scalars(ref xr, l, w, b0, ref yr, t, lout, s, d, pl);
+    }
+
+    /// <summary>
+    /// Stride 1: one row. An end of the row (outputs before <paramref name="a"/>, from <paramref name="hi"/> on) holding at
+    /// least <see cref="MaskedEndMinTaps"/> taps (outputs times k) goes in masked groups (<see cref="MaskedGroup"/>) on a
+    /// grid from step 0 (the left end) or anchored at the row's end (the right end), which also take the interior outputs
+    /// up to the grid's next line; a shorter end goes one output at a time. The plain groups between take
+    /// <see cref="Groups{TB}"/> (or <see cref="Staged"/>). A row whose interior left between the ends is shorter than a
+    /// group is masked groups only, its last group ending at the row's end (or, below one group, storing its outputs
+    /// only). Outputs computed twice where groups overlap take the same operations, so the same bits. Not inlined into
+    /// <see cref="Row"/>: inlined, bfloat16 rows doing the same operations took 2.4 us instead of 1.9-2.0 on 1x128x64 k3
+    /// valid.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaskedEnds(ref ushort xr, int l, ReadOnlySpan<float> w, float b0, ref ushort yr, int lout, int d, int pl, int a, int hi,
+        Span<float> stage)
+    {
+        // The row pointers (the fused kernels' buffers are pinned): a masked group's loads may start before the row.
+        ushort* xp = (ushort*)Unsafe.AsPointer(ref xr), yp = (ushort*)Unsafe.AsPointer(ref yr);
+        int minTaps = MaskedEndMinTaps;
+        bool maskLeft = (long)a * w.Length >= minTaps, maskRight = (long)(lout - hi) * w.Length >= minTaps;
+        int tl = maskLeft ? (a + Group - 1) / Group * Group : a;
+        int tr = maskRight ? lout - (lout - hi + Group - 1) / Group * Group : hi;
+        if (tr - tl < Group)
+        {
+            if (lout < Group && (long)lout * w.Length < minTaps)
+            {
+                Scalars(ref xr, l, w, b0, ref yr, 0, lout, 1, d, pl);
+                return;
+            }
+
+            for (int t = 0; t < lout; t += Group)
+            {
+                MaskedGroup(xp, l, w, b0, yp, lout < Group ? 0 : Math.Min(t, lout - Group), lout, d, pl);
             }
 
             return;
         }
 
-        Scalars(ref xr, l, w, b0, ref yr, 0, a, s, d, pl);
-        int t = hi - a < Group ? a
-            : s == 1 ? stage.IsEmpty ? Groups<Unstrided>(ref xr, w, b0, ref yr, a, hi, d, pl) : Staged(ref xr, w, b0, ref yr, a, hi, d, pl, stage)
-            : Groups<Strided>(ref xr, w, b0, ref yr, a, hi, d, pl);
-        Scalars(ref xr, l, w, b0, ref yr, t, lout, s, d, pl);
+        if (maskLeft)
+        {
+            for (int t = 0; t < tl; t += Group)
+            {
+                MaskedGroup(xp, l, w, b0, yp, t, lout, d, pl);
+            }
+        }
+        else
+        {
+            Scalars(ref xr, l, w, b0, ref yr, 0, a, 1, d, pl);
+        }
+
+        if (stage.IsEmpty)
+        {
+            Groups<Unstrided>(ref xr, w, b0, ref yr, tl, tr, d, pl);
+        }
+        else
+        {
+            Staged(ref xr, w, b0, ref yr, tl, tr, d, pl, stage);
+        }
+
+        if (maskRight)
+        {
+            for (int t = tr; t < lout; t += Group)
+            {
+                MaskedGroup(xp, l, w, b0, yp, t, lout, d, pl);
+            }
+        }
+        else
+        {
+            Scalars(ref xr, l, w, b0, ref yr, hi, lout, 1, d, pl);
+        }
+    }
+
+    /// <summary>
+    /// The fewest taps (outputs times k) at one end of a stride-1 row that take masked groups (<see cref="MaskedEnds"/>)
+    /// rather than one output at a time. bfloat16: 32 (its scalar conversions are a shift and a rounding; lower values
+    /// measured even, within the spread between processes). float16: 1, every end, since its scalar conversions are
+    /// software (a few ns each way): 1x128x64 k3 same 5.8 -> 4.5 us, 8x500x100 k5 0.24 -> 0.16-0.21 ms (bench/README.md).
+    /// </summary>
+    private static int MaskedEndMinTaps => typeof(TL) == typeof(BFloat16Lanes) ? 32 : 1;
+
+    /// <summary>
+    /// Stride 1: outputs [t, t + 32) of one row (those below <paramref name="lout"/>), whatever taps reach outside the
+    /// row. Laid out as <see cref="Block{TN}"/>'s dilated branch: for each tap one 64-byte load starting at E's first
+    /// input, E's inputs the lower values of its 32-bit lanes and O's the upper ones. The load is masked to the values
+    /// inside the row (the others are not read: no fault before or after the row), and each multiply-add is kept only in
+    /// the lanes whose input is inside: the taps the reference skips are skipped (no 0 * infinity, no +0 added to a -0
+    /// sum), so the bits are the reference's. Remainder: a group reaching past the row's end stores its outputs only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MaskedGroup(ushort* xr, int l, ReadOnlySpan<float> w, float bias, ushort* yr, int t, int lout, int d, int pl)
+    {
+        var length = Vector512.Create((uint)l);
+        var oddWords = Vector512.Create(0xFFFF_0000u);
+        // E's lane i holds output t + 2i, whose tap j reads input t - pl + 2i + j * d; O's lane the next one.
+        var pe = Vector512<int>.Indices * 2 + Vector512.Create(t - pl);
+        var e = Vector512.Create(bias);
+        var o = e;
+        for (int j = 0; j < w.Length; j++)
+        {
+            var wj = Vector512.Create(w[j]);
+            var pj = pe + Vector512.Create(j * d);
+            var inE = Vector512.LessThan(pj.AsUInt32(), length);
+            var inO = Vector512.LessThan((pj + Vector512<int>.One).AsUInt32(), length);
+            var inside = Vector512.ConditionalSelect(oddWords, inO, inE).AsUInt16();
+            var v = Avx512BW.MaskLoad(xr + ((nint)t - pl + (nint)j * d), inside, Vector512<ushort>.Zero).AsUInt32();
+            e = Vector512.ConditionalSelect(inE.AsSingle(), Vector512.FusedMultiplyAdd(TL.Low(v), wj, e), e);
+            o = Vector512.ConditionalSelect(inO.AsSingle(), Vector512.FusedMultiplyAdd(TL.High(v), wj, o), o);
+        }
+
+        var line = TL.Interleave(e, o);
+        if (t + Group <= lout)
+        {
+            line.Store(yr + t);
+        }
+        else
+        {
+            Avx512BW.MaskStore(yr + t, Vector512.LessThan(Vector512<ushort>.Indices, Vector512.Create((ushort)(lout - t))), line);
+        }
     }
 
     /// <summary>
@@ -409,63 +490,6 @@ internal static class HalfChannelsFirstKernel<TL>
     /// <summary>32 values loaded from <c>x + offset</c> as 16 32-bit lanes of two values each (<see cref="IHalfLanes.Low"/>, <see cref="IHalfLanes.High"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<uint> Pairs(ref ushort x, nint offset) => Vector512.LoadUnsafe(ref Unsafe.As<ushort, uint>(ref Unsafe.Add(ref x, offset)));
-
-    /// <summary>
-    /// Stride 1: the outputs [t0, t1) at one end of a row (at least <see cref="Group"/> outputs long) in masked groups
-    /// (<see cref="EdgeGroups"/>) where they hold at least <see cref="EdgeGroupMinTaps"/> taps, otherwise one at a time.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Edge(ref ushort xr, int l, ReadOnlySpan<float> w, float bias, ref ushort yr, int t0, int t1, int lout, int d, int pl, Span<ushort> window)
-    {
-        if ((long)(t1 - t0) * w.Length >= (typeof(TL) == typeof(BFloat16Lanes) ? EdgeGroupMinTaps : EdgeGroupMinTapsFloat16))
-        {
-            EdgeGroups(ref xr, l, w, bias, ref yr, t0, t1, lout, d, pl, window);
-        }
-        else
-        {
-            Scalars(ref xr, l, w, bias, ref yr, t0, t1, 1, d, pl);
-        }
-    }
-
-    /// <summary>
-    /// Stride 1: outputs [t0, t1) of one row (at least <see cref="Group"/> outputs long) in groups whose taps may reach
-    /// outside the row, laid out as <see cref="Block{TN}"/>'s dilated branch lays them out. A group's window of inputs is
-    /// copied into <paramref name="window"/> with zeros outside the row, and each tap's multiply-add is kept only in the
-    /// lanes whose input lies inside the row: the taps the reference skips are skipped (no 0 * infinity, no +0 added to a
-    /// -0 sum), so the bits are the reference's. The last group ends at the row's end and may overlap the one before it.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void EdgeGroups(ref ushort xr, int l, ReadOnlySpan<float> w, float bias, ref ushort yr, int t0, int t1, int lout, int d, int pl, Span<ushort> window)
-    {
-        var length = Vector512.Create((uint)l);
-        // E's lane i holds output t + 2i, whose tap j reads input t - pl + 2i + j * d; O's lane the next one.
-        var twice = Vector512<int>.Indices * 2;
-        for (int t = t0; t < t1; t += Group)
-        {
-            int tb = Math.Min(t, lout - Group), p0 = tb - pl;
-            int from = Math.Clamp(-p0, 0, window.Length), to = Math.Clamp(l - p0, from, window.Length);
-            window[..from].Clear();
-            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref xr, p0 + from), to - from).CopyTo(window[from..]);
-            window[to..].Clear();
-
-            var e = Vector512.Create(bias);
-            var o = e;
-            var pe = twice + Vector512.Create(p0);
-            ref ushort w0 = ref MemoryMarshal.GetReference(window);
-            for (int j = 0; j < w.Length; j++)
-            {
-                var wj = Vector512.Create(w[j]);
-                var v = Vector512.LoadUnsafe(ref w0, (nuint)(j * d)).AsUInt32();
-                var pj = pe + Vector512.Create(j * d);
-                var inE = Vector512.LessThan(pj.AsUInt32(), length).AsSingle();
-                var inO = Vector512.LessThan((pj + Vector512<int>.One).AsUInt32(), length).AsSingle();
-                e = Vector512.ConditionalSelect(inE, Vector512.FusedMultiplyAdd(TL.Low(v), wj, e), e);
-                o = Vector512.ConditionalSelect(inO, Vector512.FusedMultiplyAdd(TL.High(v), wj, o), o);
-            }
-
-            TL.Interleave(e, o).StoreUnsafe(ref yr, (nuint)tb);
-        }
-    }
 
     /// <summary>Outputs [t0, t1) of one row one at a time over their valid taps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
