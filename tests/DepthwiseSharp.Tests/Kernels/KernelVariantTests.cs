@@ -279,11 +279,11 @@ public class KernelVariantTests
         var small = Conv1DGeometry.ForPadding(1, 128, 64, 1, 3, 1, 1, Padding.Same, DataFormat.ChannelsLast);
         Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(small, 4096, false, best, false));
 
-        // Input plus output just above half the L3 (16 MiB) streams, just below does not: 16 x 513 x 256 float32 in and
-        // 16 x 512 x 256 out (valid, k 2) is 16 MiB + 16 KiB; one step fewer in and out is 16 MiB - 16 KiB.
-        var over = Conv1DGeometry.ForPadding(16, 513, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        // Input plus output just above 14 MiB streams, just below does not: 14 x 513 x 256 float32 in and 14 x 512 x 256
+        // out (valid, k 2) is 14 MiB + 14 KiB; one step fewer in and out is 14 MiB - 14 KiB.
+        var over = Conv1DGeometry.ForPadding(14, 513, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
         Assert.Equal(0, ForwardPolicy.StreamingStart<float>(over, 4096, false, best, false));
-        var under = Conv1DGeometry.ForPadding(16, 512, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        var under = Conv1DGeometry.ForPadding(14, 512, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
         Assert.Equal(-1, ForwardPolicy.StreamingStart<float>(under, 4096, false, best, false));
         Assert.Equal(0, ForwardPolicy.StreamingStart<float>(small, 4096, false, best, true));
         var oddRows = Conv1DGeometry.ForPadding(64, 8192, 250, 1, 7, 1, 1, Padding.Same, DataFormat.ChannelsLast);
@@ -294,11 +294,11 @@ public class KernelVariantTests
 
     /// <summary>Which calls request rows ahead in software: the rule stated on <c>ForwardPolicy.Prefetches</c>.</summary>
     [Fact]
-    public void Only_calls_larger_than_half_the_L3_prefetch()
+    public void Only_calls_larger_than_14_MiB_prefetch()
     {
-        // 16 MiB + 16 KiB and 16 MiB - 16 KiB of float32 input plus output (see the streaming test); double doubles them.
-        var over = Conv1DGeometry.ForPadding(16, 513, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
-        var under = Conv1DGeometry.ForPadding(16, 512, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        // 14 MiB + 14 KiB and 14 MiB - 14 KiB of float32 input plus output (see the streaming test); double doubles them.
+        var over = Conv1DGeometry.ForPadding(14, 513, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
+        var under = Conv1DGeometry.ForPadding(14, 512, 256, 1, 2, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
         Assert.True(ForwardPolicy.Prefetches<float>(over));
         Assert.False(ForwardPolicy.Prefetches<float>(under));
         Assert.True(ForwardPolicy.Prefetches<double>(under));

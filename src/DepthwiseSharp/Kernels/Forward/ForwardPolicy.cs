@@ -64,12 +64,15 @@ internal static class ForwardPolicy
     public const int BlockMinRowBytes = 4096;
 
     /// <summary>
-    /// Input plus output bytes up to which a call counts as cache-resident: half the L3, a size that stays in the
-    /// last-level cache between producer and consumer. Below it <see cref="ColumnsPay{T}"/> takes the column kernel
-    /// whatever the row's length (from the cache a vector that straddles two lines costs no extra memory traffic); above
-    /// it <see cref="StreamingStart{T}"/> streams the output.
+    /// Input plus output bytes up to which a call counts as cache-resident: 14 MiB, under half the L3 (32 MiB), a size
+    /// that stays in the last-level cache between producer and consumer. Below it <see cref="ColumnsPay{T}"/> takes the
+    /// column kernel whatever the row's length (from the cache a vector that straddles two lines costs no extra memory
+    /// traffic); above it <see cref="StreamingStart{T}"/> streams the output. It was half the L3 (16 MiB): calls of 15 to
+    /// 16 MB then ran as calls from the cache and took 1.5x to 2.5x longer with 1 thread than on the path of calls from
+    /// memory (2x1000x1000 k7, 1x1000x2000 k7; with 2 threads about even), where libtorch took half our time; at 12 MB
+    /// the cache path is still the faster (bench/README.md).
     /// </summary>
-    public const long CacheResidentBytes = 16L << 20;
+    public const long CacheResidentBytes = 14L << 20;
 
     /// <summary>
     /// A column walk (a sweep's loads, d rows apart) whose stride is a multiple of this many bytes lands in at most 2 of
@@ -89,7 +92,7 @@ internal static class ForwardPolicy
 
     /// <summary>
     /// <see cref="CacheResidentBytes"/> for 16-bit calls (the fused kernels, <see cref="HalfFusedPays{TH}"/>): a quarter
-    /// of the L3. Between this and half the L3 the fused bfloat16 channels_last kernel ran 1.3x to 2.8x faster with the
+    /// of the L3. Between this and half the L3 (then the float32 threshold) the fused bfloat16 channels_last kernel ran 1.3x to 2.8x faster with the
     /// requests ahead and the streamed lines of a call from memory than as a call from the cache (32x1000x128 k9, 16.4 MB:
     /// 3.2 -> 1.1 ms; 24x1000x128, 12.3 MB: 1.04 -> 0.79 ms; from 8 MB down the two were even), where float32 calls of
     /// 12 MB ran faster as calls from the cache (0.30 against 0.40 ms; bench/README.md).
