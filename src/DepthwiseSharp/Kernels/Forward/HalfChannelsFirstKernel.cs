@@ -203,11 +203,13 @@ internal static class HalfChannelsFirstKernel<TL>
 
     /// <summary>
     /// The fewest taps (outputs times k) at one end of a stride-1 row that take masked groups (<see cref="MaskedEnds"/>)
-    /// rather than one output at a time. bfloat16: 32 (its scalar conversions are a shift and a rounding; lower values
-    /// measured even, within the spread between processes). float16: 1, every end, since its scalar conversions are
-    /// software (a few ns each way): 1x128x64 k3 same 5.8 -> 4.5 us, 8x500x100 k5 0.24 -> 0.16-0.21 ms (bench/README.md).
+    /// rather than one output at a time. bfloat16: 16, as a masked group costs about as much as 16 taps one at a time
+    /// (its scalar conversions are a shift and a rounding): 1x128x64 k5 causal (4 outputs of 5 taps) 3.6-3.9 -> 3.0 us,
+    /// k7 same 5.4 -> 4.5 us, while ends of 3 to 6 taps lost (k3 same 2.6 -> 2.8 us, valid 2.0 -> 2.3). float16: 1, every
+    /// end, since its scalar conversions are software (a few ns each way): 1x128x64 k3 same 5.8 -> 4.5 us, 8x500x100 k5
+    /// 0.24 -> 0.16-0.21 ms (bench/README.md).
     /// </summary>
-    private static int MaskedEndMinTaps => typeof(TL) == typeof(BFloat16Lanes) ? 32 : 1;
+    private static int MaskedEndMinTaps => typeof(TL) == typeof(BFloat16Lanes) ? 16 : 1;
 
     /// <summary>
     /// Stride 1: outputs [t, t + 32) of one row (those below <paramref name="lout"/>), whatever taps reach outside the
