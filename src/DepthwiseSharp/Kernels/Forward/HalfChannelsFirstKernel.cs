@@ -16,8 +16,9 @@ namespace DepthwiseSharp.Kernels;
 /// With dilation 1 the load starting one value before E's first input gives E's inputs for a tap as its upper values,
 /// and the next tap's load gives O's, which are E's for the tap after: k + 1 loads serve k taps. With larger dilations
 /// one load starting at E's input serves both, E's values the lower ones and O's the upper. The results are rounded and
-/// interleaved back into one 64-byte store (<see cref="IHalfLanes.Interleave"/>). Groups go two at a time (a tap's
-/// broadcast weight shared by 4 vectors), then one; the row's last whole group may overlap the one before it
+/// interleaved back into one 64-byte store (<see cref="IHalfLanes.Interleave"/>). Groups go four at a time (8
+/// accumulators: a multiply-add's result waits 4 cycles for the next tap, so 4 chains left multiply-add slots idle), then
+/// two, then one, a tap's broadcast weight shared by the block's vectors; the row's last whole group may overlap the one before it
 /// (recomputing a few outputs with the same operations). Stride 2 needs no split: the upper values of a load's lanes are
 /// every other input, one output's per lane (<see cref="StridedBlock{TN}"/>). Remainder: at stride 1 a row's groups lie on
 /// a grid from step 0, and those holding outputs whose taps reach the padding, or the first interior output (the early
@@ -253,13 +254,18 @@ internal static class HalfChannelsFirstKernel<TL>
 
     /// <summary>
     /// Outputs [a, hi) of one row (all taps inside the row, a * s &gt; pl, at least one group) in groups of
-    /// <see cref="Group"/>, two at a time, then one, then one more ending at hi; returns hi.
+    /// <see cref="Group"/>, four at a time, then two, then one, then one more ending at hi; returns hi.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Groups<TB>(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int a, int hi, int d, int pl)
         where TB : struct, IGroupBlock
     {
         int t = a;
+        for (; t + 4 * Group <= hi; t += 4 * Group)
+        {
+            TB.Run<Const4>(ref xr, w, bias, ref yr, t, d, pl);
+        }
+
         for (; t + 2 * Group <= hi; t += 2 * Group)
         {
             TB.Run<Const2>(ref xr, w, bias, ref yr, t, d, pl);
@@ -279,7 +285,7 @@ internal static class HalfChannelsFirstKernel<TL>
         return hi;
     }
 
-    /// <summary>A block of one or two groups for one stride, as a type so that the JIT specializes <see cref="Groups{TB}"/> per stride.</summary>
+    /// <summary>A block of one, two or four groups for one stride, as a type so that the JIT specializes <see cref="Groups{TB}"/> per stride.</summary>
     private interface IGroupBlock
     {
         /// <summary>Outputs [t, t + 32 * TN) of one row, every tap inside it.</summary>
@@ -313,7 +319,7 @@ internal static class HalfChannelsFirstKernel<TL>
         where TN : struct, IConstant
     {
         var a0 = Vector512.Create(bias);
-        Vector512<float> a1 = a0, a2 = a0, a3 = a0;
+        Vector512<float> a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         ref ushort x0 = ref Unsafe.Add(ref xr, 2 * t - pl - 1);
         for (int j = 0; j < w.Length; j++)
         {
@@ -326,6 +332,14 @@ internal static class HalfChannelsFirstKernel<TL>
                 a2 = Vector512.FusedMultiplyAdd(TL.High(Pairs(ref xj, 2 * Group)), wj, a2);
                 a3 = Vector512.FusedMultiplyAdd(TL.High(Pairs(ref xj, 3 * Group)), wj, a3);
             }
+
+            if (TN.Value > 2)
+            {
+                a4 = Vector512.FusedMultiplyAdd(TL.High(Pairs(ref xj, 4 * Group)), wj, a4);
+                a5 = Vector512.FusedMultiplyAdd(TL.High(Pairs(ref xj, 5 * Group)), wj, a5);
+                a6 = Vector512.FusedMultiplyAdd(TL.High(Pairs(ref xj, 6 * Group)), wj, a6);
+                a7 = Vector512.FusedMultiplyAdd(TL.High(Pairs(ref xj, 7 * Group)), wj, a7);
+            }
         }
 
         TL.Pack(TL.Round(a0), TL.Round(a1)).StoreUnsafe(ref yr, (nuint)t);
@@ -333,23 +347,30 @@ internal static class HalfChannelsFirstKernel<TL>
         {
             TL.Pack(TL.Round(a2), TL.Round(a3)).StoreUnsafe(ref yr, (nuint)(t + Group));
         }
+
+        if (TN.Value > 2)
+        {
+            TL.Pack(TL.Round(a4), TL.Round(a5)).StoreUnsafe(ref yr, (nuint)(t + 2 * Group));
+            TL.Pack(TL.Round(a6), TL.Round(a7)).StoreUnsafe(ref yr, (nuint)(t + 3 * Group));
+        }
     }
 
     /// <summary>
-    /// Outputs [t, t + 32 * TN) of one row (<typeparamref name="TN"/>: 1 or 2 groups), every tap inside it. Two groups
-    /// share each tap's broadcast weight.
+    /// Outputs [t, t + 32 * TN) of one row (<typeparamref name="TN"/>: 1, 2 or 4 groups), every tap inside it. The
+    /// groups share each tap's broadcast weight.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Block<TN>(ref ushort xr, ReadOnlySpan<float> w, float bias, ref ushort yr, int t, int d, int pl)
         where TN : struct, IConstant
     {
         var e0 = Vector512.Create(bias);
-        Vector512<float> o0 = e0, e1 = e0, o1 = e0;
+        Vector512<float> o0 = e0, e1 = e0, o1 = e0, e2 = e0, o2 = e0, e3 = e0, o3 = e0;
         ref ushort x0 = ref Unsafe.Add(ref xr, t - pl - 1);
         if (d == 1)
         {
             // O's inputs for tap j are E's for tap j + 1: k + 1 loads per group instead of 2k.
             Vector512<float> p0 = TL.High(Pairs(ref x0, 0)), p1 = TN.Value > 1 ? TL.High(Pairs(ref x0, Group)) : default;
+            Vector512<float> p2 = TN.Value > 2 ? TL.High(Pairs(ref x0, 2 * Group)) : default, p3 = TN.Value > 2 ? TL.High(Pairs(ref x0, 3 * Group)) : default;
             for (int j = 0; j < w.Length; j++)
             {
                 var wj = Vector512.Create(w[j]);
@@ -364,6 +385,18 @@ internal static class HalfChannelsFirstKernel<TL>
                     e1 = Vector512.FusedMultiplyAdd(p1, wj, e1);
                     o1 = Vector512.FusedMultiplyAdd(n1, wj, o1);
                     p1 = n1;
+                }
+
+                if (TN.Value > 2)
+                {
+                    var n2 = TL.High(Pairs(ref xj, 2 * Group));
+                    e2 = Vector512.FusedMultiplyAdd(p2, wj, e2);
+                    o2 = Vector512.FusedMultiplyAdd(n2, wj, o2);
+                    p2 = n2;
+                    var n3 = TL.High(Pairs(ref xj, 3 * Group));
+                    e3 = Vector512.FusedMultiplyAdd(p3, wj, e3);
+                    o3 = Vector512.FusedMultiplyAdd(n3, wj, o3);
+                    p3 = n3;
                 }
             }
         }
@@ -385,6 +418,16 @@ internal static class HalfChannelsFirstKernel<TL>
                     e1 = Vector512.FusedMultiplyAdd(TL.Low(v1), wj, e1);
                     o1 = Vector512.FusedMultiplyAdd(TL.High(v1), wj, o1);
                 }
+
+                if (TN.Value > 2)
+                {
+                    var v2 = Vector512.LoadUnsafe(ref Unsafe.Add(ref xj, Group));
+                    e2 = Vector512.FusedMultiplyAdd(TL.Low(v2), wj, e2);
+                    o2 = Vector512.FusedMultiplyAdd(TL.High(v2), wj, o2);
+                    var v3 = Vector512.LoadUnsafe(ref Unsafe.Add(ref xj, 3 * Group / 2));
+                    e3 = Vector512.FusedMultiplyAdd(TL.Low(v3), wj, e3);
+                    o3 = Vector512.FusedMultiplyAdd(TL.High(v3), wj, o3);
+                }
             }
         }
 
@@ -392,6 +435,12 @@ internal static class HalfChannelsFirstKernel<TL>
         if (TN.Value > 1)
         {
             TL.Interleave(e1, o1).StoreUnsafe(ref yr, (nuint)(t + Group));
+        }
+
+        if (TN.Value > 2)
+        {
+            TL.Interleave(e2, o2).StoreUnsafe(ref yr, (nuint)(t + 2 * Group));
+            TL.Interleave(e3, o3).StoreUnsafe(ref yr, (nuint)(t + 3 * Group));
         }
     }
 
