@@ -219,6 +219,12 @@ public class HalfForwardTests
         CheckRounding<Half>(cached, rng, true, false, specialTap: 96 * 2 + 7, special: float.PositiveInfinity);
         CheckRounding<Half>(cached, rng, true, false, specialTap: 5, special: float.NaN);
 
+        // Dilation 4: tiles of one block per phase, each line walked through the four phases by one call; finite lanes,
+        // and a NaN input (its tile computed again with the exact lanes).
+        var dilated = Conv1DGeometry.ForPadding(2, 300, 96, 1, 5, 1, 4, Padding.Same, DataFormat.ChannelsLast);
+        CheckRounding<Half>(dilated, rng, true, false);
+        CheckRounding<Half>(dilated, rng, false, false, specialInput: 96 * 150 + 40, special: float.NaN);
+
         var memory = Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
         CheckRounding<Half>(memory, rng, true, false, specialInput: 1056 * 2000 + 77, special: float.NaN);
         CheckRounding<Half>(memory, rng, false, false, specialInput: 1056 * (4100 + 3000) + 1000, special: float.NegativeInfinity);

@@ -148,6 +148,27 @@ internal static partial class HalfChannelsLastKernel<TL>
             {
                 bool clean = true;
                 ref float taps = ref finite ? ref scaled : ref kernel;
+                // A whole tile of one block per phase (dilated walks with p = d / s of 3 or more): one call per line walks
+                // the block through the p phases (each next phase one input row and one output row on), instead of one
+                // call per line and phase, whose entry and taps cost about a sixth of a block (1x512x256 k7 d4, bfloat16:
+                // 39-50 -> 32-33 us; bench/README.md). The same outputs with the same operations: the same bits.
+                bool phaseRun = tile != BlockSteps && p > 1 && tb - ta == tile && tile == BlockSteps * p;
+                if (phaseRun)
+                {
+                    ref ushort x0 = ref Unsafe.Add(ref xb, (nint)(ta * s - pl) * c);
+                    ref ushort y0 = ref Unsafe.Add(ref yb, (nint)ta * c);
+                    for (int v = 0; v < plain; v++)
+                    {
+                        for (int phase = 0; phase < p; phase++)
+                        {
+                            inputs.Request(ref xb, 0, c, phase * sweeps + v);
+                        }
+
+                        clean &= Lines<TS, WholeRows>(finite, rowSteps, k, ref x0, tapStep, ref taps, kernelStride, ref bias, hasBias, ref y0, (nint)p * c,
+                            ca + (nint)v * 2 * Lanes, p, (nint)s * c, c, 0, 0, 0);
+                    }
+                }
+
                 for (int phase = 0; phase < p && ta + phase < tb; phase++)
                 {
                     int first = ta + phase;
@@ -166,7 +187,7 @@ internal static partial class HalfChannelsLastKernel<TL>
                                 ca + (nint)v * 2 * Lanes, Math.Min(ColumnKernel.ChannelRun, plain - v), 2 * Lanes, 2 * Lanes, 2 * Lanes, 0, 0);
                         }
 
-                        for (int v = 0; tile != BlockSteps && v < plain; v++)
+                        for (int v = 0; tile != BlockSteps && !phaseRun && v < plain; v++)
                         {
                             inputs.Request(ref xb, 0, c, phase * sweeps + v);
                             clean &= Lines<TS, WholeRows>(finite, rowSteps, k, ref xs, tapStep, ref taps, kernelStride, ref bias, hasBias, ref ys, (nint)p * c,
