@@ -219,11 +219,15 @@ public class HalfForwardTests
         CheckRounding<Half>(cached, rng, true, false, specialTap: 96 * 2 + 7, special: float.PositiveInfinity);
         CheckRounding<Half>(cached, rng, true, false, specialTap: 5, special: float.NaN);
 
-        // Dilation 4: tiles of one block per phase, each line walked through the four phases by one call; finite lanes,
-        // and a NaN input (its tile computed again with the exact lanes).
+        // Dilation 4: tiles of one block per phase, each line walked through the four phases by one call (from the cache,
+        // and from memory where the walk is short enough to request the next tile in software); finite lanes, and a NaN
+        // input (its tile computed again with the exact lanes). bfloat16 from memory too.
         var dilated = Conv1DGeometry.ForPadding(2, 300, 96, 1, 5, 1, 4, Padding.Same, DataFormat.ChannelsLast);
         CheckRounding<Half>(dilated, rng, true, false);
         CheckRounding<Half>(dilated, rng, false, false, specialInput: 96 * 150 + 40, special: float.NaN);
+        var dilatedMemory = Conv1DGeometry.ForPadding(8, 4000, 128, 1, 5, 1, 4, Padding.Same, DataFormat.ChannelsLast);
+        CheckRounding<Half>(dilatedMemory, rng, true, false, specialInput: 128 * 9000 + 3, special: float.NaN);
+        CheckRounding<BFloat16>(dilatedMemory, rng, true, false);
 
         var memory = Conv1DGeometry.ForPadding(2, 4100, 1056, 1, 4, 1, 1, Padding.Valid, DataFormat.ChannelsLast);
         CheckRounding<Half>(memory, rng, true, false, specialInput: 1056 * 2000 + 77, special: float.NaN);

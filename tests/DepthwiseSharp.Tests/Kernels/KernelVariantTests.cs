@@ -136,6 +136,23 @@ public class KernelVariantTests
     }
 
     /// <summary>
+    /// Dilated column walks of calls from memory (input plus output above ForwardPolicy.CacheResidentBytes) whose walk is
+    /// short enough to request the next tile's rows in software, where a tile of one block per phase walks each channel
+    /// vector through its phases in one call, and a long walk, where it goes phase by phase: d / s of 3 and 4, channel
+    /// counts with a remainder, every variant.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void Dilated_column_tiles_from_memory_match_reference(string name)
+    {
+        var variant = Enum.Parse<KernelVariant>(name);
+        var rng = new Random(17);
+        Check<float>(variant, Conv1DGeometry.ForPadding(8, 4000, 128, 1, 5, 1, 4, Padding.Same, DataFormat.ChannelsLast), rng);
+        Check<float>(variant, Conv1DGeometry.ForPadding(4, 8000, 99, 1, 7, 1, 3, Padding.Causal, DataFormat.ChannelsLast), rng);
+        Check<float>(variant, Conv1DGeometry.ForPadding(2, 4000, 520, 1, 4, 1, 4, Padding.Valid, DataFormat.ChannelsLast), rng);
+    }
+
+    /// <summary>
     /// channels_first with M &gt; 1, where 4 output rows of one input channel are computed together (2 vectors of steps
     /// at a time): M a multiple of 4, one above (a group then a single row) and below 4 (single rows only); interiors of
     /// fewer than, exactly and more than 2 vectors of steps, with a remainder; k 1 to 7; strides 1 and 2 (phases);

@@ -59,13 +59,13 @@ internal static partial class ColumnKernel
             var inputs = prefetchTiles ? SweepSlices.NextInputRows(g, tb, tile, prefetchEnd, p * sweeps) : default;
             var outputs = prefetchOutputs && !TS.Streaming ? new SweepSlices(tb, Math.Min(t1, tb + tile), p * sweeps) : default;
 
-            // From the cache, a whole tile of one block per phase (p = d / s of 3 or more): one call per channel vector
-            // walks the block through the p phases (each next phase one input row and one output row on), instead of one
-            // call per vector and phase, whose entry and taps cost a good part of one block (1x512x256 k7 d4 34 -> 30 us,
-            // 4x1000x128 k5 d4 103 -> 83 us). From memory the phase-by-phase order is the faster (16x4096x256 k7 d4: 7-10
-            // ms against 12-14 walked through the phases: the hardware prefetcher follows one phase's rows, not the
-            // jumps between phases). The same outputs with the same operations: the same bits.
-            bool phaseRun = resident && tile != steps && p > 1 && tb - ta == tile && tile == steps * p;
+            // A whole tile of one block per phase (p = d / s of 3 or more): one call per channel vector walks the block
+            // through the p phases (each next phase one input row and one output row on), instead of one call per vector
+            // and phase, whose entry and taps cost a good part of one block (1x512x256 k7 d4 34 -> 30 us, 4x1000x128 k5
+            // d4 103 -> 83 us). Not where the hardware prefetcher must follow the walk (from memory, walks too long to
+            // request in software): it follows one phase's rows, not the jumps between phases (16x4096x256 k7 d4: 7-10
+            // ms phase by phase, 12-14 through the phases). The same outputs with the same operations: the same bits.
+            bool phaseRun = PhaseRunPays(resident, prefetchTiles) && tile != steps && p > 1 && tb - ta == tile && tile == steps * p;
             if (phaseRun)
             {
                 ref T x0 = ref Unsafe.Add(ref rows, (nint)(ta * s - pl - r0) * cm);
@@ -140,6 +140,15 @@ internal static partial class ColumnKernel
     /// slices spread over the tile.
     /// </summary>
     internal const int ChannelRun = 8;
+
+    /// <summary>
+    /// Whether a tile of one block per phase is walked through its phases in one call per channel vector (or line):
+    /// from the cache, or where the next tile's rows are requested in software (<see cref="PrefetchesTiles"/>). From
+    /// memory on longer walks the hardware prefetcher follows one phase's rows and loses the jumps between phases:
+    /// 16x4096x256 k7 d4 float32 7-10 ms against 12-14, 16x2048x768 k7 d4 bfloat16 7.6-9.5 against 13.7-17.1
+    /// (bench/README.md).
+    /// </summary>
+    internal static bool PhaseRunPays(bool resident, bool prefetchTiles) => resident || prefetchTiles;
 
     /// <summary>
     /// Whether a tile's sweeps request the next tile's input rows: with one phase, or on column walks shorter than
