@@ -65,7 +65,7 @@ internal static partial class ColumnKernel
             // d4 103 -> 83 us). Not where the hardware prefetcher must follow the walk (from memory, walks too long to
             // request in software): it follows one phase's rows, not the jumps between phases (16x4096x256 k7 d4: 7-10
             // ms phase by phase, 12-14 through the phases). The same outputs with the same operations: the same bits.
-            bool phaseRun = PhaseRunPays(resident, prefetchTiles) && tile != steps && p > 1 && tb - ta == tile && tile == steps * p;
+            bool phaseRun = WalksPhasesInOneCall(resident, prefetchTiles, p, steps, tile, tb - ta);
             if (phaseRun)
             {
                 ref T x0 = ref Unsafe.Add(ref rows, (nint)(ta * s - pl - r0) * cm);
@@ -142,13 +142,16 @@ internal static partial class ColumnKernel
     internal const int ChannelRun = 8;
 
     /// <summary>
-    /// Whether a tile of one block per phase is walked through its phases in one call per channel vector (or line):
-    /// from the cache, or where the next tile's rows are requested in software (<see cref="PrefetchesTiles"/>). From
+    /// Whether a tile of <paramref name="length"/> steps is walked through its phases in one call per channel vector (or
+    /// line): a whole tile (<paramref name="tile"/> steps) of one block of <paramref name="steps"/> outputs in each of
+    /// <paramref name="phases"/> (2 or more) phases, from the cache or where the next tile's rows are requested in
+    /// software (<see cref="PrefetchesTiles"/>). From
     /// memory on longer walks the hardware prefetcher follows one phase's rows and loses the jumps between phases:
     /// 16x4096x256 k7 d4 float32 7-10 ms against 12-14, 16x2048x768 k7 d4 bfloat16 7.6-9.5 against 13.7-17.1
     /// (bench/README.md).
     /// </summary>
-    internal static bool PhaseRunPays(bool resident, bool prefetchTiles) => resident || prefetchTiles;
+    internal static bool WalksPhasesInOneCall(bool resident, bool prefetchTiles, int phases, int steps, int tile, int length) =>
+        (resident || prefetchTiles) && phases > 1 && length == tile && tile == steps * phases;
 
     /// <summary>
     /// Whether a tile's sweeps request the next tile's input rows: with one phase, or on column walks shorter than

@@ -151,9 +151,9 @@ internal static partial class HalfChannelsLastKernel<TL>
                 // A whole tile of one block per phase (dilated walks with p = d / s of 3 or more): one call per line walks
                 // the block through the p phases (each next phase one input row and one output row on), instead of one
                 // call per line and phase, whose entry and taps cost about a sixth of a block (1x512x256 k7 d4, bfloat16:
-                // 39-50 -> 32-33 us; bench/README.md), where ColumnKernel.PhaseRunPays says so. The same outputs with the
+                // 39-50 -> 32-33 us; bench/README.md), where ColumnKernel.WalksPhasesInOneCall says so. The same outputs with the
                 // same operations: the same bits.
-                bool phaseRun = ColumnKernel.PhaseRunPays(!prefetch, prefetchTiles) && tile != BlockSteps && p > 1 && tb - ta == tile && tile == BlockSteps * p;
+                bool phaseRun = ColumnKernel.WalksPhasesInOneCall(!prefetch, prefetchTiles, p, BlockSteps, tile, tb - ta);
                 if (phaseRun)
                 {
                     ref ushort x0 = ref Unsafe.Add(ref xb, (nint)(ta * s - pl) * c);
